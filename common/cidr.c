@@ -1,0 +1,107 @@
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cidr.h"
+#include "err.h"
+
+static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+/* Parse a bare address, folding v4-mapped IPv6 into IPv4. */
+static int
+parse_addr(const char *s, int *family, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET, s, out) == 1) {
+		*family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, out) == 1) {
+		*family = AF_INET6;
+		if (memcmp(out, v4mapped, 12) == 0) {
+			memmove(out, out + 12, 4);
+			memset(out + 4, 0, 12);
+			*family = AF_INET;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+bool
+cidr_is_address(const char *s)
+{
+	uint8_t buf[16];
+	int family;
+
+	return s != NULL && parse_addr(s, &family, buf) == 0;
+}
+
+int
+cidr_parse(const char *s, struct cidr *c, const char **why)
+{
+	char host[64];
+	const char *slash = strchr(s, '/');
+	size_t hlen = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	unsigned maxbits;
+	char *end;
+	long bits;
+
+	*why = NULL;
+	if (hlen == 0 || hlen >= sizeof(host)) {
+		*why = "not an address";
+		return ERR_INVAL;
+	}
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	/* A mapped block ::ffff:a.b.c.d/n is an IPv4 block of n - 96 bits. */
+	if (parse_addr(host, &c->family, c->addr) < 0) {
+		*why = "not an IPv4 or IPv6 address";
+		return ERR_INVAL;
+	}
+	maxbits = c->family == AF_INET ? 32 : 128;
+	c->prefix = maxbits;
+	if (slash != NULL) {
+		if (slash[1] < '0' || slash[1] > '9' || strlen(slash + 1) > 3) {
+			*why = "bad prefix length";
+			return ERR_INVAL;
+		}
+		bits = strtol(slash + 1, &end, 10);
+		if (*end != '\0') {
+			*why = "bad prefix length";
+			return ERR_INVAL;
+		}
+		if (c->family == AF_INET && strchr(host, ':') != NULL)
+			bits -= 96;
+		if (bits < 0 || bits > (long)maxbits) {
+			*why = "prefix length out of range";
+			return ERR_INVAL;
+		}
+		c->prefix = (unsigned)bits;
+	}
+	for (unsigned i = c->prefix; i < maxbits; i++)
+		if (c->addr[i / 8] & (0x80 >> (i % 8))) {
+			*why = "address has bits set beyond the prefix length";
+			return ERR_INVAL;
+		}
+	return 0;
+}
+
+bool
+cidr_contains(const struct cidr *c, const char *addr)
+{
+	uint8_t a[16];
+	unsigned full, rest;
+	int family;
+
+	if (addr == NULL || parse_addr(addr, &family, a) < 0 || family != c->family)
+		return false;
+	full = c->prefix / 8;
+	rest = c->prefix % 8;
+	if (memcmp(a, c->addr, full) != 0)
+		return false;
+	return rest == 0 || ((a[full] ^ c->addr[full]) & (0xff00 >> rest)) == 0;
+}

@@ -1,0 +1,33 @@
+/*
+ * cidr.h - address blocks for allowed_addresses.
+ *
+ * "192.0.2.0/24", "2001:db8::/32", or a bare address (a /32 or /128).
+ * Bits set beyond the prefix are refused, since they usually mean a typo.
+ * An IPv4-mapped IPv6 address (::ffff:192.0.2.1) is treated as the IPv4
+ * address it carries, both as a block and as an address being matched.
+ */
+#ifndef APITOKEN_CIDR_H
+#define APITOKEN_CIDR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cidr {
+	int family;        /* AF_INET or AF_INET6 */
+	uint8_t addr[16];  /* network byte order; 4 bytes used for AF_INET */
+	unsigned prefix;
+};
+
+/* Parse s; 0 or ERR_INVAL with a static reason in *why. */
+int cidr_parse(const char *s, struct cidr *c, const char **why);
+
+/*
+ * True when addr, a textual IPv4 or IPv6 address, lies inside c.  Anything
+ * that is not an address (a hostname, empty, NULL) is never inside.
+ */
+bool cidr_contains(const struct cidr *c, const char *addr);
+
+/* True when s parses as a bare IPv4 or IPv6 address. */
+bool cidr_is_address(const char *s);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * conf.h - /etc/security/apitoken.conf.
+ *
+ * Lines are "key = value"; '#' starts a comment; blank lines are ignored.
+ * An unknown key, a bad value or a repeated key is an error naming the file
+ * and line.  A missing file means all defaults.  The file must be a regular
+ * file owned by root (or the caller's effective uid) and not writable by
+ * group or others.  Keys, values and defaults:
+ *
+ *   default_services      sshd      services a token without --service may
+ *                                   be used for (comma or space separated)
+ *   default_lifetime      90d       expiry of a token created without
+ *                                   --expires (a duration, or never)
+ *   max_lifetime          never     longest expiry accepted (duration/never)
+ *   self_service          yes       non-root users may manage their own tokens
+ *   service_user_shell    /bin/sh
+ *   service_user_home     /nonexistent
+ *   service_user_groups   (none)    supplementary groups, comma separated
+ *   uid_min, uid_max      60600, 61099   the service-user uid range
+ *   lockout_attempts      5         failures per token within lockout_window
+ *                                   before it is locked out (0 disables)
+ *   lockout_window        15m
+ *   lockout_time          15m       how long a lockout lasts
+ *   expiry_warning_days   7         warn at login when expiry is this close
+ *   usage_write_interval  60s       at most one usage write per token per
+ *                                   interval (0s: every login)
+ *   fail_delay            2s        minimum delay after a failed login
+ */
+#ifndef APITOKEN_CONF_H
+#define APITOKEN_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <limits.h>
+
+#include "record.h"
+
+#define CONF_DEFAULT_PATH SYSCONFDIR "/security/apitoken.conf"
+
+struct conf {
+	struct strlist default_services;
+	int64_t default_lifetime;      /* seconds; 0 = never */
+	int64_t max_lifetime;          /* seconds; 0 = no maximum */
+	bool self_service;
+	char shell[PATH_MAX];
+	char home[PATH_MAX];
+	struct strlist groups;
+	uint32_t uid_min, uid_max;
+	unsigned lockout_attempts;
+	int64_t lockout_window;
+	int64_t lockout_time;
+	unsigned expiry_warning_days;
+	int64_t usage_write_interval;
+	int64_t fail_delay;            /* seconds */
+};
+
+void conf_defaults(struct conf *c);
+
+/*
+ * Defaults, then the settings of path.  0 (also when path does not exist),
+ * ERR_INVAL for a bad line ("FILE:LINE: ..." in err), ERR_UNAVAIL for
+ * unsafe ownership or modes or a read error.
+ */
+int conf_load(const char *path, struct conf *c, char *err);
+
+#endif

@@ -1,0 +1,14 @@
+# common/: the core shared by the PAM module and the helper.  Built PIC as a
+# libtool convenience library so the module can link it.
+noinst_LTLIBRARIES += common/libcommon.la
+common_libcommon_la_SOURCES = \
+	common/err.c common/err.h \
+	common/token.c common/token.h \
+	common/record.c common/record.h \
+	common/store.c common/store.h \
+	common/conf.c common/conf.h \
+	common/when.c common/when.h \
+	common/cidr.c common/cidr.h \
+	common/log.c common/log.h
+common_libcommon_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(LMDB_CFLAGS)
+common_libcommon_la_LIBADD = $(SODIUM_LIBS) $(LMDB_LIBS)

@@ -1,0 +1,20 @@
+/*
+ * log.h - making text safe to log.
+ *
+ * Nothing that might hold a secret is ever logged as given.  log_redact
+ * copies text with every token-shaped run ("apitok_" and what follows it)
+ * cut back to its public id, so a token pasted into a name, a description
+ * or a wrong command line still cannot reach syslog or a terminal log.
+ * Control characters are replaced too, so one log call stays one line.
+ */
+#ifndef APITOKEN_LOG_H
+#define APITOKEN_LOG_H
+
+#include <stddef.h>
+
+#define LOG_REDACTED "[redacted]"
+
+/* Copy s into out (outlen bytes, always terminated), redacted as above. */
+void log_redact(const char *s, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * record.h - a token record and its on-disk encoding.
+ *
+ * Records are encoded explicitly, never as struct dumps:
+ *
+ *   u8  encoding version (RECORD_VERSION)
+ *   then every field of struct record in declaration order, where
+ *   integers are big-endian (u8, u32, i64, u64), strings are a u16 length
+ *   followed by that many bytes (no NUL, no control characters), and lists
+ *   are a u8 count followed by that many strings.
+ *
+ * Decoding checks every length against the buffer and against the bounds
+ * below, and rejects trailing bytes; a record that fails any check is
+ * ERR_CORRUPT, a record of a newer version ERR_CORRUPT with a message that
+ * says so.  Usage data (last use, counters) lives in struct usage, stored
+ * apart from the record because it is written on logins (see store.h).
+ */
+#ifndef APITOKEN_RECORD_H
+#define APITOKEN_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "token.h"
+
+#define RECORD_VERSION 1
+
+#define NAME_MAX_LEN 32     /* token names double as user names */
+#define USER_MAX_LEN 32
+#define DESC_MAX_LEN 256
+#define ITEM_MAX_LEN 64     /* one service, permission or CIDR */
+#define LIST_MAX 16         /* entries in each list */
+#define ADDR_MAX_LEN 46     /* INET6_ADDRSTRLEN */
+#define USAGE_ADDRS 4       /* distinct recent source addresses kept */
+
+/* The encoded size is bounded so callers can use fixed buffers. */
+#define RECORD_MAX_ENCODED 8192
+
+enum record_status {
+	STATUS_ACTIVE = 0,
+	STATUS_SUSPENDED = 1,
+	STATUS_REVOKED = 2,
+	STATUS_PENDING = 3,  /* create or delete in progress; never usable */
+	STATUS_DELETED = 4,  /* tombstone: keeps the id and uid from reuse */
+};
+
+/* What a pending record is waiting for (see apitoken check). */
+enum record_pending {
+	PENDING_NONE = 0,
+	PENDING_CREATE = 1,  /* service user may or may not exist yet */
+	PENDING_DELETE = 2,  /* service user may or may not be gone yet */
+	PENDING_LOCK = 3,    /* revoked; service user not yet locked */
+};
+
+struct strlist {
+	uint8_t n;
+	char v[LIST_MAX][ITEM_MAX_LEN + 1];
+};
+
+struct record {
+	char id[TOKEN_ID_LEN + 1];
+	char name[NAME_MAX_LEN + 1];
+	char description[DESC_MAX_LEN + 1];
+	char user[USER_MAX_LEN + 1];
+	uint32_t uid;
+	bool service_user;          /* the account was created by us */
+	uint8_t status;             /* enum record_status */
+	uint8_t pending;            /* enum record_pending */
+	struct strlist services;
+	struct strlist permissions;
+	struct strlist allowed_addresses;
+	int64_t expires_at;         /* unix time; 0 = never */
+	int64_t created_at;
+	char created_by[USER_MAX_LEN + 1];
+	int64_t updated_at;
+	char updated_by[USER_MAX_LEN + 1];
+	uint64_t revision;
+	uint8_t hash[TOKEN_HASH_LEN];
+	/* After rotate --grace: the previous secret stays valid until then. */
+	uint8_t old_hash[TOKEN_HASH_LEN];
+	int64_t old_hash_until;     /* 0 = no previous secret */
+};
+
+struct usage {
+	int64_t last_used_at;       /* 0 = never */
+	char last_used_from[USAGE_ADDRS][ADDR_MAX_LEN + 1]; /* newest first */
+	uint64_t use_count;
+	uint32_t failures;          /* within the current window */
+	int64_t window_start;
+	int64_t locked_until;       /* 0 = not locked out */
+};
+
+/* Encode r into buf (RECORD_MAX_ENCODED bytes); returns the length or ERR_LIMIT. */
+int record_encode(const struct record *r, uint8_t *buf, size_t cap);
+
+/* Decode len bytes into r; 0, or ERR_CORRUPT with a reason in err. */
+int record_decode(const uint8_t *buf, size_t len, struct record *r, char *err);
+
+int usage_encode(const struct usage *u, uint8_t *buf, size_t cap);
+int usage_decode(const uint8_t *buf, size_t len, struct usage *u, char *err);
+
+/* Add addr to the front of u->last_used_from, removing an older copy. */
+void usage_note_address(struct usage *u, const char *addr);
+
+/* "active", "suspended", ...; "unknown" for values out of range. */
+const char *record_status_name(int status);
+
+/* True when the record is past its expiry at time now. */
+bool record_expired(const struct record *r, int64_t now);
+
+/* True when s is in list l. */
+bool strlist_contains(const struct strlist *l, const char *s);
+
+/* Append s; ERR_LIMIT when full or s too long, ERR_INVAL for control chars. */
+int strlist_add(struct strlist *l, const char *s);
+
+/*
+ * Copy src into a field of capacity cap (including the NUL) when it fits
+ * and contains no control characters; otherwise ERR_LIMIT / ERR_INVAL.
+ */
+int field_set(char *dst, size_t cap, const char *src);
+
+#endif

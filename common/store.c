@@ -1,0 +1,899 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "err.h"
+#include "store.h"
+
+/* A small start keeps tiny stores tiny; the writer doubles it on demand. */
+#define MAP_INITIAL ((size_t)1 << 20)
+#define MAP_MAX ((size_t)1 << (sizeof(size_t) > 4 ? 34 : 30))
+#define MAX_DBS 8
+#define MAX_READERS 256
+
+#define TOKENS_FILE "tokens.mdb"
+#define USAGE_FILE "usage.mdb"
+#define LOCK_FILE "helper.lock"
+
+struct store {
+	char dir[PATH_MAX];
+	unsigned flags;
+	int refs;
+	pid_t pid;
+	MDB_env *env;
+	MDB_dbi meta, tokens, by_user, by_name, uids;
+	MDB_env *uenv;          /* usage environment, opened on first use */
+	MDB_dbi usage;
+	int lockfd;
+};
+
+struct store_txn {
+	struct store *st;
+	MDB_txn *txn;
+	bool mapfull;
+};
+
+/*
+ * The one process-wide handle: LMDB must not have the same environment open
+ * twice in a process, and threaded PAM applications may authenticate in
+ * parallel, so opens of the same store share it under this mutex.
+ */
+static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct store *registry;
+
+static int
+lmdb_error(char *err, const char *where, int rc)
+{
+	int code;
+
+	switch (rc) {
+	case ENOENT:
+		code = ERR_NOTFOUND;
+		break;
+	case ENOSPC:
+	case EDQUOT:
+	case MDB_MAP_FULL:
+		code = ERR_NOSPACE;
+		break;
+	case ENOMEM:
+		code = ERR_NOMEM;
+		break;
+	case EBADF:     /* what LMDB returns for a zero-length data file */
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_BAD_TXN:
+	case MDB_INCOMPATIBLE:
+		code = ERR_CORRUPT;
+		break;
+	default:
+		code = ERR_UNAVAIL;
+		break;
+	}
+	if (rc == MDB_INVALID)
+		return err_set(err, code, "%s: not an LMDB file, or its header is damaged", where);
+	if (rc == EBADF)
+		return err_set(err, code, "%s: store file is damaged (empty or truncated)", where);
+	return err_set(err, code, "%s: %s", where, mdb_strerror(rc));
+}
+
+/* sshd StrictModes: owned by root or by us, writable by nobody else. */
+static int
+check_path(const char *path, bool dir, off_t *size, char *err)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) < 0) {
+		if (errno == ENOENT)
+			return err_set(err, ERR_NOTFOUND, "%s: no such file or directory", path);
+		return err_set(err, ERR_UNAVAIL, "%s: %s", path, strerror(errno));
+	}
+	if (S_ISLNK(sb.st_mode))
+		return err_set(err, ERR_UNAVAIL, "%s: refusing a symbolic link", path);
+	if (dir ? !S_ISDIR(sb.st_mode) : !S_ISREG(sb.st_mode))
+		return err_set(err, ERR_UNAVAIL, "%s: not a %s", path,
+		    dir ? "directory" : "regular file");
+	if (sb.st_uid != 0 && sb.st_uid != geteuid())
+		return err_set(err, ERR_UNAVAIL,
+		    "%s: bad ownership (uid %u): must be owned by root", path,
+		    (unsigned)sb.st_uid);
+	if ((sb.st_mode & 022) != 0)
+		return err_set(err, ERR_UNAVAIL,
+		    "%s: bad modes %04o: must not be writable by group or others",
+		    path, (unsigned)(sb.st_mode & 07777));
+	if (size != NULL)
+		*size = sb.st_size;
+	return 0;
+}
+
+static int
+refuse_broken_lmdb(char *err)
+{
+	int major, minor, patch;
+
+	mdb_version(&major, &minor, &patch);
+	/* ITS#9278: their close path destroys the shared mutex under concurrent openers. */
+	if (major == 0 && minor == 9 && patch >= 26 && patch <= 31)
+		return err_set(err, ERR_UNAVAIL,
+		    "LMDB %d.%d.%d is not supported (close-path race); use 0.9.25 or 0.9.32+",
+		    major, minor, patch);
+	return 0;
+}
+
+/*
+ * A data file shorter than its meta page says would be read past its end
+ * through the map, which is SIGBUS: refuse it as damaged instead.  Also
+ * make the data fd close-on-exec, which LMDB does not do, so a host
+ * program's exec never inherits it.
+ */
+static int
+check_length(MDB_env *env, const char *path, char *err)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	struct stat sb;
+	int fd;
+
+	if (mdb_env_get_fd(env, &fd) != 0 || fstat(fd, &sb) < 0)
+		return err_set(err, ERR_UNAVAIL, "%s: cannot stat the open store", path);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	mdb_env_info(env, &info);
+	mdb_env_stat(env, &ms);
+	if ((uint64_t)sb.st_size < ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize)
+		return err_set(err, ERR_CORRUPT,
+		    "%s: store file is truncated (%lld bytes, needs %llu); restore it from a backup",
+		    path, (long long)sb.st_size,
+		    (unsigned long long)(info.me_last_pgno + 1) * ms.ms_psize);
+	return 0;
+}
+
+/*
+ * Open dir/file as an environment.  *fresh tells whether the data file did
+ * not exist before (the caller then initialises it).
+ */
+static int
+open_env(const char *dir, const char *file, unsigned envflags, bool create,
+    MDB_env **out, bool *fresh, char *err)
+{
+	char path[PATH_MAX + 32], lock[PATH_MAX + 40];
+	MDB_env *env = NULL;
+	off_t size = 0;
+	int rc, dead;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	snprintf(lock, sizeof(lock), "%s-lock", path);
+	rc = check_path(path, false, &size, err);
+	*fresh = rc == ERR_NOTFOUND;
+	if (rc == ERR_NOTFOUND && !create)
+		return err_set(err, ERR_NOTFOUND, "no store in %s", dir);
+	if (rc < 0 && rc != ERR_NOTFOUND)
+		return rc;
+	if (!*fresh && size == 0)
+		return err_set(err, ERR_CORRUPT,
+		    "%s: store file is empty (truncated?); restore it from a backup", path);
+	rc = check_path(lock, false, NULL, err);
+	if (rc < 0 && rc != ERR_NOTFOUND)
+		return rc;
+
+	if ((rc = mdb_env_create(&env)) != 0)
+		return lmdb_error(err, path, rc);
+	mdb_env_set_maxdbs(env, MAX_DBS);
+	mdb_env_set_maxreaders(env, MAX_READERS);
+	if (!(envflags & MDB_RDONLY))
+		mdb_env_set_mapsize(env, (size_t)size > MAP_INITIAL ? (size_t)size : MAP_INITIAL);
+	rc = mdb_env_open(env, path, envflags | MDB_NOSUBDIR | MDB_NOTLS, 0600);
+	if (rc != 0) {
+		mdb_env_close(env);
+		return lmdb_error(err, path, rc);
+	}
+	if ((rc = check_length(env, path, err)) < 0) {
+		mdb_env_close(env);
+		return rc;
+	}
+	/* Slots of killed readers pin pages; clear them on every open. */
+	mdb_reader_check(env, &dead);
+	*out = env;
+	return 0;
+}
+
+static int
+begin(MDB_env *env, unsigned flags, MDB_txn **txn)
+{
+	int rc, dead;
+
+	for (int tries = 0; tries < 3; tries++) {
+		rc = mdb_txn_begin(env, NULL, flags, txn);
+		if (rc == MDB_MAP_RESIZED)
+			mdb_env_set_mapsize(env, 0);  /* adopt the writer's size */
+		else if (rc == MDB_READERS_FULL)
+			mdb_reader_check(env, &dead);
+		else
+			break;
+	}
+	return rc;
+}
+
+static const MDB_val schema_key = { 14, (void *)"schema_version" };
+static const MDB_val next_uid_key = { 8, (void *)"next_uid" };
+
+static void
+be32(uint8_t b[4], uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+static uint32_t
+get_be32(const uint8_t b[4])
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static int
+open_dbis(struct store *st, bool fresh, char *err)
+{
+	MDB_txn *txn = NULL;
+	MDB_dbi main_dbi;
+	MDB_stat ms;
+	MDB_val v;
+	uint8_t ver[4];
+	unsigned dflags;
+	bool rdonly = st->flags & STORE_RDONLY;
+	int rc;
+
+	if ((rc = begin(st->env, rdonly ? MDB_RDONLY : 0, &txn)) != 0)
+		return lmdb_error(err, st->dir, rc);
+	/* A store whose first commit never happened is as good as new. */
+	if (!fresh && mdb_dbi_open(txn, NULL, 0, &main_dbi) == 0 &&
+	    mdb_stat(txn, main_dbi, &ms) == 0 && ms.ms_entries == 0)
+		fresh = true;
+	if (fresh && rdonly) {
+		rc = err_set(err, ERR_UNAVAIL, "%s: store is not initialised", st->dir);
+		goto out;
+	}
+	dflags = fresh ? MDB_CREATE : 0;
+	if ((rc = mdb_dbi_open(txn, "meta", dflags, &st->meta)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "tokens", dflags, &st->tokens)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "by_user", dflags, &st->by_user)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "by_name", dflags, &st->by_name)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "uids", dflags, &st->uids)) != 0) {
+		if (rc == MDB_NOTFOUND)
+			rc = err_set(err, ERR_CORRUPT, "%s: not an apitoken store", st->dir);
+		else
+			rc = lmdb_error(err, st->dir, rc);
+		goto out;
+	}
+	if (fresh) {
+		be32(ver, STORE_SCHEMA_VERSION);
+		v.mv_size = 4;
+		v.mv_data = ver;
+		if ((rc = mdb_put(txn, st->meta, (MDB_val *)&schema_key, &v, 0)) != 0) {
+			rc = lmdb_error(err, st->dir, rc);
+			goto out;
+		}
+	} else {
+		rc = mdb_get(txn, st->meta, (MDB_val *)&schema_key, &v);
+		if (rc != 0 || v.mv_size != 4) {
+			rc = err_set(err, ERR_CORRUPT, "%s: store has no valid schema version", st->dir);
+			goto out;
+		}
+		if (get_be32(v.mv_data) != STORE_SCHEMA_VERSION) {
+			rc = err_set(err, ERR_CORRUPT,
+			    "%s: store schema version %u is not supported (this program knows %d)",
+			    st->dir, get_be32(v.mv_data), STORE_SCHEMA_VERSION);
+			goto out;
+		}
+	}
+	/* Commit even when reading: an aborted txn would close the new dbi handles. */
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0)
+		rc = lmdb_error(err, st->dir, rc);
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return rc;
+}
+
+static void
+free_store(struct store *st)
+{
+	if (st->lockfd >= 0)
+		close(st->lockfd);
+	if (st->uenv != NULL)
+		mdb_env_close(st->uenv);
+	if (st->env != NULL)
+		mdb_env_close(st->env);
+	free(st);
+}
+
+static int
+open_new(struct store **out, const char *dir, unsigned flags, char *err)
+{
+	struct store *st;
+	bool create = flags & STORE_CREATE;
+	bool fresh;
+	int rc;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return err_set(err, ERR_NOMEM, "out of memory");
+	st->lockfd = -1;
+	st->flags = flags;
+	st->pid = getpid();
+	st->refs = 1;
+	if (snprintf(st->dir, sizeof(st->dir), "%s", dir) >= (int)sizeof(st->dir)) {
+		rc = err_set(err, ERR_INVAL, "store directory name too long");
+		goto fail;
+	}
+	if ((rc = refuse_broken_lmdb(err)) < 0)
+		goto fail;
+	rc = check_path(dir, true, NULL, err);
+	if (rc == ERR_NOTFOUND && create) {
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			rc = err_set(err, ERR_UNAVAIL, "cannot create %s: %s", dir, strerror(errno));
+			goto fail;
+		}
+		rc = check_path(dir, true, NULL, err);
+	}
+	if (rc == ERR_NOTFOUND)
+		rc = err_set(err, ERR_NOTFOUND, "no store in %s", dir);
+	if (rc < 0)
+		goto fail;
+	rc = open_env(dir, TOKENS_FILE, (flags & STORE_RDONLY) ? MDB_RDONLY : 0,
+	    create && !(flags & STORE_RDONLY), &st->env, &fresh, err);
+	if (rc < 0)
+		goto fail;
+	if ((rc = open_dbis(st, fresh, err)) < 0)
+		goto fail;
+	if (fresh) {
+		/* LMDB does not sync the directory entry of the files it creates. */
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+	*out = st;
+	return 0;
+fail:
+	free_store(st);
+	return rc;
+}
+
+int
+store_open(struct store **out, const char *dir, unsigned flags, char *err)
+{
+	int rc = 0;
+
+	*out = NULL;
+	pthread_mutex_lock(&registry_mu);
+	/* A handle inherited across fork() must never be touched: forget it. */
+	if (registry != NULL && registry->pid != getpid())
+		registry = NULL;
+	if (registry != NULL) {
+		if (strcmp(registry->dir, dir) != 0)
+			rc = err_set(err, ERR_UNAVAIL,
+			    "another store (%s) is already open in this process", registry->dir);
+		else if ((registry->flags & STORE_RDONLY) && !(flags & STORE_RDONLY))
+			rc = err_set(err, ERR_UNAVAIL,
+			    "%s: already open read-only in this process", dir);
+		else {
+			registry->refs++;
+			*out = registry;
+		}
+	} else if ((rc = open_new(out, dir, flags, err)) == 0)
+		registry = *out;
+	pthread_mutex_unlock(&registry_mu);
+	return rc;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	pthread_mutex_lock(&registry_mu);
+	if (--st->refs == 0) {
+		if (registry == st)
+			registry = NULL;
+		free_store(st);
+	}
+	pthread_mutex_unlock(&registry_mu);
+}
+
+const char *
+store_dir(const struct store *st)
+{
+	return st->dir;
+}
+
+size_t
+store_mapsize(const struct store *st)
+{
+	MDB_envinfo info;
+
+	mdb_env_info(st->env, &info);
+	return info.me_mapsize;
+}
+
+static int
+grow(MDB_env *env, const char *dir, char *err)
+{
+	MDB_envinfo info;
+	size_t want;
+	int rc;
+
+	mdb_env_info(env, &info);
+	if (info.me_mapsize >= MAP_MAX)
+		return err_set(err, ERR_NOSPACE, "%s: store is full (map size %zu bytes)",
+		    dir, info.me_mapsize);
+	want = info.me_mapsize * 2 > MAP_MAX ? MAP_MAX : info.me_mapsize * 2;
+	if ((rc = mdb_env_set_mapsize(env, want)) != 0)
+		return lmdb_error(err, dir, rc);
+	return 0;
+}
+
+int
+store_read(struct store *st, store_txn_fn fn, void *ctx, char *err)
+{
+	struct store_txn t = { .st = st };
+	int rc;
+
+	if ((rc = begin(st->env, MDB_RDONLY, &t.txn)) != 0)
+		return lmdb_error(err, st->dir, rc);
+	rc = fn(&t, ctx, err);
+	mdb_txn_abort(t.txn);
+	return rc;
+}
+
+int
+store_write(struct store *st, store_txn_fn fn, void *ctx, char *err)
+{
+	struct store_txn t = { .st = st };
+	int rc;
+
+	if (st->flags & STORE_RDONLY)
+		return err_set(err, ERR_PERM, "%s: store is open read-only", st->dir);
+	for (;;) {
+		t.mapfull = false;
+		if ((rc = begin(st->env, 0, &t.txn)) != 0)
+			return lmdb_error(err, st->dir, rc);
+		rc = fn(&t, ctx, err);
+		if (rc != 0) {
+			mdb_txn_abort(t.txn);
+			if (!t.mapfull)
+				return rc;
+		} else if ((rc = mdb_txn_commit(t.txn)) != 0) {
+			/* A failed commit has already freed the txn. */
+			if (rc != MDB_MAP_FULL)
+				return lmdb_error(err, st->dir, rc);
+		} else
+			return 0;
+		if ((rc = grow(st->env, st->dir, err)) < 0)
+			return rc;
+	}
+}
+
+/* Map an LMDB error inside a write txn, noting MAP_FULL so store_write retries. */
+static int
+txn_error(struct store_txn *t, int rc, char *err)
+{
+	if (rc == MDB_MAP_FULL)
+		t->mapfull = true;
+	return lmdb_error(err, t->st->dir, rc);
+}
+
+static MDB_val
+mkval(const void *p, size_t n)
+{
+	MDB_val v = { n, (void *)p };
+	return v;
+}
+
+static int
+get_in(struct store_txn *t, const char *id, struct record *r, char *err)
+{
+	MDB_val k = mkval(id, strlen(id)), v;
+	int rc;
+
+	rc = mdb_get(t->txn, t->st->tokens, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return err_set(err, ERR_NOTFOUND, "no token with id %s", id);
+	if (rc != 0)
+		return lmdb_error(err, t->st->dir, rc);
+	return record_decode(v.mv_data, v.mv_size, r, err);
+}
+
+int
+store_txn_get(struct store_txn *t, const char *id, struct record *r, char *err)
+{
+	if (!token_id_valid(id))
+		return err_set(err, ERR_NOTFOUND, "no token with id %s", id);
+	return get_in(t, id, r, err);
+}
+
+struct get_ctx {
+	const char *id;
+	struct record *r;
+};
+
+static int
+get_fn(struct store_txn *t, void *ctx, char *err)
+{
+	struct get_ctx *g = ctx;
+	return store_txn_get(t, g->id, g->r, err);
+}
+
+int
+store_get(struct store *st, const char *id, struct record *r, char *err)
+{
+	struct get_ctx g = { id, r };
+	return store_read(st, get_fn, &g, err);
+}
+
+/* Index keys: "<name or user>\0<id>". */
+static size_t
+index_key(char *buf, const char *a, const char *id)
+{
+	size_t n = strlen(a);
+
+	memcpy(buf, a, n + 1);
+	memcpy(buf + n + 1, id, TOKEN_ID_LEN);
+	return n + 1 + TOKEN_ID_LEN;
+}
+
+static int
+index_change(struct store_txn *t, const struct record *r, bool add, char *err)
+{
+	char key[NAME_MAX_LEN + USER_MAX_LEN + TOKEN_ID_LEN + 2];
+	MDB_val k, v = mkval(r->id, TOKEN_ID_LEN);
+	uint8_t uidb[4];
+	int rc = 0;
+
+	k = mkval(key, index_key(key, r->user, r->id));
+	rc = add ? mdb_put(t->txn, t->st->by_user, &k, &v, 0) : mdb_del(t->txn, t->st->by_user, &k, NULL);
+	if (rc == 0 || rc == MDB_NOTFOUND) {
+		k = mkval(key, index_key(key, r->name, r->id));
+		rc = add ? mdb_put(t->txn, t->st->by_name, &k, &v, 0) : mdb_del(t->txn, t->st->by_name, &k, NULL);
+	}
+	if ((rc == 0 || rc == MDB_NOTFOUND) && r->service_user && r->uid != 0 && !add) {
+		be32(uidb, r->uid);
+		k = mkval(uidb, 4);
+		rc = mdb_del(t->txn, t->st->uids, &k, NULL);
+	}
+	if (rc == 0 || rc == MDB_NOTFOUND)
+		return 0;
+	return txn_error(t, rc, err);
+}
+
+int
+store_txn_put(struct store_txn *t, const struct record *r, char *err)
+{
+	struct record old;
+	uint8_t buf[RECORD_MAX_ENCODED], uidb[4];
+	MDB_val k = mkval(r->id, TOKEN_ID_LEN), v;
+	int n, rc;
+
+	if (!token_id_valid(r->id))
+		return err_set(err, ERR_INVAL, "invalid token id");
+	if ((n = record_encode(r, buf, sizeof(buf))) < 0)
+		return err_set(err, ERR_LIMIT, "record too large");
+	rc = get_in(t, r->id, &old, err);
+	if (rc == 0)
+		rc = index_change(t, &old, false, err);
+	else if (rc == ERR_NOTFOUND)
+		rc = 0;
+	if (rc < 0)
+		return rc;
+	v = mkval(buf, (size_t)n);
+	if ((rc = mdb_put(t->txn, t->st->tokens, &k, &v, 0)) != 0)
+		return txn_error(t, rc, err);
+	/* Tombstones keep their id and uid reserved but leave the name indexes. */
+	if (r->status != STATUS_DELETED && (rc = index_change(t, r, true, err)) < 0)
+		return rc;
+	if (r->service_user && r->uid != 0) {
+		be32(uidb, r->uid);
+		k = mkval(uidb, 4);
+		v = mkval(r->id, TOKEN_ID_LEN);
+		if ((rc = mdb_put(t->txn, t->st->uids, &k, &v, 0)) != 0)
+			return txn_error(t, rc, err);
+	}
+	return 0;
+}
+
+int
+store_txn_del(struct store_txn *t, const char *id, char *err)
+{
+	struct record old;
+	MDB_val k = mkval(id, strlen(id));
+	int rc;
+
+	if ((rc = store_txn_get(t, id, &old, err)) < 0)
+		return rc;
+	if ((rc = index_change(t, &old, false, err)) < 0)
+		return rc;
+	if ((rc = mdb_del(t->txn, t->st->tokens, &k, NULL)) != 0)
+		return txn_error(t, rc, err);
+	return 0;
+}
+
+/* Visit records named by an index range "<prefix>\0*". */
+static int
+visit_index(struct store_txn *t, MDB_dbi dbi, const char *prefix,
+    store_visit_fn fn, void *ctx, char *err)
+{
+	char key[NAME_MAX_LEN + USER_MAX_LEN + 2], id[TOKEN_ID_LEN + 1];
+	size_t plen = strlen(prefix) + 1;
+	struct record r;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc;
+
+	if (plen > sizeof(key))
+		return 0;
+	memcpy(key, prefix, plen);
+	k = mkval(key, plen);
+	if ((rc = mdb_cursor_open(t->txn, dbi, &cur)) != 0)
+		return lmdb_error(err, t->st->dir, rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != plen + TOKEN_ID_LEN || memcmp(k.mv_data, key, plen) != 0)
+			break;
+		memcpy(id, (char *)k.mv_data + plen, TOKEN_ID_LEN);
+		id[TOKEN_ID_LEN] = '\0';
+		if ((rc = get_in(t, id, &r, err)) != 0 || (rc = fn(&r, ctx)) != 0)
+			goto out;
+	}
+	rc = (rc == MDB_NOTFOUND || rc == 0) ? 0 : lmdb_error(err, t->st->dir, rc);
+out:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int
+store_txn_list(struct store_txn *t, const char *user, store_visit_fn fn,
+    void *ctx, char *err)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	struct record r;
+	int rc;
+
+	if (user != NULL)
+		return visit_index(t, t->st->by_user, user, fn, ctx, err);
+	if ((rc = mdb_cursor_open(t->txn, t->st->tokens, &cur)) != 0)
+		return lmdb_error(err, t->st->dir, rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if ((rc = record_decode(v.mv_data, v.mv_size, &r, err)) != 0 ||
+		    (rc = fn(&r, ctx)) != 0)
+			goto out;
+	}
+	rc = rc == MDB_NOTFOUND ? 0 : lmdb_error(err, t->st->dir, rc);
+out:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int
+store_txn_by_name(struct store_txn *t, const char *name, store_visit_fn fn,
+    void *ctx, char *err)
+{
+	return visit_index(t, t->st->by_name, name, fn, ctx, err);
+}
+
+int
+store_txn_by_uid(struct store_txn *t, uint32_t uid, char id[TOKEN_ID_LEN + 1], char *err)
+{
+	uint8_t b[4];
+	MDB_val k, v;
+	int rc;
+
+	be32(b, uid);
+	k = mkval(b, 4);
+	rc = mdb_get(t->txn, t->st->uids, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return ERR_NOTFOUND;
+	if (rc != 0)
+		return lmdb_error(err, t->st->dir, rc);
+	if (v.mv_size != TOKEN_ID_LEN)
+		return err_set(err, ERR_CORRUPT, "%s: damaged uid index", t->st->dir);
+	memcpy(id, v.mv_data, TOKEN_ID_LEN);
+	id[TOKEN_ID_LEN] = '\0';
+	return 0;
+}
+
+int
+store_txn_next_uid(struct store_txn *t, uint32_t min, uint32_t max,
+    int (*uid_free)(uint32_t uid), uint32_t *uid, char *err)
+{
+	char id[TOKEN_ID_LEN + 1];
+	uint8_t b[4];
+	MDB_val k = next_uid_key, v;
+	uint32_t next = min;
+	int rc;
+
+	rc = mdb_get(t->txn, t->st->meta, &k, &v);
+	if (rc == 0 && v.mv_size == 4 && get_be32(v.mv_data) > next)
+		next = get_be32(v.mv_data);
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		return lmdb_error(err, t->st->dir, rc);
+	for (; next <= max && next >= min; next++) {
+		rc = store_txn_by_uid(t, next, id, err);
+		if (rc == ERR_NOTFOUND && (uid_free == NULL || uid_free(next)))
+			break;
+		if (rc < 0 && rc != ERR_NOTFOUND)
+			return rc;
+	}
+	if (next > max || next < min)
+		return err_set(err, ERR_LIMIT,
+		    "no free uid left in the service user range %u-%u", min, max);
+	*uid = next;
+	be32(b, next + 1);
+	v = mkval(b, 4);
+	if ((rc = mdb_put(t->txn, t->st->meta, &k, &v, 0)) != 0)
+		return txn_error(t, rc, err);
+	return 0;
+}
+
+static int
+usage_env(struct store *st, char *err)
+{
+	MDB_txn *txn;
+	bool fresh;
+	int rc;
+
+	if (st->uenv != NULL)
+		return 0;
+	/* Statistics only: never fsync, so logins never wait on the disk. */
+	rc = open_env(st->dir, USAGE_FILE, MDB_NOSYNC, true, &st->uenv, &fresh, err);
+	if (rc < 0)
+		return rc;
+	if ((rc = begin(st->uenv, 0, &txn)) == 0) {
+		if ((rc = mdb_dbi_open(txn, "usage", MDB_CREATE, &st->usage)) != 0)
+			mdb_txn_abort(txn);
+		else
+			rc = mdb_txn_commit(txn);
+	}
+	if (rc != 0) {
+		mdb_env_close(st->uenv);
+		st->uenv = NULL;
+		return lmdb_error(err, st->dir, rc);
+	}
+	return 0;
+}
+
+int
+store_usage_get(struct store *st, const char *id, struct usage *u, char *err)
+{
+	MDB_txn *txn;
+	MDB_val k = mkval(id, strlen(id)), v;
+	int rc;
+
+	memset(u, 0, sizeof(*u));
+	if ((rc = usage_env(st, err)) < 0)
+		return rc;
+	if ((rc = begin(st->uenv, MDB_RDONLY, &txn)) != 0)
+		return lmdb_error(err, st->dir, rc);
+	rc = mdb_get(txn, st->usage, &k, &v);
+	if (rc == 0)
+		rc = usage_decode(v.mv_data, v.mv_size, u, err);
+	else if (rc == MDB_NOTFOUND)
+		rc = 0;
+	else
+		rc = lmdb_error(err, st->dir, rc);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+store_usage_update(struct store *st, const char *id,
+    int (*fn)(struct usage *u, void *ctx), void *ctx, char *err)
+{
+	MDB_txn *txn;
+	MDB_val k = mkval(id, strlen(id)), v;
+	struct usage u;
+	uint8_t buf[512];
+	int rc, mrc, n;
+
+	if ((rc = usage_env(st, err)) < 0)
+		return rc;
+	for (;;) {
+		if ((mrc = begin(st->uenv, 0, &txn)) != 0)
+			return lmdb_error(err, st->dir, mrc);
+		memset(&u, 0, sizeof(u));
+		mrc = mdb_get(txn, st->usage, &k, &v);
+		if (mrc != 0 && mrc != MDB_NOTFOUND) {
+			mdb_txn_abort(txn);
+			return lmdb_error(err, st->dir, mrc);
+		}
+		/* Damaged statistics are replaced rather than blocking logins. */
+		if (mrc == 0 && usage_decode(v.mv_data, v.mv_size, &u, NULL) < 0)
+			memset(&u, 0, sizeof(u));
+		if ((rc = fn(&u, ctx)) != 0) {
+			mdb_txn_abort(txn);
+			return rc > 0 ? 0 : rc;
+		}
+		n = usage_encode(&u, buf, sizeof(buf));
+		v = mkval(buf, (size_t)n);
+		if ((mrc = mdb_put(txn, st->usage, &k, &v, 0)) != 0)
+			mdb_txn_abort(txn);
+		else
+			mrc = mdb_txn_commit(txn);
+		if (mrc == 0)
+			return 0;
+		if (mrc != MDB_MAP_FULL)
+			return lmdb_error(err, st->dir, mrc);
+		if ((rc = grow(st->uenv, st->dir, err)) < 0)
+			return rc;
+	}
+}
+
+int
+store_usage_del(struct store *st, const char *id, char *err)
+{
+	MDB_txn *txn;
+	MDB_val k = mkval(id, strlen(id));
+	int rc;
+
+	if ((rc = usage_env(st, err)) < 0)
+		return rc;
+	if ((rc = begin(st->uenv, 0, &txn)) != 0)
+		return lmdb_error(err, st->dir, rc);
+	rc = mdb_del(txn, st->usage, &k, NULL);
+	if (rc == 0 || rc == MDB_NOTFOUND)
+		return (rc = mdb_txn_commit(txn)) == 0 ? 0 : lmdb_error(err, st->dir, rc);
+	mdb_txn_abort(txn);
+	return lmdb_error(err, st->dir, rc);
+}
+
+int
+store_lock(struct store *st, char *err)
+{
+	char path[PATH_MAX + 16];
+	int rc;
+
+	if (st->lockfd >= 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", st->dir, LOCK_FILE);
+	st->lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (st->lockfd < 0)
+		return err_set(err, ERR_UNAVAIL, "%s: %s", path, strerror(errno));
+	if ((rc = check_path(path, false, NULL, err)) < 0)
+		goto fail;
+	while (flock(st->lockfd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			rc = err_set(err, ERR_UNAVAIL, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+	return 0;
+fail:
+	close(st->lockfd);
+	st->lockfd = -1;
+	return rc;
+}
+
+void
+store_unlock(struct store *st)
+{
+	if (st->lockfd >= 0) {
+		close(st->lockfd);
+		st->lockfd = -1;
+	}
+}

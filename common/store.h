@@ -1,0 +1,113 @@
+/*
+ * store.h - the LMDB token store.
+ *
+ * A store is a directory (default STOREDIR, mode 0700, root's) holding
+ *
+ *   tokens.mdb, tokens.mdb-lock   token records and their indexes; every
+ *                                 commit is fully durable.
+ *   usage.mdb, usage.mdb-lock     last use, use counts and failure counters,
+ *                                 written on logins with MDB_NOSYNC so that
+ *                                 a login never waits on fsync.  Kept in a
+ *                                 separate environment so that relaxed
+ *                                 durability can never damage token data:
+ *                                 losing it loses only statistics.
+ *   helper.lock                   taken by writers to serialise multi-step
+ *                                 operations (store + passwd files).
+ *
+ * The directory and files must be owned by root or by the calling process's
+ * effective uid, and must not be writable by group or others; otherwise
+ * store_open refuses, as sshd's StrictModes does.  Every LMDB error becomes
+ * one of the codes of err.h with a message naming the store.
+ *
+ * Within one process the environment is shared: opening the same store
+ * twice returns the same handle (LMDB forbids two environments on one file
+ * in a process) and the last store_close closes it.  A handle must not be
+ * used across fork(); a child that finds the parent's handle open ignores
+ * it and opens its own.  Callers such as a PAM module open and close the
+ * store within each call so nothing is held across fork.
+ *
+ * Writes run a caller's function inside one write transaction; when the map
+ * is full the store grows it and runs the function again from the start, so
+ * the function must only read and write through its store_txn.
+ */
+#ifndef APITOKEN_STORE_H
+#define APITOKEN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+/* store_open flags */
+#define STORE_RDONLY 0x1   /* never write token data (the PAM module) */
+#define STORE_CREATE 0x2   /* create the store if the directory has none */
+
+struct store;
+struct store_txn;
+
+/*
+ * Open the store in dir.  Returns 0; ERR_NOTFOUND when there is no store
+ * there (and STORE_CREATE was not given); ERR_UNAVAIL for permission,
+ * ownership, mode and I/O problems; ERR_CORRUPT for damaged files or an
+ * unknown schema version.
+ */
+int store_open(struct store **out, const char *dir, unsigned flags, char *err);
+void store_close(struct store *st);
+
+/* The directory this store lives in. */
+const char *store_dir(const struct store *st);
+
+/* Visit callbacks return 0 to go on, anything else to stop (and it is returned). */
+typedef int (*store_visit_fn)(const struct record *r, void *ctx);
+typedef int (*store_txn_fn)(struct store_txn *t, void *ctx, char *err);
+
+/* Run fn in a read transaction / a write transaction (then commit). */
+int store_read(struct store *st, store_txn_fn fn, void *ctx, char *err);
+int store_write(struct store *st, store_txn_fn fn, void *ctx, char *err);
+
+/* Record by id: 0, ERR_NOTFOUND, ERR_CORRUPT. */
+int store_get(struct store *st, const char *id, struct record *r, char *err);
+
+/* Inside a transaction: */
+int store_txn_get(struct store_txn *t, const char *id, struct record *r, char *err);
+/* Insert or replace r, keeping the user, name and uid indexes in step. */
+int store_txn_put(struct store_txn *t, const struct record *r, char *err);
+/* Remove the record and its index entries entirely (not a tombstone). */
+int store_txn_del(struct store_txn *t, const char *id, char *err);
+/* Every record (user == NULL) or those owned by user, in id order. */
+int store_txn_list(struct store_txn *t, const char *user, store_visit_fn fn,
+    void *ctx, char *err);
+/* Records whose name is name, in id order. */
+int store_txn_by_name(struct store_txn *t, const char *name, store_visit_fn fn,
+    void *ctx, char *err);
+/* Record id holding uid, if any: 0 or ERR_NOTFOUND. */
+int store_txn_by_uid(struct store_txn *t, uint32_t uid,
+    char id[TOKEN_ID_LEN + 1], char *err);
+/*
+ * Allocate the next service-user uid in [min, max] from a counter that only
+ * moves up, skipping uids that pass_ok rejects (e.g. already in passwd).
+ * ERR_LIMIT when the range is used up.
+ */
+int store_txn_next_uid(struct store_txn *t, uint32_t min, uint32_t max,
+    int (*uid_free)(uint32_t uid), uint32_t *uid, char *err);
+
+/* Usage data, kept apart (see above).  A missing entry reads as zeros. */
+int store_usage_get(struct store *st, const char *id, struct usage *u, char *err);
+/*
+ * Read-modify-write the usage entry of id: fn changes *u and returns 0 to
+ * save it, 1 to leave it unchanged, or an error code.
+ */
+int store_usage_update(struct store *st, const char *id,
+    int (*fn)(struct usage *u, void *ctx), void *ctx, char *err);
+int store_usage_del(struct store *st, const char *id, char *err);
+
+/* Serialise writers across processes (flock on helper.lock); blocks. */
+int store_lock(struct store *st, char *err);
+void store_unlock(struct store *st);
+
+/* Size of the tokens environment's map, for tests and diagnostics. */
+size_t store_mapsize(const struct store *st);
+
+#endif

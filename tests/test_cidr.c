@@ -1,0 +1,121 @@
+#include "config.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cidr.h"
+#include "err.h"
+#include "unit.h"
+
+static struct cidr
+block(const char *s)
+{
+	struct cidr c;
+	const char *why = NULL;
+
+	ck_assert_msg(cidr_parse(s, &c, &why) == 0, "%s: %s", s, why);
+	return c;
+}
+
+static bool
+in(const char *b, const char *addr)
+{
+	struct cidr c = block(b);
+	return cidr_contains(&c, addr);
+}
+
+START_TEST(ipv4)
+{
+	ck_assert(in("10.0.0.0/8", "10.255.255.255"));
+	ck_assert(in("10.0.0.0/8", "10.0.0.0"));
+	ck_assert(!in("10.0.0.0/8", "11.0.0.0"));
+	ck_assert(!in("10.0.0.0/8", "9.255.255.255"));
+	ck_assert(in("192.0.2.128/25", "192.0.2.128"));
+	ck_assert(!in("192.0.2.128/25", "192.0.2.127"));
+	ck_assert(in("192.0.2.1/32", "192.0.2.1"));
+	ck_assert(!in("192.0.2.1/32", "192.0.2.2"));
+	ck_assert(in("192.0.2.1", "192.0.2.1"));     /* bare address = /32 */
+	ck_assert(in("0.0.0.0/0", "203.0.113.9"));
+	ck_assert(!in("0.0.0.0/0", "2001:db8::1"));  /* families never mix */
+	ck_assert(in("172.16.0.0/12", "172.31.255.255"));
+	ck_assert(!in("172.16.0.0/12", "172.32.0.0"));
+}
+END_TEST
+
+START_TEST(ipv6)
+{
+	ck_assert(in("2001:db8::/32", "2001:db8:ffff::1"));
+	ck_assert(!in("2001:db8::/32", "2001:db9::1"));
+	ck_assert(in("::/0", "::1"));
+	ck_assert(!in("::/0", "127.0.0.1"));
+	ck_assert(in("::1/128", "::1"));
+	ck_assert(!in("::1/128", "::2"));
+	ck_assert(in("::1", "0:0:0:0:0:0:0:1"));
+	ck_assert(in("2001:db8::/127", "2001:db8::1"));
+	ck_assert(!in("2001:db8::/127", "2001:db8::2"));
+	ck_assert(in("fe80::/10", "febf::1"));
+	ck_assert(!in("fe80::/10", "fec0::1"));
+}
+END_TEST
+
+START_TEST(v4_mapped)
+{
+	/* sshd may report an IPv4 client as ::ffff:a.b.c.d on a v6 socket */
+	ck_assert(in("192.0.2.0/24", "::ffff:192.0.2.7"));
+	ck_assert(!in("192.0.2.0/24", "::ffff:192.0.3.7"));
+	ck_assert(in("::ffff:192.0.2.0/120", "192.0.2.200"));
+	ck_assert_int_eq(block("::ffff:192.0.2.0/120").family, AF_INET);
+	ck_assert_uint_eq(block("::ffff:192.0.2.0/120").prefix, 24);
+}
+END_TEST
+
+START_TEST(not_addresses_never_match)
+{
+	struct cidr c = block("0.0.0.0/0"), c6 = block("::/0");
+
+	ck_assert(!cidr_contains(&c, NULL));
+	ck_assert(!cidr_contains(&c, ""));
+	ck_assert(!cidr_contains(&c, "localhost"));
+	ck_assert(!cidr_contains(&c, "10.0.0.1.example.com"));
+	ck_assert(!cidr_contains(&c, "10.0.0.1 "));
+	ck_assert(!cidr_contains(&c, "010.0.0.1"));
+	ck_assert(!cidr_contains(&c6, "[::1]"));
+	ck_assert(!cidr_contains(&c6, "fe80::1%eth0"));
+	ck_assert(cidr_is_address("::1"));
+	ck_assert(!cidr_is_address("host.example"));
+	ck_assert(!cidr_is_address(NULL));
+}
+END_TEST
+
+START_TEST(bad_blocks)
+{
+	static const char *const bad[] = {
+		"", "/8", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/8x",
+		"10.0.0.1/8", "2001:db8::/129", "2001:db8::1/32", "example.com/24",
+		"10.0.0.0/08000", "10.0.0.0/ 8", "::ffff:10.0.0.0/95",
+	};
+	struct cidr c;
+	const char *why;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		ck_assert_msg(cidr_parse(bad[i], &c, &why) == ERR_INVAL, "accepted '%s'", bad[i]);
+		ck_assert_ptr_nonnull(why);
+	}
+}
+END_TEST
+
+Suite *
+cidr_suite(void)
+{
+	Suite *s = suite_create("cidr");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, ipv4);
+	tcase_add_test(tc, ipv6);
+	tcase_add_test(tc, v4_mapped);
+	tcase_add_test(tc, not_addresses_never_match);
+	tcase_add_test(tc, bad_blocks);
+	suite_add_tcase(s, tc);
+	return s;
+}

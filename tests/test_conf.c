@@ -1,0 +1,171 @@
+#include "config.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "err.h"
+#include "unit.h"
+
+static char tmp[PATH_MAX], path[PATH_MAX + 16];
+
+static void
+setup(void)
+{
+	make_tmpdir(tmp, sizeof(tmp));
+	snprintf(path, sizeof(path), "%s/apitoken.conf", tmp);
+}
+
+static void
+teardown(void)
+{
+	rm_tree(tmp);
+}
+
+static void
+write_conf(const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+START_TEST(absent_means_defaults)
+{
+	struct conf c;
+	char err[ERR_MAX];
+
+	ck_assert_int_eq(conf_load(path, &c, err), 0);
+	ck_assert_int_eq(c.default_services.n, 1);
+	ck_assert_str_eq(c.default_services.v[0], "sshd");
+	ck_assert_int_eq(c.default_lifetime, 90 * 86400);
+	ck_assert_int_eq(c.max_lifetime, 0);
+	ck_assert(c.self_service);
+	ck_assert_str_eq(c.shell, "/bin/sh");
+	ck_assert_uint_eq(c.uid_min, 60600);
+	ck_assert_uint_eq(c.lockout_attempts, 5);
+	ck_assert_int_eq(c.fail_delay, 2);
+}
+END_TEST
+
+START_TEST(full_file)
+{
+	struct conf c;
+	char err[ERR_MAX] = "";
+
+	write_conf("# a comment\n"
+	    "\n"
+	    "default_services = sshd, sudo login\n"
+	    "  default_lifetime=30d   # trailing comment\n"
+	    "max_lifetime = 60d\n"
+	    "self_service = no\n"
+	    "service_user_shell = /usr/sbin/nologin\n"
+	    "service_user_home = /var/lib/apitoken/home\n"
+	    "service_user_groups = ci,deploy\n"
+	    "uid_min = 70000\n"
+	    "uid_max = 70010\n"
+	    "lockout_attempts = 0\n"
+	    "lockout_window = 5m\n"
+	    "lockout_time = 1h\n"
+	    "expiry_warning_days = 14\n"
+	    "usage_write_interval = 0s\n"
+	    "fail_delay = 0\n");
+	ck_assert_msg(conf_load(path, &c, err) == 0, "%s", err);
+	ck_assert_int_eq(c.default_services.n, 3);
+	ck_assert_str_eq(c.default_services.v[2], "login");
+	ck_assert_int_eq(c.default_lifetime, 30 * 86400);
+	ck_assert_int_eq(c.max_lifetime, 60 * 86400);
+	ck_assert(!c.self_service);
+	ck_assert_str_eq(c.shell, "/usr/sbin/nologin");
+	ck_assert_str_eq(c.groups.v[1], "deploy");
+	ck_assert_uint_eq(c.uid_min, 70000);
+	ck_assert_uint_eq(c.uid_max, 70010);
+	ck_assert_uint_eq(c.lockout_attempts, 0);
+	ck_assert_int_eq(c.lockout_time, 3600);
+	ck_assert_uint_eq(c.expiry_warning_days, 14);
+	ck_assert_int_eq(c.usage_write_interval, 0);
+	ck_assert_int_eq(c.fail_delay, 0);
+}
+END_TEST
+
+static void
+expect_error(const char *text, const char *needle)
+{
+	struct conf c;
+	char err[ERR_MAX] = "";
+
+	write_conf(text);
+	ck_assert_int_eq(conf_load(path, &c, err), ERR_INVAL);
+	ck_assert_msg(strstr(err, needle) != NULL, "'%s' lacks '%s'", err, needle);
+	ck_assert(strstr(err, path) != NULL);
+}
+
+START_TEST(errors_name_file_and_line)
+{
+	expect_error("self_service = yes\nself_servce = no\n", ":2: unknown key: self_servce");
+	expect_error("\n\n\nno equals sign\n", ":4: expected 'key = value'");
+	expect_error("self_service = maybe\n", ":1: expected yes or no");
+	expect_error("default_lifetime = 30x\n", ":1: expected a duration or never");
+	expect_error("uid_min = 12\n", "at least 1000");
+	expect_error("uid_min = 5000\nuid_max=4000\n", "uid_min is greater than uid_max");
+	expect_error("service_user_shell = bin/sh\n", "absolute path");
+	expect_error("lockout_attempts = -1\n", "from 0 to 1000");
+	expect_error("max_lifetime = 7d\ndefault_lifetime = 30d\n", "exceeds max_lifetime");
+	expect_error("max_lifetime = 7d\ndefault_lifetime = never\n", "exceeds max_lifetime");
+	expect_error("fail_delay = 2s\nfail_delay = 3s\n", ":2: key given twice");
+	expect_error("fail_delay = 2m\n", "at most 60s");
+}
+END_TEST
+
+START_TEST(unsafe_file_refused)
+{
+	struct conf c;
+	char err[ERR_MAX], link[PATH_MAX + 16];
+
+	write_conf("self_service = no\n");
+	ck_assert_int_eq(chmod(path, 0666), 0);
+	ck_assert_int_eq(conf_load(path, &c, err), ERR_UNAVAIL);
+	ck_assert(strstr(err, "bad ownership or modes") != NULL);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	snprintf(link, sizeof(link), "%s/link.conf", tmp);
+	ck_assert_int_eq(symlink(path, link), 0);
+	ck_assert_int_eq(conf_load(link, &c, err), ERR_UNAVAIL);
+	ck_assert(strstr(err, "symbolic link") != NULL);
+	ck_assert_int_eq(conf_load(tmp, &c, err), ERR_UNAVAIL);
+}
+END_TEST
+
+START_TEST(nul_byte_refused)
+{
+	struct conf c;
+	char err[ERR_MAX];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	ck_assert_int_eq(write(fd, "fail_delay = 1s\0\n", 17), 17);
+	close(fd);
+	ck_assert_int_eq(conf_load(path, &c, err), ERR_INVAL);
+	ck_assert(strstr(err, "NUL") != NULL);
+}
+END_TEST
+
+Suite *
+conf_suite(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, absent_means_defaults);
+	tcase_add_test(tc, full_file);
+	tcase_add_test(tc, errors_name_file_and_line);
+	tcase_add_test(tc, unsafe_file_refused);
+	tcase_add_test(tc, nul_byte_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}

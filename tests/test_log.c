@@ -1,0 +1,70 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "token.h"
+#include "unit.h"
+
+START_TEST(token_redacted_to_id)
+{
+	char s[TOKEN_LEN + 1], in[256], out[256], want[64];
+	struct token t;
+
+	ck_assert_int_eq(token_generate(&t, NULL, s), 0);
+	snprintf(in, sizeof(in), "name is %s, ok", s);
+	log_redact(in, out, sizeof(out));
+	snprintf(want, sizeof(want), "name is apitok_%s_[redacted], ok", t.id);
+	ck_assert_str_eq(out, want);
+	ck_assert(strstr(out, t.secret) == NULL);
+}
+END_TEST
+
+START_TEST(damaged_tokens_redacted)
+{
+	char s[TOKEN_LEN + 1], in[256], out[256];
+	struct token t;
+
+	ck_assert_int_eq(token_generate(&t, NULL, s), 0);
+	/* truncated, with a bad checksum, or with an invalid id: no secret survives */
+	s[TOKEN_LEN - 3] = '\0';
+	log_redact(s, out, sizeof(out));
+	ck_assert(strstr(out, t.secret + 4) == NULL);
+	ck_assert(strstr(out, t.id) != NULL);
+	snprintf(in, sizeof(in), "apitok_lowercaseid_%s", t.secret);
+	log_redact(in, out, sizeof(out));
+	ck_assert_str_eq(out, "apitok_[redacted]");
+	snprintf(in, sizeof(in), "xapitok_%s_%s\tend", t.id, t.secret);
+	log_redact(in, out, sizeof(out));
+	ck_assert(strstr(out, t.secret) == NULL);
+	ck_assert(strstr(out, "?end") != NULL);  /* control characters replaced */
+}
+END_TEST
+
+START_TEST(plain_text_kept_and_bounded)
+{
+	char out[8];
+
+	log_redact("hello world", out, sizeof(out));
+	ck_assert_str_eq(out, "hello w");
+	log_redact("a\nb", out, sizeof(out));
+	ck_assert_str_eq(out, "a?b");
+	/* the redaction marker is cut, never the redaction */
+	log_redact("apitok_0123456789AB_secret", out, sizeof(out));
+	ck_assert_str_eq(out, "apitok_");
+}
+END_TEST
+
+Suite *
+log_suite(void)
+{
+	Suite *s = suite_create("log");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, token_redacted_to_id);
+	tcase_add_test(tc, damaged_tokens_redacted);
+	tcase_add_test(tc, plain_text_kept_and_bounded);
+	suite_add_tcase(s, tc);
+	return s;
+}

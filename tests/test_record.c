@@ -1,0 +1,228 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "record.h"
+#include "unit.h"
+
+void
+sample_record(struct record *r)
+{
+	struct token t;
+	char s[TOKEN_LEN + 1];
+
+	memset(r, 0, sizeof(*r));
+	ck_assert_int_eq(token_generate(&t, NULL, s), 0);
+	strcpy(r->id, t.id);
+	strcpy(r->name, "ci-deploy");
+	strcpy(r->description, "deploys from CI \xc3\xa9t\xc3\xa9");
+	strcpy(r->user, "ci-deploy");
+	r->uid = 60601;
+	r->service_user = true;
+	r->status = STATUS_SUSPENDED;
+	r->pending = PENDING_NONE;
+	ck_assert_int_eq(strlist_add(&r->services, "sshd"), 0);
+	ck_assert_int_eq(strlist_add(&r->services, "sudo"), 0);
+	ck_assert_int_eq(strlist_add(&r->permissions, "deploy:write"), 0);
+	ck_assert_int_eq(strlist_add(&r->allowed_addresses, "10.0.0.0/8"), 0);
+	ck_assert_int_eq(strlist_add(&r->allowed_addresses, "2001:db8::/32"), 0);
+	r->expires_at = 1798675200;
+	r->created_at = 1764000000;
+	strcpy(r->created_by, "root");
+	r->updated_at = -5;   /* negative values survive too */
+	strcpy(r->updated_by, "alice");
+	r->revision = 0x0102030405060708ULL;
+	token_hash(&t, r->hash);
+	memset(r->old_hash, 0xab, TOKEN_HASH_LEN);
+	r->old_hash_until = 1764003600;
+}
+
+START_TEST(roundtrip)
+{
+	struct record a, b;
+	uint8_t buf[RECORD_MAX_ENCODED];
+	int n;
+
+	sample_record(&a);
+	n = record_encode(&a, buf, sizeof(buf));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(buf[0], RECORD_VERSION);
+	ck_assert_int_eq(record_decode(buf, (size_t)n, &b, NULL), 0);
+	ck_assert_mem_eq(&a, &b, sizeof(a));
+}
+END_TEST
+
+/* The encoding is pinned: a field-order change must be a new version. */
+START_TEST(fixed_byte_order)
+{
+	struct record a;
+	uint8_t buf[RECORD_MAX_ENCODED];
+	int n;
+
+	memset(&a, 0, sizeof(a));
+	strcpy(a.id, "0123456789AB");
+	a.uid = 0x01020304;
+	n = record_encode(&a, buf, sizeof(buf));
+	/* version, then id as u16 length + bytes */
+	ck_assert_int_eq(buf[0], 1);
+	ck_assert_int_eq(buf[1], 0);
+	ck_assert_int_eq(buf[2], 12);
+	ck_assert_mem_eq(buf + 3, "0123456789AB", 12);
+	/* three empty strings (name, description, user), then uid big-endian */
+	ck_assert_mem_eq(buf + 15, "\0\0\0\0\0\0\x01\x02\x03\x04", 10);
+	ck_assert_int_eq(n, 1 + 14 + 6 + 4 + 3 + 3 + 8 + 8 + 2 + 8 + 2 + 8 + 64 + 8);
+}
+END_TEST
+
+START_TEST(every_truncation_fails)
+{
+	struct record a, b;
+	uint8_t buf[RECORD_MAX_ENCODED];
+	char err[ERR_MAX];
+	int n;
+
+	sample_record(&a);
+	n = record_encode(&a, buf, sizeof(buf));
+	for (int len = 0; len < n; len++) {
+		ck_assert_int_eq(record_decode(buf, (size_t)len, &b, err), ERR_CORRUPT);
+		ck_assert(strstr(err, "damaged record") != NULL);
+		ck_assert_str_eq(b.id, "");
+	}
+	buf[n] = 0;
+	ck_assert_int_eq(record_decode(buf, (size_t)n + 1, &b, err), ERR_CORRUPT);
+	ck_assert(strstr(err, "trailing") != NULL);
+}
+END_TEST
+
+/* Flipping any byte must give either an error or a clean decode, never a crash. */
+START_TEST(garbled_bytes_fail_cleanly)
+{
+	struct record a, b;
+	uint8_t buf[RECORD_MAX_ENCODED], m[RECORD_MAX_ENCODED];
+	int n, errors = 0;
+
+	sample_record(&a);
+	n = record_encode(&a, buf, sizeof(buf));
+	for (int i = 0; i < n; i++)
+		for (int bit = 0; bit < 8; bit++) {
+			memcpy(m, buf, (size_t)n);
+			m[i] ^= (uint8_t)(1u << bit);
+			if (record_decode(m, (size_t)n, &b, NULL) != 0)
+				errors++;
+			else
+				ck_assert(memcmp(&a, &b, sizeof(a)) != 0);
+		}
+	ck_assert_int_gt(errors, 0);
+}
+END_TEST
+
+START_TEST(newer_version_refused)
+{
+	struct record a, b;
+	uint8_t buf[RECORD_MAX_ENCODED];
+	char err[ERR_MAX];
+	int n;
+
+	sample_record(&a);
+	n = record_encode(&a, buf, sizeof(buf));
+	buf[0] = RECORD_VERSION + 1;
+	ck_assert_int_eq(record_decode(buf, (size_t)n, &b, err), ERR_CORRUPT);
+	ck_assert(strstr(err, "not supported") != NULL);
+}
+END_TEST
+
+START_TEST(field_bounds)
+{
+	struct record b;
+	uint8_t buf[64] = { RECORD_VERSION, 0xff, 0xff };
+	char err[ERR_MAX];
+	struct strlist l = { 0 };
+	char big[ITEM_MAX_LEN + 2];
+
+	/* a string length far beyond the buffer */
+	ck_assert_int_eq(record_decode(buf, sizeof(buf), &b, err), ERR_CORRUPT);
+	/* an id with a control character */
+	memcpy(buf, "\x01\x00\x0c" "0123456789A\n", 15);
+	ck_assert_int_eq(record_decode(buf, 15, &b, err), ERR_CORRUPT);
+	/* list bounds */
+	for (int i = 0; i < LIST_MAX; i++) {
+		char item[8];
+		snprintf(item, sizeof(item), "s%d", i);
+		ck_assert_int_eq(strlist_add(&l, item), 0);
+	}
+	ck_assert_int_eq(strlist_add(&l, "one-more"), ERR_LIMIT);
+	ck_assert_int_eq(strlist_add(&l, "s3"), 0);  /* duplicates are no-ops */
+	l.n = 0;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert_int_eq(strlist_add(&l, big), ERR_LIMIT);
+	ck_assert_int_eq(strlist_add(&l, "tab\there"), ERR_INVAL);
+	ck_assert_int_eq(l.n, 0);
+}
+END_TEST
+
+START_TEST(usage_roundtrip_and_addresses)
+{
+	struct usage u, v;
+	uint8_t buf[512];
+	int n;
+
+	memset(&u, 0, sizeof(u));
+	usage_note_address(&u, "10.0.0.1");
+	usage_note_address(&u, "10.0.0.2");
+	usage_note_address(&u, "10.0.0.1");
+	ck_assert_str_eq(u.last_used_from[0], "10.0.0.1");
+	ck_assert_str_eq(u.last_used_from[1], "10.0.0.2");
+	ck_assert_str_eq(u.last_used_from[2], "");
+	for (int i = 0; i < 10; i++) {
+		char a[32];
+		snprintf(a, sizeof(a), "192.0.2.%d", i);
+		usage_note_address(&u, a);
+	}
+	ck_assert_str_eq(u.last_used_from[0], "192.0.2.9");
+	ck_assert_str_eq(u.last_used_from[USAGE_ADDRS - 1], "192.0.2.6");
+	u.use_count = 42;
+	u.failures = 3;
+	u.locked_until = 99;
+	n = usage_encode(&u, buf, sizeof(buf));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(usage_decode(buf, (size_t)n, &v, NULL), 0);
+	ck_assert_mem_eq(&u, &v, sizeof(u));
+	ck_assert_int_eq(usage_decode(buf, (size_t)n - 1, &v, NULL), ERR_CORRUPT);
+}
+END_TEST
+
+START_TEST(status_and_expiry)
+{
+	struct record r;
+
+	ck_assert_str_eq(record_status_name(STATUS_ACTIVE), "active");
+	ck_assert_str_eq(record_status_name(STATUS_REVOKED), "revoked");
+	ck_assert_str_eq(record_status_name(99), "unknown");
+	memset(&r, 0, sizeof(r));
+	ck_assert(!record_expired(&r, 1));
+	r.expires_at = 100;
+	ck_assert(!record_expired(&r, 99));
+	ck_assert(record_expired(&r, 100));
+}
+END_TEST
+
+Suite *
+record_suite(void)
+{
+	Suite *s = suite_create("record");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, roundtrip);
+	tcase_add_test(tc, fixed_byte_order);
+	tcase_add_test(tc, every_truncation_fails);
+	tcase_add_test(tc, garbled_bytes_fail_cleanly);
+	tcase_add_test(tc, newer_version_refused);
+	tcase_add_test(tc, field_bounds);
+	tcase_add_test(tc, usage_roundtrip_and_addresses);
+	tcase_add_test(tc, status_and_expiry);
+	suite_add_tcase(s, tc);
+	return s;
+}
