@@ -117,10 +117,10 @@ when_parse_date(const char *s, int64_t *t, char *err)
 	if (*p != '\0') {
 		if (*p != 'T' && *p != 't' && *p != ' ')
 			goto bad;
-		hh = digits(p + 1, 2);
-		mm = p[3] == ':' ? digits(p + 4, 2) : -1;
-		ss = p[6] == ':' ? digits(p + 7, 2) : -1;
-		if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60)
+		/* Each read is guarded by the one before, so none passes the NUL. */
+		if ((hh = digits(p + 1, 2)) < 0 || p[3] != ':' ||
+		    (mm = digits(p + 4, 2)) < 0 || p[6] != ':' ||
+		    (ss = digits(p + 7, 2)) < 0 || hh > 23 || mm > 59 || ss > 60)
 			goto bad;
 		if (ss == 60)
 			ss = 59;  /* a leap second is the last second of its minute */
