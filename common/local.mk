@@ -9,6 +9,7 @@ common_libcommon_la_SOURCES = \
 	common/conf.c common/conf.h \
 	common/when.c common/when.h \
 	common/cidr.c common/cidr.h \
-	common/log.c common/log.h
+	common/log.c common/log.h \
+	common/verify.c common/verify.h
 common_libcommon_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(LMDB_CFLAGS)
 common_libcommon_la_LIBADD = $(SODIUM_LIBS) $(LMDB_LIBS)

@@ -11,6 +11,7 @@ Suite *conf_suite(void);
 Suite *when_suite(void);
 Suite *cidr_suite(void);
 Suite *log_suite(void);
+Suite *verify_suite(void);
 
 /* A fresh private directory for one test; removed by rm_tree. */
 void make_tmpdir(char *buf, size_t len);

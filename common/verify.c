@@ -1,0 +1,207 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cidr.h"
+#include "err.h"
+#include "store.h"
+#include "token.h"
+#include "verify.h"
+
+static enum verify_code
+deny(struct verify_result *res, const char *reason)
+{
+	res->code = VERIFY_DENIED;
+	res->reason = reason;
+	return res->code;
+}
+
+static enum verify_code
+unavail(struct verify_result *res, const char *detail)
+{
+	res->code = VERIFY_UNAVAIL;
+	res->reason = "token store unavailable";
+	snprintf(res->detail, sizeof(res->detail), "%s", detail);
+	return res->code;
+}
+
+bool
+verify_service_allowed(const struct conf *c, const struct record *r, const char *service)
+{
+	const struct strlist *l = r->services.n > 0 ? &r->services : &c->default_services;
+
+	return service != NULL && (strlist_contains(l, "*") || strlist_contains(l, service));
+}
+
+static bool
+address_allowed(const struct record *r, const char *rhost)
+{
+	struct cidr block;
+	const char *why;
+
+	if (r->allowed_addresses.n == 0)
+		return true;
+	for (int i = 0; i < r->allowed_addresses.n; i++)
+		if (cidr_parse(r->allowed_addresses.v[i], &block, &why) == 0 &&
+		    cidr_contains(&block, rhost))
+			return true;
+	return false;
+}
+
+/* Checks that hold for the whole life of a login, auth and account alike. */
+static enum verify_code
+check_state(const struct record *r, const char *user, int64_t now, struct verify_result *res)
+{
+	if (r->status == STATUS_PENDING || r->status == STATUS_DELETED)
+		return deny(res, "unknown token id");
+	if (r->status == STATUS_SUSPENDED)
+		return deny(res, "token suspended");
+	if (r->status != STATUS_ACTIVE)
+		return deny(res, "token revoked");
+	if (record_expired(r, now))
+		return deny(res, "token expired");
+	if (strcmp(r->user, user) != 0)
+		return deny(res, "token belongs to another user");
+	return VERIFY_OK;
+}
+
+struct usage_ctx {
+	const struct conf *c;
+	const struct verify_request *req;
+	bool success;
+};
+
+static int
+record_use(struct usage *u, void *ctx)
+{
+	struct usage_ctx *x = ctx;
+	int64_t now = x->req->now;
+
+	if (!x->success) {
+		if (now - u->window_start >= x->c->lockout_window) {
+			u->window_start = now;
+			u->failures = 0;
+		}
+		if (++u->failures >= x->c->lockout_attempts) {
+			u->locked_until = now + x->c->lockout_time;
+			u->failures = 0;
+		}
+		return 0;
+	}
+	/* Throttled like GitLab's last_used_at, unless something changed. */
+	if (u->failures == 0 && now - u->last_used_at < x->c->usage_write_interval &&
+	    (x->req->rhost == NULL || strcmp(u->last_used_from[0], x->req->rhost) == 0))
+		return 1;
+	u->failures = 0;
+	u->last_used_at = now;
+	u->use_count++;
+	if (x->req->rhost != NULL && cidr_is_address(x->req->rhost))
+		usage_note_address(u, x->req->rhost);
+	return 0;
+}
+
+enum verify_code
+verify_token(const struct conf *c, const struct verify_request *req,
+    struct verify_result *res)
+{
+	struct store *st = NULL;
+	struct token tok;
+	struct usage use;
+	struct usage_ctx uctx = { c, req, false };
+	uint8_t hash[TOKEN_HASH_LEN];
+	char err[ERR_MAX];
+	bool found, match;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&tok, 0, sizeof(tok));
+	if (!token_has_prefix(req->password, req->password_len)) {
+		res->code = VERIFY_NOT_TOKEN;
+		res->reason = "not a token";
+		return res->code;
+	}
+	/* The id is public; it is all the log ever gets from the input. */
+	token_peek_id(req->password, req->password_len, res->id);
+	if (token_parse(req->password, req->password_len, &tok, &res->reason) < 0)
+		return deny(res, res->reason);
+
+	if ((rc = store_open(&st, req->store_dir, STORE_RDONLY, err)) < 0) {
+		unavail(res, err);
+		goto out;
+	}
+	if (c->lockout_attempts > 0 &&
+	    store_usage_get(st, tok.id, &use, err) == 0 && use.locked_until > req->now) {
+		deny(res, "locked out after repeated failures");
+		goto out;
+	}
+	rc = store_get(st, tok.id, &res->rec, err);
+	if (rc < 0 && rc != ERR_NOTFOUND) {
+		unavail(res, err);
+		goto out;
+	}
+	found = rc == 0;
+	/* Hash and compare whether or not the id exists, so ids cannot be probed by time. */
+	token_hash(&tok, hash);
+	match = token_hash_equal(hash, res->rec.hash);
+	if (token_hash_equal(hash, res->rec.old_hash) && res->rec.old_hash_until > req->now)
+		match = true;
+	if (!found) {
+		deny(res, "unknown token id");
+		goto out;
+	}
+	if (!match) {
+		deny(res, "wrong secret");
+		if (c->lockout_attempts > 0)
+			store_usage_update(st, tok.id, record_use, &uctx, err);
+		goto out;
+	}
+	if (check_state(&res->rec, req->user, req->now, res) != VERIFY_OK)
+		goto out;
+	if (!verify_service_allowed(c, &res->rec, req->service)) {
+		deny(res, "service not allowed");
+		goto out;
+	}
+	if (!address_allowed(&res->rec, req->rhost)) {
+		deny(res, "source address not allowed");
+		goto out;
+	}
+	res->code = VERIFY_OK;
+	res->reason = "accepted";
+	uctx.success = true;
+	store_usage_update(st, tok.id, record_use, &uctx, err);
+out:
+	if (res->code != VERIFY_OK)
+		memset(&res->rec, 0, sizeof(res->rec));
+	token_wipe(&tok);
+	sodium_memzero(hash, sizeof(hash));
+	store_close(st);
+	return res->code;
+}
+
+enum verify_code
+verify_account(const char *store_dir, const char *id, const char *user,
+    int64_t now, struct verify_result *res)
+{
+	struct store *st = NULL;
+	char err[ERR_MAX];
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	snprintf(res->id, sizeof(res->id), "%s", id);
+	if ((rc = store_open(&st, store_dir, STORE_RDONLY, err)) < 0)
+		return unavail(res, err);
+	rc = store_get(st, id, &res->rec, err);
+	store_close(st);
+	if (rc == ERR_NOTFOUND)
+		return deny(res, "token deleted");
+	if (rc < 0)
+		return unavail(res, err);
+	if (check_state(&res->rec, user, now, res) != VERIFY_OK)
+		return res->code;
+	res->code = VERIFY_OK;
+	res->reason = "accepted";
+	return res->code;
+}

@@ -1,0 +1,96 @@
+/*
+ * verify.h - the login decision.
+ *
+ * One function decides whether a password is a usable token for a user,
+ * service and source address.  The PAM module calls it when it runs as
+ * root; for non-root callers the module runs the helper's verify mode,
+ * which calls the same function, so the decision is made in one place.
+ *
+ * The checks, in order (the first that fails decides):
+ *   1. the password looks like a token (else VERIFY_NOT_TOKEN: the caller
+ *      lets other modules try it); it parses, with a valid checksum.  No
+ *      I/O happens before this point.
+ *   2. the store opens (else VERIFY_UNAVAIL).
+ *   3. the token is not locked out after repeated failures.
+ *   4. the record exists and the secret's hash matches (or, after rotate
+ *      --grace, the previous secret's until its deadline).  An unknown id
+ *      costs the same hash and the same reads as a known one.
+ *   5. status active; not expired; owner is the user; the service is in
+ *      the record's services (or the config's default_services when the
+ *      record has none; "*" allows any); when allowed_addresses is set,
+ *      rhost is an IP address inside one of them (a hostname or no rhost
+ *      fails).
+ * Success records use (throttled by usage_write_interval, never waiting on
+ * fsync); a wrong secret counts towards the lockout.  Neither write can
+ * change the answer: if the usage store cannot be written, the decision
+ * stands.
+ *
+ * The verify protocol (PAM module -> helper, for non-root callers; the
+ * model is pam_unix's unix_chkpwd):
+ *   - the module runs VERIFY_HELPER with argv
+ *       { "apitoken", "verify", USER, SERVICE, RHOST-or-"", NULL }
+ *     and an empty environment; stdin is a pipe carrying the password and
+ *     one NUL (at most VERIFY_MAX_INPUT bytes before it); stdout is a pipe
+ *     for the answer; stderr is /dev/null; every other fd is closed.
+ *   - the helper refuses a tty on stdin, refuses USER unless it is the
+ *     name of the real uid (root may verify anyone), reads the password,
+ *     calls verify_token with its own store and config, and exits with the
+ *     enum verify_code.  On VERIFY_OK it first writes one line
+ *       ID TAB NAME TAB PERMISSIONS(comma separated) TAB EXPIRES_AT NEWLINE
+ *   - any other exit status, a signal, or a malformed line is a failure
+ *     (PAM_AUTH_ERR): the module fails closed.
+ */
+#ifndef APITOKEN_VERIFY_H
+#define APITOKEN_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "record.h"
+
+#define VERIFY_HELPER SBINDIR "/apitoken"
+#define VERIFY_MAX_INPUT 512   /* PAM_MAX_RESP_SIZE */
+
+enum verify_code {
+	VERIFY_OK = 0,
+	VERIFY_NOT_TOKEN = 1,  /* not token-shaped: PAM_IGNORE */
+	VERIFY_DENIED = 2,     /* PAM_AUTH_ERR */
+	VERIFY_UNAVAIL = 3,    /* store missing, unreadable or damaged */
+};
+
+struct verify_request {
+	const char *password;
+	size_t password_len;
+	const char *user;
+	const char *service;
+	const char *rhost;     /* may be NULL */
+	const char *store_dir;
+	int64_t now;
+};
+
+struct verify_result {
+	enum verify_code code;
+	const char *reason;            /* static text for the log, never secret */
+	char id[TOKEN_ID_LEN + 1];     /* the token id when one could be read */
+	char detail[256];     /* store error text for VERIFY_UNAVAIL */
+	struct record rec;             /* the record, when VERIFY_OK */
+};
+
+/* Decide; fills res and returns res->code. */
+enum verify_code verify_token(const struct conf *c, const struct verify_request *req,
+    struct verify_result *res);
+
+/*
+ * Re-check a token that authenticated earlier in this PAM transaction
+ * (the account step): it still exists, belongs to user, is active and not
+ * expired.  Same result codes; the hash is not checked again.
+ */
+enum verify_code verify_account(const char *store_dir, const char *id,
+    const char *user, int64_t now, struct verify_result *res);
+
+/* True when the record allows service under conf's defaults. */
+bool verify_service_allowed(const struct conf *c, const struct record *r,
+    const char *service);
+
+#endif

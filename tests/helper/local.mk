@@ -1,0 +1,1 @@
+# tests/helper/: see Makefile.am.  Filled in by its owner.

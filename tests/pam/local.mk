@@ -1,0 +1,1 @@
+# tests/pam/: see Makefile.am.  Filled in by its owner.

@@ -1,0 +1,301 @@
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "err.h"
+#include "store.h"
+#include "unit.h"
+#include "verify.h"
+
+#define NOW 1790000000
+
+static char tmp[PATH_MAX], dir[PATH_MAX + 8];
+static struct conf conf;
+
+static void
+setup(void)
+{
+	make_tmpdir(tmp, sizeof(tmp));
+	snprintf(dir, sizeof(dir), "%s/store", tmp);
+	conf_defaults(&conf);
+}
+
+static void
+teardown(void)
+{
+	rm_tree(tmp);
+}
+
+static int
+put_fn(struct store_txn *t, void *ctx, char *err)
+{
+	return store_txn_put(t, ctx, err);
+}
+
+static void
+save(struct record *r)
+{
+	struct store *st;
+	char err[ERR_MAX] = "";
+
+	ck_assert_msg(store_open(&st, dir, STORE_CREATE, err) == 0, "%s", err);
+	ck_assert_msg(store_write(st, put_fn, r, err) == 0, "%s", err);
+	store_close(st);
+}
+
+/* Store an active personal token of alice and return its text in tok. */
+static void
+make_token(struct record *r, char tok[TOKEN_LEN + 1])
+{
+	struct token t;
+
+	memset(r, 0, sizeof(*r));
+	ck_assert_int_eq(token_generate(&t, NULL, tok), 0);
+	strcpy(r->id, t.id);
+	strcpy(r->name, "laptop");
+	strcpy(r->user, "alice");
+	r->uid = 1000;
+	r->status = STATUS_ACTIVE;
+	r->created_at = NOW - 100;
+	token_hash(&t, r->hash);
+	save(r);
+}
+
+static enum verify_code
+try(const char *pw, const char *user, const char *service, const char *rhost,
+    struct verify_result *res)
+{
+	struct verify_request req = {
+		.password = pw, .password_len = strlen(pw), .user = user,
+		.service = service, .rhost = rhost, .store_dir = dir, .now = NOW,
+	};
+
+	return verify_token(&conf, &req, res);
+}
+
+START_TEST(accepts_right_token)
+{
+	struct record r;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1];
+
+	make_token(&r, tok);
+	ck_assert_int_eq(try(tok, "alice", "sshd", "192.0.2.1", &res), VERIFY_OK);
+	ck_assert_str_eq(res.id, r.id);
+	ck_assert_str_eq(res.rec.name, "laptop");
+	ck_assert_str_eq(res.reason, "accepted");
+}
+END_TEST
+
+START_TEST(not_a_token_is_ignored_before_io)
+{
+	struct verify_result res;
+
+	/* no store exists at all: a plain password must not even look */
+	ck_assert_int_eq(try("hunter2", "alice", "sshd", NULL, &res), VERIFY_NOT_TOKEN);
+	ck_assert_int_eq(try("", "alice", "sshd", NULL, &res), VERIFY_NOT_TOKEN);
+	/* a damaged token is denied, still without I/O */
+	ck_assert_int_eq(try("apitok_0123456789AB_x", "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_str_eq(res.reason, "too short");
+	ck_assert_str_eq(res.id, "0123456789AB");
+}
+END_TEST
+
+START_TEST(denials)
+{
+	struct record r;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1], bad[TOKEN_LEN + 1], other[TOKEN_LEN + 1];
+	struct token t;
+
+	make_token(&r, tok);
+	strcpy(bad, tok);
+	bad[30] = bad[30] == 'a' ? 'b' : 'a';
+	ck_assert_int_eq(try(bad, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_str_eq(res.reason, "bad checksum");
+
+	/* a well-formed token with the right id but another secret */
+	ck_assert_int_eq(token_generate(&t, r.id, other), 0);
+	ck_assert_int_eq(try(other, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_str_eq(res.reason, "wrong secret");
+	ck_assert_str_eq(res.id, r.id);
+	ck_assert_str_eq(res.rec.id, "");  /* nothing of the record leaks out */
+
+	/* an id that does not exist */
+	ck_assert_int_eq(token_generate(&t, NULL, other), 0);
+	ck_assert_int_eq(try(other, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_str_eq(res.reason, "unknown token id");
+
+	ck_assert_int_eq(try(tok, "bob", "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_str_eq(res.reason, "token belongs to another user");
+	ck_assert_int_eq(try(tok, "alice", "sudo", NULL, &res), VERIFY_DENIED);
+	ck_assert_str_eq(res.reason, "service not allowed");
+	ck_assert_int_eq(try(tok, "alice", NULL, NULL, &res), VERIFY_DENIED);
+}
+END_TEST
+
+START_TEST(states)
+{
+	static const struct { int status; const char *reason; } cases[] = {
+		{ STATUS_SUSPENDED, "token suspended" },
+		{ STATUS_REVOKED, "token revoked" },
+		{ STATUS_PENDING, "unknown token id" },
+		{ STATUS_DELETED, "unknown token id" },
+	};
+	struct record r;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1];
+
+	make_token(&r, tok);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r.status = (uint8_t)cases[i].status;
+		save(&r);
+		ck_assert_int_eq(try(tok, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+		ck_assert_str_eq(res.reason, cases[i].reason);
+	}
+	r.status = STATUS_ACTIVE;
+	r.expires_at = NOW;
+	save(&r);
+	ck_assert_int_eq(try(tok, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_str_eq(res.reason, "token expired");
+	r.expires_at = NOW + 1;
+	save(&r);
+	ck_assert_int_eq(try(tok, "alice", "sshd", NULL, &res), VERIFY_OK);
+}
+END_TEST
+
+START_TEST(services_and_addresses)
+{
+	struct record r;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1];
+
+	make_token(&r, tok);
+	strlist_add(&r.services, "login");
+	strlist_add(&r.allowed_addresses, "192.0.2.0/24");
+	strlist_add(&r.allowed_addresses, "2001:db8::/32");
+	save(&r);
+	/* the record's own list replaces the default */
+	ck_assert_int_eq(try(tok, "alice", "sshd", "192.0.2.1", &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, "alice", "login", "192.0.2.1", &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, "alice", "login", "2001:db8::7", &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, "alice", "login", "::ffff:192.0.2.9", &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, "alice", "login", "192.0.3.1", &res), VERIFY_DENIED);
+	ck_assert_str_eq(res.reason, "source address not allowed");
+	ck_assert_int_eq(try(tok, "alice", "login", "client.example.com", &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, "alice", "login", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, "alice", "login", "", &res), VERIFY_DENIED);
+	/* "*" allows every service */
+	strlist_add(&r.services, "*");
+	save(&r);
+	ck_assert_int_eq(try(tok, "alice", "anything", "192.0.2.1", &res), VERIFY_OK);
+}
+END_TEST
+
+START_TEST(store_problems_are_unavailable)
+{
+	struct record r;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1], path[PATH_MAX + 32];
+
+	make_token(&r, tok);
+	snprintf(path, sizeof(path), "%s/tokens.mdb", dir);
+	ck_assert_int_eq(truncate(path, 0), 0);
+	ck_assert_int_eq(try(tok, "alice", "sshd", NULL, &res), VERIFY_UNAVAIL);
+	ck_assert(strstr(res.detail, "empty") != NULL);
+	rm_tree(dir);
+	ck_assert_int_eq(try(tok, "alice", "sshd", NULL, &res), VERIFY_UNAVAIL);
+}
+END_TEST
+
+START_TEST(grace_after_rotate)
+{
+	struct record r;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1], fresh[TOKEN_LEN + 1];
+	struct token t;
+
+	make_token(&r, tok);
+	memcpy(r.old_hash, r.hash, TOKEN_HASH_LEN);
+	r.old_hash_until = NOW + 60;
+	ck_assert_int_eq(token_generate(&t, r.id, fresh), 0);
+	token_hash(&t, r.hash);
+	save(&r);
+	ck_assert_int_eq(try(fresh, "alice", "sshd", NULL, &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, "alice", "sshd", NULL, &res), VERIFY_OK);
+	r.old_hash_until = NOW;
+	save(&r);
+	ck_assert_int_eq(try(tok, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(fresh, "alice", "sshd", NULL, &res), VERIFY_OK);
+}
+END_TEST
+
+START_TEST(lockout_and_usage)
+{
+	struct record r;
+	struct verify_result res;
+	struct store *st;
+	struct usage u;
+	char tok[TOKEN_LEN + 1], wrong[TOKEN_LEN + 1];
+	struct token t;
+
+	conf.lockout_attempts = 3;
+	make_token(&r, tok);
+	ck_assert_int_eq(token_generate(&t, r.id, wrong), 0);
+	ck_assert_int_eq(try(tok, "alice", "sshd", "192.0.2.5", &res), VERIFY_OK);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(try(wrong, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	/* now even the right secret is refused, without looking at it */
+	ck_assert_int_eq(try(tok, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_str_eq(res.reason, "locked out after repeated failures");
+
+	ck_assert_int_eq(store_open(&st, dir, STORE_RDONLY, NULL), 0);
+	ck_assert_int_eq(store_usage_get(st, r.id, &u, NULL), 0);
+	ck_assert_int_eq(u.locked_until, NOW + conf.lockout_time);
+	ck_assert_uint_eq(u.use_count, 1);
+	ck_assert_str_eq(u.last_used_from[0], "192.0.2.5");
+	store_close(st);
+}
+END_TEST
+
+START_TEST(account_recheck)
+{
+	struct record r;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1];
+
+	make_token(&r, tok);
+	ck_assert_int_eq(verify_account(dir, r.id, "alice", NOW, &res), VERIFY_OK);
+	ck_assert_int_eq(verify_account(dir, r.id, "bob", NOW, &res), VERIFY_DENIED);
+	r.status = STATUS_SUSPENDED;
+	save(&r);
+	ck_assert_int_eq(verify_account(dir, r.id, "alice", NOW, &res), VERIFY_DENIED);
+	ck_assert_str_eq(res.reason, "token suspended");
+	ck_assert_int_eq(verify_account(dir, "0000000000AA", "alice", NOW, &res), VERIFY_DENIED);
+	ck_assert_str_eq(res.reason, "token deleted");
+}
+END_TEST
+
+Suite *
+verify_suite(void)
+{
+	Suite *s = suite_create("verify");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, accepts_right_token);
+	tcase_add_test(tc, not_a_token_is_ignored_before_io);
+	tcase_add_test(tc, denials);
+	tcase_add_test(tc, states);
+	tcase_add_test(tc, services_and_addresses);
+	tcase_add_test(tc, store_problems_are_unavailable);
+	tcase_add_test(tc, grace_after_rotate);
+	tcase_add_test(tc, lockout_and_usage);
+	tcase_add_test(tc, account_recheck);
+	suite_add_tcase(s, tc);
+	return s;
+}
