@@ -7,3 +7,32 @@ tests_unit_SOURCES = tests/unit.c tests/unit.h \
 	tests/test_verify.c
 tests_unit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SODIUM_CFLAGS) $(LMDB_CFLAGS)
 tests_unit_LDADD = common/libcommon.la $(CHECK_LIBS)
+
+# Fuzzing with libFuzzer: `make fuzz` builds each target with clang under
+# ASan+UBSan and runs it for FUZZ_SECONDS from its seed corpus; any crash,
+# leak or sanitizer report fails.  Findings land in tests/fuzz/ of the build.
+FUZZ_CC = clang
+FUZZ_SECONDS = 60
+FUZZ_TARGETS = token record conf parse
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+EXTRA_DIST += $(FUZZ_TARGETS:%=tests/fuzz/fuzz_%.c) tests/fuzz/corpus
+
+fuzz:
+	@set -e; mkdir -p tests/fuzz; \
+	common=; for f in $(common_libcommon_la_SOURCES); do \
+		case $$f in *.c) common="$$common $(srcdir)/$$f";; esac; done; \
+	for t in $(FUZZ_TARGETS); do \
+		$(FUZZ_CC) $(FUZZ_FLAGS) $(DEFS) $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) \
+			$(SODIUM_CFLAGS) $(LMDB_CFLAGS) -o tests/fuzz/fuzz_$$t \
+			$(srcdir)/tests/fuzz/fuzz_$$t.c $$common $(SODIUM_LIBS) $(LMDB_LIBS); \
+		rm -rf tests/fuzz/work-$$t; mkdir -p tests/fuzz/work-$$t; \
+		printf 'fuzz %-8s %ss: ' $$t $(FUZZ_SECONDS); \
+		if ! tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=tests/fuzz/crash-$$t- tests/fuzz/work-$$t \
+			$(srcdir)/tests/fuzz/corpus/$$t > tests/fuzz/fuzz_$$t.log 2>&1; then \
+			echo FAILED; tail -40 tests/fuzz/fuzz_$$t.log; exit 1; fi; \
+		grep -E '^stat::number_of_executed_units' tests/fuzz/fuzz_$$t.log | \
+			sed 's/.*: *\([0-9]*\)/\1 runs, no finding/'; \
+	done
+
+.PHONY: fuzz
