@@ -1,0 +1,20 @@
+# Benchmarks: built and run only by `make bench`, never by `make check`.
+EXTRA_PROGRAMS = bench/pambench bench/bulkload bench/nullprog
+bench_pambench_LDADD = $(PAM_LIBS)
+bench_bulkload_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(LMDB_CFLAGS)
+bench_bulkload_LDADD = common/libcommon.la
+bench_nullprog_LDFLAGS = -all-static
+CLEANFILES += $(EXTRA_PROGRAMS)
+EXTRA_DIST += bench/run
+
+bench: $(EXTRA_PROGRAMS) all
+	MODULE=$(abs_builddir)/pam/.libs/pam_apitoken.so \
+	APITOKEN=$(abs_builddir)/apitoken \
+	PAMBENCH=$(abs_builddir)/bench/pambench \
+	BULKLOAD=$(abs_builddir)/bench/bulkload \
+	NULLPROG=$(abs_builddir)/bench/nullprog \
+	STOREDIR=$(storedir) \
+	TEST_HOOKS=`grep -q '^#define APITOKEN_TEST_HOOKS' config.h && echo yes || echo no` \
+	$(SHELL) $(srcdir)/bench/run
+
+.PHONY: bench

@@ -1,0 +1,6 @@
+/* The floor for the non-root path: a static setuid program that does nothing. */
+int
+main(void)
+{
+	return 0;
+}
