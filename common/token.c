@@ -157,9 +157,16 @@ token_parse(const char *s, size_t len, struct token *tok, const char **why)
 	return ERR_INVAL;
 }
 
+#ifdef APITOKEN_TEST_HOOKS
+unsigned long token_hash_count;
+#endif
+
 void
 token_hash(const struct token *tok, uint8_t out[TOKEN_HASH_LEN])
 {
+#ifdef APITOKEN_TEST_HOOKS
+	token_hash_count++;
+#endif
 	crypto_generichash(out, TOKEN_HASH_LEN, (const unsigned char *)tok->secret,
 	    TOKEN_SECRET_LEN, NULL, 0);
 }

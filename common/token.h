@@ -72,6 +72,11 @@ void token_hash(const struct token *tok, uint8_t out[TOKEN_HASH_LEN]);
 /* Constant-time comparison of two hashes. */
 bool token_hash_equal(const uint8_t a[TOKEN_HASH_LEN], const uint8_t b[TOKEN_HASH_LEN]);
 
+#ifdef APITOKEN_TEST_HOOKS
+/* Test builds only: how many hashes this process has computed. */
+extern unsigned long token_hash_count;
+#endif
+
 /* Wipe tok. */
 void token_wipe(struct token *tok);
 

@@ -36,3 +36,15 @@ fuzz:
 	done
 
 .PHONY: fuzz
+
+# Logins racing a writer: a few seconds in make check, longer in make stress.
+check_PROGRAMS += tests/stress
+TESTS += tests/stress
+tests_stress_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(LMDB_CFLAGS)
+tests_stress_LDADD = common/libcommon.la
+STRESS_SECONDS = 120
+
+stress: tests/stress
+	tests/stress $(STRESS_SECONDS)
+
+.PHONY: stress

@@ -280,6 +280,36 @@ START_TEST(account_recheck)
 }
 END_TEST
 
+#ifdef APITOKEN_TEST_HOOKS
+/* Ids cannot be probed by time: an unknown id costs what a known one does. */
+START_TEST(same_work_for_unknown_id)
+{
+	struct record r;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1], wrong[TOKEN_LEN + 1], unknown[TOKEN_LEN + 1];
+	unsigned long before, for_wrong, for_unknown, for_malformed;
+	struct token t;
+
+	conf.lockout_attempts = 3;  /* the lockout read happens for both too */
+	make_token(&r, tok);
+	ck_assert_int_eq(token_generate(&t, r.id, wrong), 0);
+	ck_assert_int_eq(token_generate(&t, NULL, unknown), 0);
+	before = token_hash_count;
+	ck_assert_int_eq(try(wrong, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	for_wrong = token_hash_count - before;
+	before = token_hash_count;
+	ck_assert_int_eq(try(unknown, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	for_unknown = token_hash_count - before;
+	before = token_hash_count;
+	ck_assert_int_eq(try("apitok_0123456789AB_short", "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	for_malformed = token_hash_count - before;
+	ck_assert_uint_eq(for_wrong, 1);
+	ck_assert_uint_eq(for_unknown, for_wrong);
+	ck_assert_uint_eq(for_malformed, 0);
+}
+END_TEST
+#endif
+
 Suite *
 verify_suite(void)
 {
@@ -296,6 +326,9 @@ verify_suite(void)
 	tcase_add_test(tc, grace_after_rotate);
 	tcase_add_test(tc, lockout_and_usage);
 	tcase_add_test(tc, account_recheck);
+#ifdef APITOKEN_TEST_HOOKS
+	tcase_add_test(tc, same_work_for_unknown_id);
+#endif
 	suite_add_tcase(s, tc);
 	return s;
 }
