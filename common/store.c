@@ -147,11 +147,16 @@ check_length(MDB_env *env, const char *path, char *err)
 	struct stat sb;
 	int fd;
 
+	/*
+	 * Meta first, size second: a writer extends the file before it
+	 * commits the meta page naming the new pages, so in this order a
+	 * concurrent commit can only make the file look longer, never short.
+	 */
+	mdb_env_info(env, &info);
+	mdb_env_stat(env, &ms);
 	if (mdb_env_get_fd(env, &fd) != 0 || fstat(fd, &sb) < 0)
 		return err_set(err, ERR_UNAVAIL, "%s: cannot stat the open store", path);
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	mdb_env_info(env, &info);
-	mdb_env_stat(env, &ms);
 	if ((uint64_t)sb.st_size < ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize)
 		return err_set(err, ERR_CORRUPT,
 		    "%s: store file is truncated (%lld bytes, needs %llu); restore it from a backup",

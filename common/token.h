@@ -66,7 +66,7 @@ int token_peek_id(const char *s, size_t len, char id[TOKEN_ID_LEN + 1]);
 /* True when id is a syntactically valid token id. */
 bool token_id_valid(const char *id);
 
-/* BLAKE2b-256 of the secret. */
+/* BLAKE2b-256 of the secret: libsodium's crypto_generichash, computed in-tree. */
 void token_hash(const struct token *tok, uint8_t out[TOKEN_HASH_LEN]);
 
 /* Constant-time comparison of two hashes. */

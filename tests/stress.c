@@ -75,6 +75,8 @@ make(int kind, struct store *st)
 		token_generate(&t, r->id, never_valid);
 }
 
+static char last_detail[512];
+
 static int
 check(const char *tok, const struct conf *c)
 {
@@ -85,7 +87,10 @@ check(const char *tok, const struct conf *c)
 	};
 	struct verify_result res;
 
-	return verify_token(c, &req, &res);
+	int v = verify_token(c, &req, &res);
+
+	snprintf(last_detail, sizeof(last_detail), "%s (%s)", res.reason, res.detail);
+	return v;
 }
 
 static void
@@ -93,21 +98,20 @@ reader(time_t end)
 {
 	struct conf c;
 	long n = 0;
-	int v;
 
 	conf_defaults(&c);
 	c.lockout_attempts = 0;
 	while (time(NULL) < end) {
-		if ((v = check(tokens[ACTIVE], &c)) != VERIFY_OK)
-			die("always-active token refused", v == VERIFY_UNAVAIL ? "unavailable" : "denied");
+		if (check(tokens[ACTIVE], &c) != VERIFY_OK)
+			die("always-active token refused", last_detail);
 		if (check(tokens[REVOKED], &c) != VERIFY_DENIED)
-			die("revoked token", "not denied");
+			die("revoked token not denied", last_detail);
 		if (check(tokens[DELETED], &c) != VERIFY_DENIED)
-			die("deleted token", "not denied");
-		if ((v = check(tokens[FLAPPING], &c)) == VERIFY_UNAVAIL)
-			die("flapping token", "store unavailable");
+			die("deleted token not denied", last_detail);
+		if (check(tokens[FLAPPING], &c) == VERIFY_UNAVAIL)
+			die("flapping token: store unavailable", last_detail);
 		if (check(never_valid, &c) != VERIFY_DENIED)
-			die("never-valid secret", "not denied");
+			die("never-valid secret not denied", last_detail);
 		n++;
 	}
 	printf("stress: reader %d: %ld rounds, no wrong answer\n", (int)getpid(), n);

@@ -2,6 +2,9 @@
 
 #include <string.h>
 
+#include <sodium.h>
+
+#include "blake2b.h"
 #include "err.h"
 #include "token.h"
 #include "unit.h"
@@ -221,6 +224,25 @@ START_TEST(hash_known_vector)
 }
 END_TEST
 
+/* The in-tree BLAKE2b is libsodium's crypto_generichash, for every length. */
+START_TEST(blake2b_matches_libsodium)
+{
+	unsigned char in[300], a[BLAKE2B_OUT_MAX], b[BLAKE2B_OUT_MAX];
+
+	ck_assert_int_ge(sodium_init(), 0);
+	for (size_t n = 0; n <= sizeof(in); n++)
+		for (size_t o = 1; o <= BLAKE2B_OUT_MAX; o += 7) {
+			randombytes_buf(in, n);
+			blake2b(a, o, in, n);
+			crypto_generichash(b, o, in, n, NULL, 0);
+			ck_assert_mem_eq(a, b, o);
+		}
+	ck_assert_int_eq(blake2b_memcmp(a, a, sizeof(a)), 0);
+	a[63] ^= 0x80;
+	ck_assert_int_ne(blake2b_memcmp(a, b, 64), 0);
+}
+END_TEST
+
 Suite *
 token_suite(void)
 {
@@ -237,6 +259,7 @@ token_suite(void)
 	tcase_add_test(tc, prefix_and_peek);
 	tcase_add_test(tc, hash_and_compare);
 	tcase_add_test(tc, hash_known_vector);
+	tcase_add_test(tc, blake2b_matches_libsodium);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
