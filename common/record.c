@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "blake2b.h"
 #include "err.h"
 #include "record.h"
 
@@ -61,6 +62,34 @@ fail(struct cur *c, const char *why)
 	if (!c->bad)
 		c->why = why;
 	c->bad = true;
+}
+
+/* Append the checksum of everything written so far. */
+static void
+put_sum(struct cur *c)
+{
+	uint8_t sum[RECORD_SUM_LEN];
+
+	if (c->bad)
+		return;
+	blake2b(sum, sizeof(sum), c->w, c->pos);
+	put_bytes(c, sum, sizeof(sum));
+}
+
+/* Check the trailing checksum and hide it from the field reader. */
+static void
+check_sum(struct cur *c)
+{
+	uint8_t sum[RECORD_SUM_LEN];
+
+	if (c->len < RECORD_SUM_LEN) {
+		fail(c, "truncated");
+		return;
+	}
+	c->len -= RECORD_SUM_LEN;
+	blake2b(sum, sizeof(sum), c->r, c->len);
+	if (blake2b_memcmp(sum, c->r + c->len, RECORD_SUM_LEN) != 0)
+		fail(c, "checksum mismatch");
 }
 
 static const uint8_t *
@@ -156,6 +185,7 @@ record_encode(const struct record *r, uint8_t *buf, size_t cap)
 	put_bytes(&c, r->hash, TOKEN_HASH_LEN);
 	put_bytes(&c, r->old_hash, TOKEN_HASH_LEN);
 	put_uint(&c, (uint64_t)r->old_hash_until, 8);
+	put_sum(&c);
 	return c.bad ? ERR_LIMIT : (int)c.pos;
 }
 
@@ -167,13 +197,15 @@ record_decode(const uint8_t *buf, size_t len, struct record *r, char *err)
 	uint64_t version, service_user;
 
 	memset(r, 0, sizeof(*r));
-	version = get_uint(&c, 1);
-	if (c.bad)
+	if (len == 0)
 		return err_set(err, ERR_CORRUPT, "damaged record: empty");
+	/* The version is read before the checksum so a newer format says so. */
+	version = get_uint(&c, 1);
 	if (version != RECORD_VERSION)
 		return err_set(err, ERR_CORRUPT,
 		    "record format %u is not supported by this version (knows %d)",
 		    (unsigned)version, RECORD_VERSION);
+	check_sum(&c);
 	get_str(&c, r->id, sizeof(r->id));
 	get_str(&c, r->name, sizeof(r->name));
 	get_str(&c, r->description, sizeof(r->description));
@@ -198,7 +230,7 @@ record_decode(const uint8_t *buf, size_t len, struct record *r, char *err)
 		memcpy(r->old_hash, p, TOKEN_HASH_LEN);
 	r->old_hash_until = (int64_t)get_uint(&c, 8);
 
-	if (!c.bad && c.pos != len)
+	if (!c.bad && c.pos != c.len)
 		fail(&c, "trailing bytes");
 	if (!c.bad && !token_id_valid(r->id))
 		fail(&c, "invalid id");
@@ -228,6 +260,7 @@ usage_encode(const struct usage *u, uint8_t *buf, size_t cap)
 	put_uint(&c, u->failures, 4);
 	put_uint(&c, (uint64_t)u->window_start, 8);
 	put_uint(&c, (uint64_t)u->locked_until, 8);
+	put_sum(&c);
 	return c.bad ? ERR_LIMIT : (int)c.pos;
 }
 
@@ -237,6 +270,7 @@ usage_decode(const uint8_t *buf, size_t len, struct usage *u, char *err)
 	struct cur c = { .r = buf, .len = len };
 
 	memset(u, 0, sizeof(*u));
+	check_sum(&c);
 	if (get_uint(&c, 1) != USAGE_VERSION && !c.bad)
 		fail(&c, "unknown version");
 	u->last_used_at = (int64_t)get_uint(&c, 8);
@@ -246,7 +280,7 @@ usage_decode(const uint8_t *buf, size_t len, struct usage *u, char *err)
 	u->failures = (uint32_t)get_uint(&c, 4);
 	u->window_start = (int64_t)get_uint(&c, 8);
 	u->locked_until = (int64_t)get_uint(&c, 8);
-	if (!c.bad && c.pos != len)
+	if (!c.bad && c.pos != c.len)
 		fail(&c, "trailing bytes");
 	if (c.bad) {
 		memset(u, 0, sizeof(*u));

@@ -9,10 +9,14 @@
  *   followed by that many bytes (no NUL, no control characters), and lists
  *   are a u8 count followed by that many strings.
  *
- * Decoding checks every length against the buffer and against the bounds
- * below, and rejects trailing bytes; a record that fails any check is
- * ERR_CORRUPT, a record of a newer version ERR_CORRUPT with a message that
- * says so.  Usage data (last use, counters) lives in struct usage, stored
+ *   and last, 8 bytes of BLAKE2b over everything before them.
+ *
+ * LMDB keeps no checksums, so without ours a damaged byte could turn into a
+ * different but valid record (a revoked token active again).  Decoding
+ * checks the version, then the checksum, then every length against the
+ * buffer and against the bounds below, and rejects trailing bytes; a record
+ * that fails any check is ERR_CORRUPT, a record of a newer version
+ * ERR_CORRUPT with a message that says so.  Usage data (last use, counters) lives in struct usage, stored
  * apart from the record because it is written on logins (see store.h).
  */
 #ifndef APITOKEN_RECORD_H
@@ -25,6 +29,7 @@
 #include "token.h"
 
 #define RECORD_VERSION 1
+#define RECORD_SUM_LEN 8
 
 #define NAME_MAX_LEN 32     /* token names double as user names */
 #define USER_MAX_LEN 32

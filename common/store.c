@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,7 @@ struct store {
 	MDB_env *uenv;          /* usage environment, opened on first use */
 	MDB_dbi usage;
 	int lockfd;
+	bool damaged, udamaged; /* a guarded read faulted: refuse further use */
 };
 
 struct store_txn {
@@ -52,6 +55,93 @@ struct store_txn {
  */
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct store *registry;
+
+/*
+ * LMDB 0.9 has no page checksums.  A damaged page can send it past the end
+ * of the file through the map (SIGBUS), or past the map (SIGSEGV), and that
+ * must not kill the host process: sshd's auth child, a screen locker.  So
+ * while a store is open a handler is installed, and every read runs under
+ * a guard that turns such a fault into ERR_CORRUPT.  A fault anywhere else
+ * (another thread, other code) gets the previous handler back and recurs
+ * as if we had never been here.  Installed and removed under registry_mu,
+ * with the one store a process has open.
+ */
+static __thread sigjmp_buf *fault_jb;
+static struct sigaction prev_bus, prev_segv;
+
+static void
+on_fault(int sig)
+{
+	if (fault_jb != NULL)
+		siglongjmp(*fault_jb, sig);
+	sigaction(sig, sig == SIGBUS ? &prev_bus : &prev_segv, NULL);
+}
+
+static void
+fault_handler_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fault;
+	sigemptyset(&sa.sa_mask);
+	/* No mask change on entry, so siglongjmp need not restore one (no syscall per read). */
+	sa.sa_flags = SA_NODEFER;
+	sigaction(SIGBUS, &sa, &prev_bus);
+	sigaction(SIGSEGV, &sa, &prev_segv);
+}
+
+static void
+fault_handler_remove(void)
+{
+	struct sigaction cur;
+
+	/* Only put back what we replaced, never over a handler installed since. */
+	if (sigaction(SIGBUS, NULL, &cur) == 0 && cur.sa_handler == on_fault)
+		sigaction(SIGBUS, &prev_bus, NULL);
+	if (sigaction(SIGSEGV, NULL, &cur) == 0 && cur.sa_handler == on_fault)
+		sigaction(SIGSEGV, &prev_segv, NULL);
+}
+
+/*
+ * Run fn(arg) so that a fault inside it returns ERR_CORRUPT and sets
+ * *damaged, which refuses every later use of that environment.
+ */
+static int
+guarded(const char *dir, bool *damaged, int (*fn)(void *), void *arg, char *err)
+{
+	sigjmp_buf jb;
+	int rc;
+
+	if (*damaged)
+		return err_set(err, ERR_CORRUPT, "%s: store is damaged; restore it from a backup", dir);
+	if (sigsetjmp(jb, 0) != 0) {
+		fault_jb = NULL;
+		*damaged = true;
+		return err_set(err, ERR_CORRUPT,
+		    "%s: store is damaged (a read fell outside its file); restore it from a backup",
+		    dir);
+	}
+	fault_jb = &jb;
+	rc = fn(arg);
+	fault_jb = NULL;
+	return rc;
+}
+
+/* A store_txn_fn call, packaged for guarded(). */
+struct txn_call {
+	store_txn_fn fn;
+	struct store_txn *t;
+	void *ctx;
+	char *err;
+};
+
+static int
+txn_call(void *arg)
+{
+	struct txn_call *c = arg;
+	return c->fn(c->t, c->ctx, c->err);
+}
 
 static int
 lmdb_error(char *err, const char *where, int rc)
@@ -316,9 +406,23 @@ out:
 	return rc;
 }
 
+struct dbis_args {
+	struct store *st;
+	bool fresh;
+	char *err;
+};
+
+static int
+dbis_call(void *arg)
+{
+	struct dbis_args *a = arg;
+	return open_dbis(a->st, a->fresh, a->err);
+}
+
 static void
 free_store(struct store *st)
 {
+	fault_handler_remove();
 	if (st->lockfd >= 0)
 		close(st->lockfd);
 	if (st->uenv != NULL)
@@ -338,6 +442,7 @@ open_new(struct store **out, const char *dir, unsigned flags, char *err)
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return err_set(err, ERR_NOMEM, "out of memory");
+	fault_handler_install();
 	st->lockfd = -1;
 	st->flags = flags;
 	st->pid = getpid();
@@ -364,7 +469,7 @@ open_new(struct store **out, const char *dir, unsigned flags, char *err)
 	    create && !(flags & STORE_RDONLY), &st->env, &fresh, err);
 	if (rc < 0)
 		goto fail;
-	if ((rc = open_dbis(st, fresh, err)) < 0)
+	if ((rc = guarded(st->dir, &st->damaged, dbis_call, &(struct dbis_args){ st, fresh, err }, err)) < 0)
 		goto fail;
 	if (fresh) {
 		/* LMDB does not sync the directory entry of the files it creates. */
@@ -462,7 +567,7 @@ store_read(struct store *st, store_txn_fn fn, void *ctx, char *err)
 
 	if ((rc = begin(st->env, MDB_RDONLY, &t.txn)) != 0)
 		return lmdb_error(err, st->dir, rc);
-	rc = fn(&t, ctx, err);
+	rc = guarded(st->dir, &st->damaged, txn_call, &(struct txn_call){ fn, &t, ctx, err }, err);
 	mdb_txn_abort(t.txn);
 	return rc;
 }
@@ -479,7 +584,7 @@ store_write(struct store *st, store_txn_fn fn, void *ctx, char *err)
 		t.mapfull = false;
 		if ((rc = begin(st->env, 0, &t.txn)) != 0)
 			return lmdb_error(err, st->dir, rc);
-		rc = fn(&t, ctx, err);
+		rc = guarded(st->dir, &st->damaged, txn_call, &(struct txn_call){ fn, &t, ctx, err }, err);
 		if (rc != 0) {
 			mdb_txn_abort(t.txn);
 			if (!t.mapfull)
@@ -522,7 +627,15 @@ get_in(struct store_txn *t, const char *id, struct record *r, char *err)
 		return err_set(err, ERR_NOTFOUND, "no token with id %s", id);
 	if (rc != 0)
 		return lmdb_error(err, t->st->dir, rc);
-	return record_decode(v.mv_data, v.mv_size, r, err);
+	if ((rc = record_decode(v.mv_data, v.mv_size, r, err)) < 0)
+		return rc;
+	/* A damaged key must not hand back some other token's record. */
+	if (strcmp(r->id, id) != 0) {
+		memset(r, 0, sizeof(*r));
+		return err_set(err, ERR_CORRUPT, "%s: damaged store: key %s holds another record",
+		    t->st->dir, id);
+	}
+	return 0;
 }
 
 int
@@ -784,26 +897,44 @@ usage_env(struct store *st, char *err)
 	return 0;
 }
 
+struct usage_read {
+	struct store *st;
+	MDB_txn *txn;
+	const char *id;
+	struct usage *u;
+	char *err;
+};
+
+/* Read and decode the usage entry of id; a missing one reads as zeros. */
+static int
+usage_read(void *arg)
+{
+	struct usage_read *a = arg;
+	MDB_val k = mkval(a->id, strlen(a->id)), v;
+	int rc;
+
+	memset(a->u, 0, sizeof(*a->u));
+	rc = mdb_get(a->txn, a->st->usage, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return lmdb_error(a->err, a->st->dir, rc);
+	return usage_decode(v.mv_data, v.mv_size, a->u, a->err);
+}
+
 int
 store_usage_get(struct store *st, const char *id, struct usage *u, char *err)
 {
-	MDB_txn *txn;
-	MDB_val k = mkval(id, strlen(id)), v;
+	struct usage_read a = { st, NULL, id, u, err };
 	int rc;
 
 	memset(u, 0, sizeof(*u));
 	if ((rc = usage_env(st, err)) < 0)
 		return rc;
-	if ((rc = begin(st->uenv, MDB_RDONLY, &txn)) != 0)
+	if ((rc = begin(st->uenv, MDB_RDONLY, &a.txn)) != 0)
 		return lmdb_error(err, st->dir, rc);
-	rc = mdb_get(txn, st->usage, &k, &v);
-	if (rc == 0)
-		rc = usage_decode(v.mv_data, v.mv_size, u, err);
-	else if (rc == MDB_NOTFOUND)
-		rc = 0;
-	else
-		rc = lmdb_error(err, st->dir, rc);
-	mdb_txn_abort(txn);
+	rc = guarded(st->dir, &st->udamaged, usage_read, &a, err);
+	mdb_txn_abort(a.txn);
 	return rc;
 }
 
@@ -814,6 +945,7 @@ store_usage_update(struct store *st, const char *id,
 	MDB_txn *txn;
 	MDB_val k = mkval(id, strlen(id)), v;
 	struct usage u;
+	struct usage_read a = { st, NULL, id, &u, NULL };
 	uint8_t buf[512];
 	int rc, mrc, n;
 
@@ -822,14 +954,14 @@ store_usage_update(struct store *st, const char *id,
 	for (;;) {
 		if ((mrc = begin(st->uenv, 0, &txn)) != 0)
 			return lmdb_error(err, st->dir, mrc);
-		memset(&u, 0, sizeof(u));
-		mrc = mdb_get(txn, st->usage, &k, &v);
-		if (mrc != 0 && mrc != MDB_NOTFOUND) {
+		a.txn = txn;
+		rc = guarded(st->dir, &st->udamaged, usage_read, &a, err);
+		if (rc == ERR_CORRUPT && st->udamaged) {
 			mdb_txn_abort(txn);
-			return lmdb_error(err, st->dir, mrc);
+			return rc;
 		}
-		/* Damaged statistics are replaced rather than blocking logins. */
-		if (mrc == 0 && usage_decode(v.mv_data, v.mv_size, &u, NULL) < 0)
+		/* A record that only fails to decode is replaced rather than blocking logins. */
+		if (rc < 0)
 			memset(&u, 0, sizeof(u));
 		if ((rc = fn(&u, ctx)) != 0) {
 			mdb_txn_abort(txn);

@@ -672,6 +672,65 @@ START_TEST(writer_lock)
 }
 END_TEST
 
+static void
+copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	ssize_t n;
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	ck_assert(in >= 0 && out >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		ck_assert_int_eq(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+}
+
+/*
+ * LMDB has no checksums: random damage must give an error or the intact
+ * record, never a crash of the process and never a different record.
+ * The seed is fixed, so a failure reproduces.
+ */
+START_TEST(random_damage_never_crashes)
+{
+	struct store *st = open_ok(STORE_CREATE);
+	struct record r, back;
+	char err[ERR_MAX], good[PATH_MAX + 32], path[PATH_MAX + 32];
+	struct stat sb;
+	int ok = 0, refused = 0, fd;
+
+	sample_record(&r);
+	put(st, &r);
+	store_close(st);
+	snprintf(path, sizeof(path), "%s/tokens.mdb", dir);
+	snprintf(good, sizeof(good), "%s/good.mdb", tmp);
+	copy_file(path, good);
+	ck_assert_int_eq(stat(good, &sb), 0);
+	srand(20261124);
+	for (int trial = 0; trial < 3000; trial++) {
+		copy_file(good, path);
+		fd = open(path, O_RDWR);
+		for (int k = 0; k < 3; k++) {
+			unsigned char b = (unsigned char)rand();
+			ck_assert_int_eq(pwrite(fd, &b, 1, rand() % sb.st_size), 1);
+		}
+		close(fd);
+		if (store_open(&st, dir, STORE_RDONLY, err) != 0) {
+			refused++;
+			continue;
+		}
+		if (store_get(st, r.id, &back, err) == 0) {
+			ck_assert_mem_eq(&back, &r, sizeof(r));
+			ok++;
+		} else
+			refused++;
+		store_close(st);
+	}
+	ck_assert_int_gt(refused, 0);
+	ck_assert_int_gt(ok, 0);
+}
+END_TEST
+
 Suite *
 store_suite(void)
 {
@@ -699,6 +758,7 @@ store_suite(void)
 	tcase_add_test(tc, fork_gets_own_handle);
 	tcase_add_test(tc, usage_data);
 	tcase_add_test(tc, writer_lock);
+	tcase_add_test(tc, random_damage_never_crashes);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
