@@ -341,7 +341,7 @@ get_be32(const uint8_t b[4])
 }
 
 static int
-open_dbis(struct store *st, bool fresh, char *err)
+open_dbis(struct store *st, bool fresh, MDB_txn **txnp, char *err)
 {
 	MDB_txn *txn = NULL;
 	MDB_dbi main_dbi;
@@ -354,6 +354,7 @@ open_dbis(struct store *st, bool fresh, char *err)
 
 	if ((rc = begin(st->env, rdonly ? MDB_RDONLY : 0, &txn)) != 0)
 		return lmdb_error(err, st->dir, rc);
+	*txnp = txn;
 	/* A store whose first commit never happened is as good as new. */
 	if (!fresh && mdb_dbi_open(txn, NULL, 0, &main_dbi) == 0 &&
 	    mdb_stat(txn, main_dbi, &ms) == 0 && ms.ms_entries == 0)
@@ -398,17 +399,21 @@ open_dbis(struct store *st, bool fresh, char *err)
 	/* Commit even when reading: an aborted txn would close the new dbi handles. */
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
+	*txnp = NULL;
 	if (rc != 0)
 		rc = lmdb_error(err, st->dir, rc);
 out:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
+	*txnp = NULL;
 	return rc;
 }
 
+/* open_dbis for guarded(); txn is left for the caller to abort after a fault. */
 struct dbis_args {
 	struct store *st;
 	bool fresh;
+	MDB_txn *txn;
 	char *err;
 };
 
@@ -416,7 +421,7 @@ static int
 dbis_call(void *arg)
 {
 	struct dbis_args *a = arg;
-	return open_dbis(a->st, a->fresh, a->err);
+	return open_dbis(a->st, a->fresh, &a->txn, a->err);
 }
 
 static void
@@ -436,6 +441,7 @@ static int
 open_new(struct store **out, const char *dir, unsigned flags, char *err)
 {
 	struct store *st;
+	struct dbis_args dargs;
 	bool create = flags & STORE_CREATE;
 	bool fresh;
 	int rc;
@@ -469,7 +475,11 @@ open_new(struct store **out, const char *dir, unsigned flags, char *err)
 	    create && !(flags & STORE_RDONLY), &st->env, &fresh, err);
 	if (rc < 0)
 		goto fail;
-	if ((rc = guarded(st->dir, &st->damaged, dbis_call, &(struct dbis_args){ st, fresh, err }, err)) < 0)
+	dargs = (struct dbis_args){ st, fresh, NULL, err };
+	rc = guarded(st->dir, &st->damaged, dbis_call, &dargs, err);
+	if (dargs.txn != NULL)
+		mdb_txn_abort(dargs.txn);
+	if (rc < 0)
 		goto fail;
 	if (fresh) {
 		/* LMDB does not sync the directory entry of the files it creates. */
