@@ -40,6 +40,7 @@ struct store {
 	MDB_dbi usage;
 	int lockfd;
 	bool damaged, udamaged; /* a guarded read faulted: refuse further use */
+	struct stat dir_sb, file_sb; /* as checked at open; see still_valid */
 };
 
 struct store_txn {
@@ -438,6 +439,38 @@ free_store(struct store *st)
 }
 
 static int
+stat_tokens(const char *dir, struct stat *sb)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, TOKENS_FILE);
+	return stat(path, sb);
+}
+
+static bool
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/*
+ * Whether a cached handle may serve another open of dir.  Any commit,
+ * chmod, chown, truncation or replacement of the data file, and any change
+ * to the directory, changes a ctime or an inode, and then the store is
+ * opened afresh with every check.
+ */
+static bool
+still_valid(const struct store *st, const char *dir, unsigned flags)
+{
+	struct stat d, f;
+
+	return !st->damaged && st->flags == flags && strcmp(st->dir, dir) == 0 &&
+	    stat(dir, &d) == 0 && same_file(&d, &st->dir_sb) &&
+	    stat_tokens(dir, &f) == 0 && same_file(&f, &st->file_sb);
+}
+
+static int
 open_new(struct store **out, const char *dir, unsigned flags, char *err)
 {
 	struct store *st;
@@ -481,6 +514,10 @@ open_new(struct store **out, const char *dir, unsigned flags, char *err)
 		mdb_txn_abort(dargs.txn);
 	if (rc < 0)
 		goto fail;
+	if (stat(dir, &st->dir_sb) < 0 || stat_tokens(dir, &st->file_sb) < 0) {
+		rc = err_set(err, ERR_UNAVAIL, "%s: %s", dir, strerror(errno));
+		goto fail;
+	}
 	if (fresh) {
 		/* LMDB does not sync the directory entry of the files it creates. */
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -503,9 +540,20 @@ store_open(struct store **out, const char *dir, unsigned flags, char *err)
 
 	*out = NULL;
 	pthread_mutex_lock(&registry_mu);
-	/* A handle inherited across fork() must never be touched: forget it. */
-	if (registry != NULL && registry->pid != getpid())
+	/*
+	 * A handle inherited across fork() must never be touched: forget it,
+	 * and give back the fault handlers it had replaced, so this process's
+	 * own open does not take ours for the previous ones.
+	 */
+	if (registry != NULL && registry->pid != getpid()) {
+		fault_handler_remove();
 		registry = NULL;
+	}
+	/* An idle handle is kept for the next open, while nothing has changed. */
+	if (registry != NULL && registry->refs == 0 && !still_valid(registry, dir, flags)) {
+		free_store(registry);
+		registry = NULL;
+	}
 	if (registry != NULL) {
 		if (strcmp(registry->dir, dir) != 0)
 			rc = err_set(err, ERR_UNAVAIL,
@@ -529,7 +577,8 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	pthread_mutex_lock(&registry_mu);
-	if (--st->refs == 0) {
+	/* The last close keeps the handle for the next open (see store_open). */
+	if (--st->refs == 0 && (registry != st || st->damaged)) {
 		if (registry == st)
 			registry = NULL;
 		free_store(st);
@@ -893,11 +942,16 @@ usage_env(struct store *st, char *err)
 	rc = open_env(st->dir, USAGE_FILE, MDB_NOSYNC, true, &st->uenv, &fresh, err);
 	if (rc < 0)
 		return rc;
-	if ((rc = begin(st->uenv, 0, &txn)) == 0) {
-		if ((rc = mdb_dbi_open(txn, "usage", MDB_CREATE, &st->usage)) != 0)
+	/* A write transaction only the first time, to create the table. */
+	for (int create = 0; create < 2; create++) {
+		if ((rc = begin(st->uenv, create ? 0 : MDB_RDONLY, &txn)) != 0)
+			break;
+		if ((rc = mdb_dbi_open(txn, "usage", create ? MDB_CREATE : 0, &st->usage)) != 0)
 			mdb_txn_abort(txn);
 		else
 			rc = mdb_txn_commit(txn);
+		if (rc != MDB_NOTFOUND)
+			break;
 	}
 	if (rc != 0) {
 		mdb_env_close(st->uenv);

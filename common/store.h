@@ -21,10 +21,15 @@
  *
  * Within one process the environment is shared: opening the same store
  * twice returns the same handle (LMDB forbids two environments on one file
- * in a process) and the last store_close closes it.  A handle must not be
- * used across fork(); a child that finds the parent's handle open ignores
+ * in a process).  The last store_close keeps it for the next store_open,
+ * which reuses it only while the directory and the data file are unchanged
+ * (same inode and ctime: no commit, chmod, chown or truncation since) and
+ * the flags match; otherwise the store is opened afresh with every check.
+ * So a long-lived process pays for opening once, yet a store that was
+ * restored, damaged or given away is noticed at the next open.  A handle is
+ * never used across fork(): a child that finds its parent's handle forgets
  * it and opens its own.  Callers such as a PAM module open and close the
- * store within each call so nothing is held across fork.
+ * store within each call and hold no transaction across calls.
  *
  * Writes run a caller's function inside one write transaction; when the map
  * is full the store grows it and runs the function again from the start, so

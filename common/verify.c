@@ -74,6 +74,15 @@ struct usage_ctx {
 	bool success;
 };
 
+/* Throttled like GitLab's last_used_at, unless something changed. */
+static bool
+use_due(const struct usage_ctx *x, const struct usage *u)
+{
+	return u->failures != 0 ||
+	    x->req->now - u->last_used_at >= x->c->usage_write_interval ||
+	    (x->req->rhost != NULL && strcmp(u->last_used_from[0], x->req->rhost) != 0);
+}
+
 static int
 record_use(struct usage *u, void *ctx)
 {
@@ -91,9 +100,7 @@ record_use(struct usage *u, void *ctx)
 		}
 		return 0;
 	}
-	/* Throttled like GitLab's last_used_at, unless something changed. */
-	if (u->failures == 0 && now - u->last_used_at < x->c->usage_write_interval &&
-	    (x->req->rhost == NULL || strcmp(u->last_used_from[0], x->req->rhost) == 0))
+	if (!use_due(x, u))
 		return 1;
 	u->failures = 0;
 	u->last_used_at = now;
@@ -113,7 +120,7 @@ verify_token(const struct conf *c, const struct verify_request *req,
 	struct usage_ctx uctx = { c, req, false };
 	uint8_t hash[TOKEN_HASH_LEN];
 	char err[ERR_MAX];
-	bool found, match;
+	bool found, match, have_use;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -132,8 +139,9 @@ verify_token(const struct conf *c, const struct verify_request *req,
 		unavail(res, err);
 		goto out;
 	}
-	if (c->lockout_attempts > 0 &&
-	    store_usage_get(st, tok.id, &use, err) == 0 && use.locked_until > req->now) {
+	/* Read for the lockout and the throttle alike; unreadable usage decides nothing. */
+	have_use = store_usage_get(st, tok.id, &use, err) == 0;
+	if (c->lockout_attempts > 0 && have_use && use.locked_until > req->now) {
 		deny(res, "locked out after repeated failures");
 		goto out;
 	}
@@ -171,7 +179,9 @@ verify_token(const struct conf *c, const struct verify_request *req,
 	res->code = VERIFY_OK;
 	res->reason = "accepted";
 	uctx.success = true;
-	store_usage_update(st, tok.id, record_use, &uctx, err);
+	/* Take the usage store's write lock only when a write is due. */
+	if (!have_use || use_due(&uctx, &use))
+		store_usage_update(st, tok.id, record_use, &uctx, err);
 out:
 	if (res->code != VERIFY_OK)
 		memset(&res->rec, 0, sizeof(res->rec));
