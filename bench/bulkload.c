@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +36,14 @@ struct batch {
 	struct record last_rec;
 };
 
+/* The uid of the tokens' owner, looked up once: the module checks it. */
+static uid_t owner_uid;
+
 static void
 fill(struct record *r, const struct token *t, const char *user, const char *service, long i)
 {
 	memset(r, 0, sizeof(*r));
+	r->uid = owner_uid;
 	strcpy(r->id, t->id);
 	snprintf(r->name, sizeof(r->name), "bench-%ld", i);
 	snprintf(r->user, sizeof(r->user), "%s", user);
@@ -158,6 +163,10 @@ main(int argc, char **argv)
 	if (argc < 4 || (strcmp(argv[2], "churn") != 0 && argc != 6)) {
 		fprintf(stderr, "usage: bulkload DIR N USER SERVICE OUTDIR | bulkload DIR churn SECONDS\n");
 		return 2;
+	}
+	if (strcmp(argv[2], "churn") != 0) {
+		struct passwd *pw = getpwnam(argv[3]);
+		owner_uid = pw != NULL ? pw->pw_uid : 0;
 	}
 	if (store_open(&st, argv[1], STORE_CREATE, err) < 0) {
 		fprintf(stderr, "bulkload: %s\n", err);

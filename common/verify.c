@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,6 +52,20 @@ address_allowed(const struct record *r, const char *rhost)
 	return false;
 }
 
+/*
+ * The account must still be the one the token was made for: when a name is
+ * deleted and later given to someone else, the old tokens must not follow.
+ */
+static bool
+same_account(const struct record *r, const char *user)
+{
+	struct passwd pw, *found = NULL;
+	char buf[16384];
+
+	return getpwnam_r(user, &pw, buf, sizeof(buf), &found) == 0 && found != NULL &&
+	    pw.pw_uid == r->uid;
+}
+
 /* Checks that hold for the whole life of a login, auth and account alike. */
 static enum verify_code
 check_state(const struct record *r, const char *user, int64_t now, struct verify_result *res)
@@ -65,6 +80,8 @@ check_state(const struct record *r, const char *user, int64_t now, struct verify
 		return deny(res, "token expired");
 	if (strcmp(r->user, user) != 0)
 		return deny(res, "token belongs to another user");
+	if (!same_account(r, user))
+		return deny(res, "account is not the one the token was made for (uid changed)");
 	return VERIFY_OK;
 }
 

@@ -15,7 +15,9 @@
  *   4. the record exists and the secret's hash matches (or, after rotate
  *      --grace, the previous secret's until its deadline).  An unknown id
  *      costs the same hash and the same reads as a known one.
- *   5. status active; not expired; owner is the user; the service is in
+ *   5. status active; not expired; owner is the user, and the user's uid
+ *      is still the record's (a deleted and re-created name does not
+ *      inherit old tokens); the service is in
  *      the record's services (or the config's default_services when the
  *      record has none; "*" allows any); when allowed_addresses is set,
  *      rhost is an IP address inside one of them (a hostname or no rhost
@@ -83,8 +85,8 @@ enum verify_code verify_token(const struct conf *c, const struct verify_request 
 
 /*
  * Re-check a token that authenticated earlier in this PAM transaction
- * (the account step): it still exists, belongs to user, is active and not
- * expired.  Same result codes; the hash is not checked again.
+ * (the account step): it still exists, belongs to user (same uid), is
+ * active and not expired.  Same result codes; the hash is not checked again.
  */
 enum verify_code verify_account(const char *store_dir, const char *id,
     const char *user, int64_t now, struct verify_result *res);

@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,8 @@
 
 enum { ACTIVE, REVOKED, DELETED, FLAPPING, NKINDS };
 
-static char dir[PATH_MAX];
+static char dir[PATH_MAX], me[USER_MAX_LEN + 1];
+static uid_t my_uid;
 static char tokens[NKINDS][TOKEN_LEN + 1];
 static char never_valid[TOKEN_LEN + 1];   /* right id of FLAPPING, wrong secret */
 static struct record recs[NKINDS];
@@ -65,7 +67,8 @@ make(int kind, struct store *st)
 		die("token", "no randomness");
 	strcpy(r->id, t.id);
 	snprintf(r->name, sizeof(r->name), "kind-%d", kind);
-	strcpy(r->user, "stress");
+	strcpy(r->user, me);
+	r->uid = my_uid;
 	strlist_add(&r->services, "stress");
 	r->status = kind == REVOKED ? STATUS_REVOKED : kind == DELETED ? STATUS_DELETED : STATUS_ACTIVE;
 	token_hash(&t, r->hash);
@@ -81,7 +84,7 @@ static int
 check(const char *tok, const struct conf *c)
 {
 	struct verify_request req = {
-		.password = tok, .password_len = strlen(tok), .user = "stress",
+		.password = tok, .password_len = strlen(tok), .user = me,
 		.service = "stress", .rhost = "192.0.2.1", .store_dir = dir,
 		.now = when_now(),
 	};
@@ -173,6 +176,13 @@ main(int argc, char **argv)
 	time_t end;
 	long records = 0;
 
+	struct passwd *pw = getpwuid(geteuid());
+
+	/* The tokens belong to whoever runs the test: a real account. */
+	if (pw == NULL)
+		die("getpwuid", "no account for this uid");
+	snprintf(me, sizeof(me), "%s", pw->pw_name);
+	my_uid = pw->pw_uid;
 	snprintf(dir, sizeof(dir), "%s/apitoken-stress.XXXXXX", base ? base : "/tmp");
 	if (mkdtemp(dir) == NULL)
 		die("mkdtemp", dir);

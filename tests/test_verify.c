@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,12 +14,19 @@
 
 #define NOW 1790000000
 
-static char tmp[PATH_MAX], dir[PATH_MAX + 8];
+static char tmp[PATH_MAX], dir[PATH_MAX + 8], me[USER_MAX_LEN + 1];
+static uid_t my_uid;
 static struct conf conf;
 
 static void
 setup(void)
 {
+	struct passwd *pw = getpwuid(geteuid());
+
+	/* Tokens here belong to whoever runs the tests: a real account. */
+	ck_assert_ptr_nonnull(pw);
+	snprintf(me, sizeof(me), "%s", pw->pw_name);
+	my_uid = pw->pw_uid;
 	make_tmpdir(tmp, sizeof(tmp));
 	snprintf(dir, sizeof(dir), "%s/store", tmp);
 	conf_defaults(&conf);
@@ -57,8 +65,8 @@ make_token(struct record *r, char tok[TOKEN_LEN + 1])
 	ck_assert_int_eq(token_generate(&t, NULL, tok), 0);
 	strcpy(r->id, t.id);
 	strcpy(r->name, "laptop");
-	strcpy(r->user, "alice");
-	r->uid = 1000;
+	strcpy(r->user, me);
+	r->uid = my_uid;
 	r->status = STATUS_ACTIVE;
 	r->created_at = NOW - 100;
 	token_hash(&t, r->hash);
@@ -84,7 +92,7 @@ START_TEST(accepts_right_token)
 	char tok[TOKEN_LEN + 1];
 
 	make_token(&r, tok);
-	ck_assert_int_eq(try(tok, "alice", "sshd", "192.0.2.1", &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, me, "sshd", "192.0.2.1", &res), VERIFY_OK);
 	ck_assert_str_eq(res.id, r.id);
 	ck_assert_str_eq(res.rec.name, "laptop");
 	ck_assert_str_eq(res.reason, "accepted");
@@ -96,10 +104,10 @@ START_TEST(not_a_token_is_ignored_before_io)
 	struct verify_result res;
 
 	/* no store exists at all: a plain password must not even look */
-	ck_assert_int_eq(try("hunter2", "alice", "sshd", NULL, &res), VERIFY_NOT_TOKEN);
-	ck_assert_int_eq(try("", "alice", "sshd", NULL, &res), VERIFY_NOT_TOKEN);
+	ck_assert_int_eq(try("hunter2", me, "sshd", NULL, &res), VERIFY_NOT_TOKEN);
+	ck_assert_int_eq(try("", me, "sshd", NULL, &res), VERIFY_NOT_TOKEN);
 	/* a damaged token is denied, still without I/O */
-	ck_assert_int_eq(try("apitok_0123456789AB_x", "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try("apitok_0123456789AB_x", me, "sshd", NULL, &res), VERIFY_DENIED);
 	ck_assert_str_eq(res.reason, "too short");
 	ck_assert_str_eq(res.id, "0123456789AB");
 }
@@ -115,26 +123,26 @@ START_TEST(denials)
 	make_token(&r, tok);
 	strcpy(bad, tok);
 	bad[30] = bad[30] == 'a' ? 'b' : 'a';
-	ck_assert_int_eq(try(bad, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(bad, me, "sshd", NULL, &res), VERIFY_DENIED);
 	ck_assert_str_eq(res.reason, "bad checksum");
 
 	/* a well-formed token with the right id but another secret */
 	ck_assert_int_eq(token_generate(&t, r.id, other), 0);
-	ck_assert_int_eq(try(other, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(other, me, "sshd", NULL, &res), VERIFY_DENIED);
 	ck_assert_str_eq(res.reason, "wrong secret");
 	ck_assert_str_eq(res.id, r.id);
 	ck_assert_str_eq(res.rec.id, "");  /* nothing of the record leaks out */
 
 	/* an id that does not exist */
 	ck_assert_int_eq(token_generate(&t, NULL, other), 0);
-	ck_assert_int_eq(try(other, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(other, me, "sshd", NULL, &res), VERIFY_DENIED);
 	ck_assert_str_eq(res.reason, "unknown token id");
 
-	ck_assert_int_eq(try(tok, "bob", "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, "nobody", "sshd", NULL, &res), VERIFY_DENIED);
 	ck_assert_str_eq(res.reason, "token belongs to another user");
-	ck_assert_int_eq(try(tok, "alice", "sudo", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, me, "sudo", NULL, &res), VERIFY_DENIED);
 	ck_assert_str_eq(res.reason, "service not allowed");
-	ck_assert_int_eq(try(tok, "alice", NULL, NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, me, NULL, NULL, &res), VERIFY_DENIED);
 }
 END_TEST
 
@@ -154,17 +162,17 @@ START_TEST(states)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		r.status = (uint8_t)cases[i].status;
 		save(&r);
-		ck_assert_int_eq(try(tok, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+		ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_DENIED);
 		ck_assert_str_eq(res.reason, cases[i].reason);
 	}
 	r.status = STATUS_ACTIVE;
 	r.expires_at = NOW;
 	save(&r);
-	ck_assert_int_eq(try(tok, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_DENIED);
 	ck_assert_str_eq(res.reason, "token expired");
 	r.expires_at = NOW + 1;
 	save(&r);
-	ck_assert_int_eq(try(tok, "alice", "sshd", NULL, &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_OK);
 }
 END_TEST
 
@@ -180,19 +188,19 @@ START_TEST(services_and_addresses)
 	strlist_add(&r.allowed_addresses, "2001:db8::/32");
 	save(&r);
 	/* the record's own list replaces the default */
-	ck_assert_int_eq(try(tok, "alice", "sshd", "192.0.2.1", &res), VERIFY_DENIED);
-	ck_assert_int_eq(try(tok, "alice", "login", "192.0.2.1", &res), VERIFY_OK);
-	ck_assert_int_eq(try(tok, "alice", "login", "2001:db8::7", &res), VERIFY_OK);
-	ck_assert_int_eq(try(tok, "alice", "login", "::ffff:192.0.2.9", &res), VERIFY_OK);
-	ck_assert_int_eq(try(tok, "alice", "login", "192.0.3.1", &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, me, "sshd", "192.0.2.1", &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, me, "login", "192.0.2.1", &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, me, "login", "2001:db8::7", &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, me, "login", "::ffff:192.0.2.9", &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, me, "login", "192.0.3.1", &res), VERIFY_DENIED);
 	ck_assert_str_eq(res.reason, "source address not allowed");
-	ck_assert_int_eq(try(tok, "alice", "login", "client.example.com", &res), VERIFY_DENIED);
-	ck_assert_int_eq(try(tok, "alice", "login", NULL, &res), VERIFY_DENIED);
-	ck_assert_int_eq(try(tok, "alice", "login", "", &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, me, "login", "client.example.com", &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, me, "login", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, me, "login", "", &res), VERIFY_DENIED);
 	/* "*" allows every service */
 	strlist_add(&r.services, "*");
 	save(&r);
-	ck_assert_int_eq(try(tok, "alice", "anything", "192.0.2.1", &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, me, "anything", "192.0.2.1", &res), VERIFY_OK);
 }
 END_TEST
 
@@ -205,10 +213,10 @@ START_TEST(store_problems_are_unavailable)
 	make_token(&r, tok);
 	snprintf(path, sizeof(path), "%s/tokens.mdb", dir);
 	ck_assert_int_eq(truncate(path, 0), 0);
-	ck_assert_int_eq(try(tok, "alice", "sshd", NULL, &res), VERIFY_UNAVAIL);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_UNAVAIL);
 	ck_assert(strstr(res.detail, "empty") != NULL);
 	rm_tree(dir);
-	ck_assert_int_eq(try(tok, "alice", "sshd", NULL, &res), VERIFY_UNAVAIL);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_UNAVAIL);
 }
 END_TEST
 
@@ -225,12 +233,12 @@ START_TEST(grace_after_rotate)
 	ck_assert_int_eq(token_generate(&t, r.id, fresh), 0);
 	token_hash(&t, r.hash);
 	save(&r);
-	ck_assert_int_eq(try(fresh, "alice", "sshd", NULL, &res), VERIFY_OK);
-	ck_assert_int_eq(try(tok, "alice", "sshd", NULL, &res), VERIFY_OK);
+	ck_assert_int_eq(try(fresh, me, "sshd", NULL, &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_OK);
 	r.old_hash_until = NOW;
 	save(&r);
-	ck_assert_int_eq(try(tok, "alice", "sshd", NULL, &res), VERIFY_DENIED);
-	ck_assert_int_eq(try(fresh, "alice", "sshd", NULL, &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(fresh, me, "sshd", NULL, &res), VERIFY_OK);
 }
 END_TEST
 
@@ -246,11 +254,11 @@ START_TEST(lockout_and_usage)
 	conf.lockout_attempts = 3;
 	make_token(&r, tok);
 	ck_assert_int_eq(token_generate(&t, r.id, wrong), 0);
-	ck_assert_int_eq(try(tok, "alice", "sshd", "192.0.2.5", &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, me, "sshd", "192.0.2.5", &res), VERIFY_OK);
 	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(try(wrong, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+		ck_assert_int_eq(try(wrong, me, "sshd", NULL, &res), VERIFY_DENIED);
 	/* now even the right secret is refused, without looking at it */
-	ck_assert_int_eq(try(tok, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_DENIED);
 	ck_assert_str_eq(res.reason, "locked out after repeated failures");
 
 	ck_assert_int_eq(store_open(&st, dir, STORE_RDONLY, NULL), 0);
@@ -269,14 +277,22 @@ START_TEST(account_recheck)
 	char tok[TOKEN_LEN + 1];
 
 	make_token(&r, tok);
-	ck_assert_int_eq(verify_account(dir, r.id, "alice", NOW, &res), VERIFY_OK);
-	ck_assert_int_eq(verify_account(dir, r.id, "bob", NOW, &res), VERIFY_DENIED);
+	ck_assert_int_eq(verify_account(dir, r.id, me, NOW, &res), VERIFY_OK);
+	ck_assert_int_eq(verify_account(dir, r.id, "nobody", NOW, &res), VERIFY_DENIED);
 	r.status = STATUS_SUSPENDED;
 	save(&r);
-	ck_assert_int_eq(verify_account(dir, r.id, "alice", NOW, &res), VERIFY_DENIED);
+	ck_assert_int_eq(verify_account(dir, r.id, me, NOW, &res), VERIFY_DENIED);
 	ck_assert_str_eq(res.reason, "token suspended");
-	ck_assert_int_eq(verify_account(dir, "0000000000AA", "alice", NOW, &res), VERIFY_DENIED);
+	ck_assert_int_eq(verify_account(dir, "0000000000AA", me, NOW, &res), VERIFY_DENIED);
 	ck_assert_str_eq(res.reason, "token deleted");
+	/* the name is the same, the account is not: refused, at auth and after */
+	r.status = STATUS_ACTIVE;
+	r.uid = my_uid + 4242;
+	save(&r);
+	ck_assert_int_eq(verify_account(dir, r.id, me, NOW, &res), VERIFY_DENIED);
+	ck_assert(strstr(res.reason, "uid changed") != NULL);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert(strstr(res.reason, "uid changed") != NULL);
 }
 END_TEST
 
@@ -295,13 +311,13 @@ START_TEST(same_work_for_unknown_id)
 	ck_assert_int_eq(token_generate(&t, r.id, wrong), 0);
 	ck_assert_int_eq(token_generate(&t, NULL, unknown), 0);
 	before = token_hash_count;
-	ck_assert_int_eq(try(wrong, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(wrong, me, "sshd", NULL, &res), VERIFY_DENIED);
 	for_wrong = token_hash_count - before;
 	before = token_hash_count;
-	ck_assert_int_eq(try(unknown, "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(unknown, me, "sshd", NULL, &res), VERIFY_DENIED);
 	for_unknown = token_hash_count - before;
 	before = token_hash_count;
-	ck_assert_int_eq(try("apitok_0123456789AB_short", "alice", "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try("apitok_0123456789AB_short", me, "sshd", NULL, &res), VERIFY_DENIED);
 	for_malformed = token_hash_count - before;
 	ck_assert_uint_eq(for_wrong, 1);
 	ck_assert_uint_eq(for_unknown, for_wrong);
