@@ -2,7 +2,7 @@
 EXTRA_PROGRAMS = bench/pambench bench/bulkload bench/nullprog
 bench_pambench_LDADD = $(PAM_LIBS)
 bench_bulkload_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(LMDB_CFLAGS)
-bench_bulkload_LDADD = common/libcommon.la
+bench_bulkload_LDADD = common/libtokengen.la
 bench_nullprog_LDFLAGS = -all-static
 CLEANFILES += $(EXTRA_PROGRAMS)
 EXTRA_DIST += bench/run

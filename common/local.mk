@@ -12,5 +12,12 @@ common_libcommon_la_SOURCES = \
 	common/cidr.c common/cidr.h \
 	common/log.c common/log.h \
 	common/verify.c common/verify.h
-common_libcommon_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(LMDB_CFLAGS)
-common_libcommon_la_LIBADD = $(SODIUM_LIBS) $(LMDB_LIBS)
+common_libcommon_la_CFLAGS = $(AM_CFLAGS) $(LMDB_CFLAGS)
+common_libcommon_la_LIBADD = $(LMDB_LIBS)
+
+# Token generation alone needs libsodium (its CSPRNG); the PAM module, which
+# never creates tokens, links only libcommon and so never loads libsodium.
+noinst_LTLIBRARIES += common/libtokengen.la
+common_libtokengen_la_SOURCES = common/token_gen.c
+common_libtokengen_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
+common_libtokengen_la_LIBADD = common/libcommon.la $(SODIUM_LIBS)

@@ -2,15 +2,12 @@
 
 #include <string.h>
 
-#include <sodium.h>
-
 #include "blake2b.h"
 #include "err.h"
 #include "token.h"
 
-static const char b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-static const char b62[] =
-	"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+static const char b32[] = TOKEN_ID_ALPHABET;
+static const char b62[] = TOKEN_SECRET_ALPHABET;
 
 /* Offsets inside a token, from the layout in token.h. */
 #define OFF_ID TOKEN_PREFIX_LEN
@@ -86,31 +83,15 @@ token_id_valid(const char *id)
 	return strlen(id) == TOKEN_ID_LEN && all_in(id, TOKEN_ID_LEN, b32);
 }
 
-int
-token_generate(struct token *tok, const char *keep_id, char out[TOKEN_LEN + 1])
+void
+token_format(const struct token *tok, char out[TOKEN_LEN + 1])
 {
-	if (sodium_init() < 0)
-		return ERR_UNAVAIL;
-	if (keep_id != NULL) {
-		if (!token_id_valid(keep_id))
-			return ERR_INVAL;
-		memcpy(tok->id, keep_id, TOKEN_ID_LEN + 1);
-	} else {
-		for (int i = 0; i < TOKEN_ID_LEN; i++)
-			tok->id[i] = b32[randombytes_uniform(32)];
-		tok->id[TOKEN_ID_LEN] = '\0';
-	}
-	for (int i = 0; i < TOKEN_SECRET_LEN; i++)
-		tok->secret[i] = b62[randombytes_uniform(62)];
-	tok->secret[TOKEN_SECRET_LEN] = '\0';
-
 	memcpy(out, TOKEN_PREFIX, TOKEN_PREFIX_LEN);
 	memcpy(out + OFF_ID, tok->id, TOKEN_ID_LEN);
 	out[OFF_SEP] = '_';
 	memcpy(out + OFF_SECRET, tok->secret, TOKEN_SECRET_LEN);
 	encode_check(crc32(out, OFF_CHECK), out + OFF_CHECK);
 	out[TOKEN_LEN] = '\0';
-	return 0;
 }
 
 bool
@@ -180,5 +161,5 @@ token_hash_equal(const uint8_t a[TOKEN_HASH_LEN], const uint8_t b[TOKEN_HASH_LEN
 void
 token_wipe(struct token *tok)
 {
-	sodium_memzero(tok, sizeof(*tok));
+	explicit_bzero(tok, sizeof(*tok));
 }

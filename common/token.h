@@ -26,6 +26,9 @@
 #define TOKEN_CHECK_LEN 6
 #define TOKEN_LEN (TOKEN_PREFIX_LEN + TOKEN_ID_LEN + 1 + TOKEN_SECRET_LEN + TOKEN_CHECK_LEN)
 #define TOKEN_HASH_LEN 32
+#define TOKEN_ID_ALPHABET "0123456789ABCDEFGHJKMNPQRSTVWXYZ"   /* Crockford */
+#define TOKEN_SECRET_ALPHABET \
+	"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 struct token {
 	char id[TOKEN_ID_LEN + 1];
@@ -37,8 +40,15 @@ struct token {
  * terminated) into out.  A caller that wants to keep an existing id (rotate)
  * passes it in keep_id; otherwise NULL.  Returns 0, or ERR_UNAVAIL when the
  * CSPRNG cannot be used.  The caller wipes out and tok after use.
+ *
+ * This one function lives apart, in libtokengen (common/token_gen.c), with
+ * libsodium's CSPRNG behind it: the PAM module never creates tokens, so it
+ * does not load libsodium at all.
  */
 int token_generate(struct token *tok, const char *keep_id, char out[TOKEN_LEN + 1]);
+
+/* Write the printable form of tok, with its check characters, into out. */
+void token_format(const struct token *tok, char out[TOKEN_LEN + 1]);
 
 /*
  * Parse s (len bytes, need not be NUL terminated) into tok.  Returns 0 or

@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "cidr.h"
 #include "err.h"
 #include "store.h"
@@ -203,7 +201,7 @@ out:
 	if (res->code != VERIFY_OK)
 		memset(&res->rec, 0, sizeof(res->rec));
 	token_wipe(&tok);
-	sodium_memzero(hash, sizeof(hash));
+	explicit_bzero(hash, sizeof(hash));
 	store_close(st);
 	return res->code;
 }

@@ -6,7 +6,7 @@ tests_unit_SOURCES = tests/unit.c tests/unit.h \
 	tests/test_conf.c tests/test_when.c tests/test_cidr.c tests/test_log.c \
 	tests/test_verify.c
 tests_unit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SODIUM_CFLAGS) $(LMDB_CFLAGS)
-tests_unit_LDADD = common/libcommon.la $(CHECK_LIBS)
+tests_unit_LDADD = common/libtokengen.la $(CHECK_LIBS)
 
 # Fuzzing with libFuzzer: `make fuzz` builds each target with clang under
 # ASan+UBSan and runs it for FUZZ_SECONDS from its seed corpus; any crash,
@@ -41,7 +41,7 @@ fuzz:
 check_PROGRAMS += tests/stress
 TESTS += tests/stress
 tests_stress_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(LMDB_CFLAGS)
-tests_stress_LDADD = common/libcommon.la
+tests_stress_LDADD = common/libtokengen.la
 STRESS_SECONDS = 120
 
 stress: tests/stress

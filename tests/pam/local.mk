@@ -1,1 +1,14 @@
-# tests/pam/: see Makefile.am.  Filled in by its owner.
+# PAM integration tests: the built module through real libpam.
+check_PROGRAMS += tests/pam/pamtest tests/pam/fakehelper
+TESTS += tests/pam/pamtest
+tests_pam_pamtest_SOURCES = tests/pam/pamtest.c
+tests_pam_pamtest_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(PAM_CFLAGS) $(LMDB_CFLAGS)
+# Exported so the module's pam_syslog calls land in the test (see pamtest.c).
+tests_pam_pamtest_LDFLAGS = -export-dynamic
+tests_pam_pamtest_LDADD = common/libtokengen.la $(CHECK_LIBS) $(PAM_LIBS)
+tests_pam_fakehelper_SOURCES = tests/pam/fakehelper.c
+# A test-only module that reports pam_apitoken's exact return codes.
+check_LTLIBRARIES = tests/pam/probe.la
+tests_pam_probe_la_SOURCES = tests/pam/probe.c
+tests_pam_probe_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_pam_probe_la_LIBADD = $(PAM_LIBS) -ldl

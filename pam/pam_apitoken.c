@@ -1,0 +1,304 @@
+/*
+ * pam_apitoken.c - PAM glue: arguments, items, logging and return codes.
+ * The decision itself is verify_token() in common/verify.c.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <pwd.h>
+#include <shadow.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#define PAM_SM_AUTH
+#define PAM_SM_ACCOUNT
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "conf.h"
+#include "err.h"
+#include "helper_client.h"
+#include "log.h"
+#include "token.h"
+#include "verify.h"
+#include "when.h"
+
+#define DATA_ID "pam_apitoken_id"
+
+struct args {
+	bool debug;
+	const char *store;
+	const char *config;
+	const char *prompt;
+};
+
+/* Like pam_unix: an unknown argument is logged and otherwise ignored. */
+static void
+parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
+{
+	a->debug = false;
+	a->store = STOREDIR;
+	a->config = CONF_DEFAULT_PATH;
+	a->prompt = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "debug") == 0)
+			a->debug = true;
+		else if (strcmp(argv[i], "use_first_pass") == 0 ||
+		    strcmp(argv[i], "try_first_pass") == 0)
+			;  /* pam_get_authtok reads these itself */
+		else if (strncmp(argv[i], "store=", 6) == 0 && argv[i][6] == '/')
+			a->store = argv[i] + 6;
+		else if (strncmp(argv[i], "config=", 7) == 0 && argv[i][7] == '/')
+			a->config = argv[i] + 7;
+		else if (strncmp(argv[i], "prompt=", 7) == 0)
+			a->prompt = argv[i] + 7;
+		else
+			pam_syslog(pamh, LOG_ERR, "unknown or invalid option: %.64s", argv[i]);
+	}
+}
+
+static const char *
+item(pam_handle_t *pamh, int type, char *buf, size_t len)
+{
+	const void *v = NULL;
+
+	if (pam_get_item(pamh, type, &v) != PAM_SUCCESS || v == NULL)
+		return NULL;
+	log_redact(v, buf, len);
+	return v;
+}
+
+static int
+load_conf(pam_handle_t *pamh, const struct args *a, struct conf *c)
+{
+	char err[ERR_MAX];
+
+	if (conf_load(a->config, c, err) < 0) {
+		pam_syslog(pamh, LOG_ERR, "%s", err);
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	return PAM_SUCCESS;
+}
+
+static void
+export_env(pam_handle_t *pamh, const struct record *r)
+{
+	char buf[64 + LIST_MAX * (ITEM_MAX_LEN + 1)];
+	size_t n = 0;
+
+	snprintf(buf, sizeof(buf), "APITOKEN_ID=%s", r->id);
+	pam_putenv(pamh, buf);
+	snprintf(buf, sizeof(buf), "APITOKEN_NAME=%s", r->name);
+	pam_putenv(pamh, buf);
+	n = (size_t)snprintf(buf, sizeof(buf), "APITOKEN_PERMISSIONS=");
+	for (int i = 0; i < r->permissions.n; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i > 0 ? "," : "",
+		    r->permissions.v[i]);
+	pam_putenv(pamh, buf);
+}
+
+static void
+warn_expiry(pam_handle_t *pamh, int flags, const struct conf *c,
+    const struct record *r, int64_t now)
+{
+	char when[WHEN_BUF];
+	int64_t left = r->expires_at - now;
+
+	if (r->expires_at == 0 || (flags & PAM_SILENT) ||
+	    left > (int64_t)c->expiry_warning_days * 86400)
+		return;
+	pam_info(pamh, "Your API token %s expires in %lld day(s), at %s.", r->id,
+	    (long long)(left / 86400), when_format(r->expires_at, when));
+}
+
+static void
+free_id(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+/*
+ * getpwnam_r, not pam_modutil_getpwnam: that one keeps each answer in the
+ * handle's data list under a new name, so a handle that authenticates many
+ * times slows down with every login.
+ */
+static bool
+user_exists(const char *user)
+{
+	struct passwd pw, *res = NULL;
+	char buf[16384];
+
+	return getpwnam_r(user, &pw, buf, sizeof(buf), &res) == 0 && res != NULL;
+}
+
+static const char *
+helper_path(void)
+{
+#ifdef APITOKEN_TEST_HOOKS
+	const char *p = getenv("APITOKEN_TEST_HELPER");
+
+	if (p != NULL && *p == '/')
+		return p;
+#endif
+	return VERIFY_HELPER;
+}
+
+PAM_EXTERN int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct args a;
+	struct conf c;
+	struct verify_request req;
+	struct verify_result res;
+	char u[USER_MAX_LEN + 8], s[64], h[64];
+	const char *user = NULL, *password = NULL;
+	char *id = NULL;
+	int retval = PAM_AUTH_ERR;
+
+	parse_args(pamh, argc, argv, &a);
+	if ((retval = load_conf(pamh, &a, &c)) != PAM_SUCCESS)
+		return retval;
+	if (c.fail_delay > 0)
+		pam_fail_delay(pamh, (unsigned)(c.fail_delay * 1000000));
+	if ((retval = pam_get_user(pamh, &user, NULL)) != PAM_SUCCESS)
+		return retval;
+	if (user == NULL || *user == '\0')
+		return PAM_USER_UNKNOWN;
+	if ((retval = pam_get_authtok(pamh, PAM_AUTHTOK, &password, a.prompt)) != PAM_SUCCESS)
+		return retval;
+	if (password == NULL)
+		return PAM_AUTH_ERR;
+	/* Not a token: no store, no helper, no log line; let the next module try. */
+	if (!token_has_prefix(password, strlen(password))) {
+		if (a.debug)
+			pam_syslog(pamh, LOG_DEBUG, "not a token; ignored");
+		return PAM_IGNORE;
+	}
+
+	memset(&req, 0, sizeof(req));
+	req.password = password;
+	req.password_len = strlen(password);
+	req.user = user;
+	req.service = item(pamh, PAM_SERVICE, s, sizeof(s));
+	req.rhost = item(pamh, PAM_RHOST, h, sizeof(h));
+	req.store_dir = a.store;
+	req.now = when_now();
+	if (req.service == NULL)
+		s[0] = '\0';
+	if (req.rhost == NULL)
+		strcpy(h, "-");
+	log_redact(user, u, sizeof(u));
+
+	if (geteuid() == 0)
+		verify_token(&c, &req, &res);
+	else
+		helper_verify(helper_path(), user, req.service, req.rhost, password,
+		    req.password_len, &res);
+
+	switch (res.code) {
+	case VERIFY_NOT_TOKEN:
+		return PAM_IGNORE;
+	case VERIFY_UNAVAIL:
+		pam_syslog(pamh, LOG_ERR, "token %s for user %s service %s rhost %s: %s%s%s",
+		    res.id[0] ? res.id : "-", u, s, h, res.reason,
+		    res.detail[0] ? ": " : "", res.detail);
+		return PAM_AUTHINFO_UNAVAIL;
+	case VERIFY_OK:
+		break;
+	default:
+		/* An accepted token proved the account; a refused one may not have. */
+		if (!user_exists(user)) {
+			pam_syslog(pamh, LOG_NOTICE, "token %s for unknown user %s refused",
+			    res.id[0] ? res.id : "-", u);
+			return PAM_USER_UNKNOWN;
+		}
+		pam_syslog(pamh, LOG_NOTICE, "token %s refused for user %s service %s rhost %s: %s",
+		    res.id[0] ? res.id : "-", u, s, h, res.reason);
+		return PAM_AUTH_ERR;
+	}
+
+	if ((id = strdup(res.rec.id)) == NULL ||
+	    pam_set_data(pamh, DATA_ID, id, free_id) != PAM_SUCCESS) {
+		free(id);
+		return PAM_BUF_ERR;
+	}
+	export_env(pamh, &res.rec);
+	warn_expiry(pamh, flags, &c, &res.rec, req.now);
+	pam_syslog(pamh, LOG_INFO, "token %s accepted for user %s service %s rhost %s",
+	    res.rec.id, u, s, h);
+	return PAM_SUCCESS;
+}
+
+PAM_EXTERN int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_SUCCESS;
+}
+
+/*
+ * A service user whose account has expired in shadow is refused: revoke
+ * expires it (usermod -e 1).  Its locked password means nothing here: a
+ * service user never had one.
+ */
+static int
+check_shadow(const char *user)
+{
+	struct spwd sp, *res = NULL;
+	char buf[16384];
+	long today = (long)(when_now() / 86400);
+
+	if (getspnam_r(user, &sp, buf, sizeof(buf), &res) == 0 && res != NULL &&
+	    sp.sp_expire > 0 && today >= sp.sp_expire)
+		return PAM_ACCT_EXPIRED;
+	return PAM_SUCCESS;
+}
+
+PAM_EXTERN int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct args a;
+	struct verify_result res;
+	const void *id = NULL;
+	const char *user = NULL;
+	char u[USER_MAX_LEN + 8];
+	int retval;
+
+	(void)flags;
+	parse_args(pamh, argc, argv, &a);
+	if (pam_get_data(pamh, DATA_ID, &id) != PAM_SUCCESS || id == NULL)
+		return PAM_IGNORE;
+	if ((retval = pam_get_user(pamh, &user, NULL)) != PAM_SUCCESS)
+		return retval;
+	log_redact(user, u, sizeof(u));
+	/* Without root the store cannot be read; the helper checked it moments ago. */
+	if (geteuid() != 0)
+		return PAM_IGNORE;
+	switch (verify_account(a.store, id, user, when_now(), &res)) {
+	case VERIFY_OK:
+		break;
+	case VERIFY_UNAVAIL:
+		pam_syslog(pamh, LOG_ERR, "token %s for user %s: %s: %s", (const char *)id, u,
+		    res.reason, res.detail);
+		return PAM_AUTHINFO_UNAVAIL;
+	default:
+		pam_syslog(pamh, LOG_NOTICE, "account of token %s for user %s refused: %s",
+		    (const char *)id, u, res.reason);
+		return strcmp(res.reason, "token expired") == 0 ? PAM_ACCT_EXPIRED : PAM_PERM_DENIED;
+	}
+	if (res.rec.service_user && (retval = check_shadow(user)) != PAM_SUCCESS) {
+		pam_syslog(pamh, LOG_NOTICE, "account of token %s for user %s refused: "
+		    "service user expired", (const char *)id, u);
+		return retval;
+	}
+	return PAM_SUCCESS;
+}
