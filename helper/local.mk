@@ -1,1 +1,28 @@
-# helper/: see Makefile.am.  Owned by the helper work; filled in by it.
+# helper/: the apitoken command, installed setuid root in sbindir (where
+# the PAM module runs it for non-root callers) and linked from bindir.
+sbin_PROGRAMS = apitoken
+apitoken_SOURCES = helper/apitoken.h helper/main.c helper/select.c \
+	helper/create.c helper/list.c helper/change.c helper/check.c \
+	helper/verify.c helper/accounts.c helper/output.c
+apitoken_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(JANSSON_CFLAGS) $(LMDB_CFLAGS)
+apitoken_LDFLAGS = $(HARDEN_LDFLAGS)
+apitoken_LDADD = common/libtokengen.la $(JANSSON_LIBS)
+
+bashcompletiondir = $(datadir)/bash-completion/completions
+dist_bashcompletion_DATA = helper/completion/apitoken
+
+# setuid root when installed by root; a private install (make distcheck)
+# gets an ordinary program and a notice.
+INSTALL_EXEC_HOOKS += install-helper
+UNINSTALL_HOOKS += uninstall-helper
+install-helper:
+	if [ "`id -u`" = 0 ]; then \
+		chown root:root $(DESTDIR)$(sbindir)/apitoken && \
+		chmod 4755 $(DESTDIR)$(sbindir)/apitoken; \
+	else \
+		echo "notice: not root, $(DESTDIR)$(sbindir)/apitoken is not setuid"; \
+	fi
+	$(MKDIR_P) $(DESTDIR)$(bindir)
+	ln -sf $(sbindir)/apitoken $(DESTDIR)$(bindir)/apitoken
+uninstall-helper:
+	rm -f $(DESTDIR)$(bindir)/apitoken

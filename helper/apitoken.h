@@ -1,0 +1,73 @@
+/*
+ * apitoken.h - what the commands of the apitoken helper share.
+ *
+ * main.c hardens the process, works out who is calling and what store and
+ * configuration apply, and hands each command a struct ctx.  Commands
+ * return an exit status: 0 done, 1 refused or failed, 2 usage error; they
+ * print their one-line error themselves with fail().
+ */
+#ifndef APITOKEN_HELPER_H
+#define APITOKEN_HELPER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "record.h"
+#include "store.h"
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE 2
+
+struct ctx {
+	const char *store_dir;
+	const char *conf_path;
+	struct conf conf;
+	uid_t ruid;                     /* the real uid: who is asking */
+	char caller[USER_MAX_LEN + 1];  /* its name */
+	bool root;                      /* the real uid is 0 */
+	bool json;
+	int64_t now;
+};
+
+/* One line on stderr, "apitoken: ...", user text redacted; returns status. */
+int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Audit log (authpriv): who did what to which token. */
+void audit(const struct ctx *c, const char *what, const struct record *r);
+
+/* Test builds only: die by SIGKILL at the named step when asked to. */
+void crash_point(const struct ctx *c, const char *step);
+
+/* The commands. */
+int cmd_create(struct ctx *c, int argc, char **argv);
+int cmd_list(struct ctx *c, int argc, char **argv);
+int cmd_show(struct ctx *c, int argc, char **argv);
+int cmd_change(struct ctx *c, const char *action, int argc, char **argv);
+int cmd_rotate(struct ctx *c, int argc, char **argv);
+int cmd_check(struct ctx *c, int argc, char **argv);
+int cmd_verify(struct ctx *c, int argc, char **argv);
+
+/* select.c: the token a user names, if the caller may manage it. */
+int select_token(struct ctx *c, struct store *st, const char *what, struct record *r);
+/* A valid user / token name: [a-z_][a-z0-9_-]{0,31}. */
+bool valid_name(const char *s);
+
+/* output.c */
+void print_record(const struct ctx *c, struct store *st, const struct record *r,
+    const char *token);
+void print_table(const struct ctx *c, struct store *st, const struct record *r, int n);
+
+/* accounts.c: service users through shadow-utils. */
+int account_create(const struct ctx *c, const struct record *r, char *err);
+int account_lock(const struct record *r, char *err);
+int account_set_expiry(const struct record *r, char *err);
+int account_delete(const struct record *r, char *err);
+/* 1 when an account named r->user exists that we made for r (GECOS marker). */
+int account_is_ours(const struct record *r);
+
+/* Write r (a whole record) in one transaction. */
+int save_record(struct store *st, const struct record *r, char *err);
+
+#endif

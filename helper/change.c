@@ -1,0 +1,249 @@
+/*
+ * change.c - suspend, activate, revoke, delete and rotate.
+ *
+ * Every change is one committed record first: that is the moment PAM sees
+ * it.  What follows in the passwd files comes after, marked by a pending
+ * state that `apitoken check --repair` finishes if we are killed:
+ *   revoke  REVOKED + pending lock -> usermod -L -e 1, end sessions -> done
+ *   delete  PENDING + pending delete -> userdel -> DELETED (a tombstone that
+ *           keeps the id and uid from reuse)
+ * Only accounts we created are ever removed.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "apitoken.h"
+#include "err.h"
+#include "token.h"
+#include "when.h"
+
+struct args {
+	const char *what;
+	const char *grace;
+};
+
+static int
+parse(struct ctx *c, const char *cmd, int argc, char **argv, struct args *a)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "grace", required_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			c->json = true;
+			break;
+		case 'g':
+			if (strcmp(cmd, "rotate") != 0)
+				return fail(EXIT_USAGE, "--grace is for rotate only");
+			a->grace = optarg;
+			break;
+		case 'h':
+			printf("usage: apitoken %s ID|NAME%s [--json]\n", cmd,
+			    strcmp(cmd, "rotate") == 0 ? " [--grace DURATION]" : "");
+			return -1;
+		default:
+			return fail(EXIT_USAGE, "%s: unknown or incomplete option; see apitoken %s --help",
+			    cmd, cmd);
+		}
+	}
+	if (optind != argc - 1)
+		return fail(EXIT_USAGE, "usage: apitoken %s ID|NAME", cmd);
+	a->what = argv[optind];
+	if (strlen(a->what) > 64)
+		return fail(EXIT_USAGE, "'%.20s...' is neither a token id nor a name", a->what);
+	return 0;
+}
+
+/* Open, lock and select; the caller closes st. */
+static int
+begin(struct ctx *c, const struct args *a, struct store **st, struct record *r)
+{
+	char err[ERR_MAX];
+	int rc;
+
+	if ((rc = store_open(st, c->store_dir, 0, err)) < 0 ||
+	    (rc = store_lock(*st, err)) < 0)
+		return fail(EXIT_REFUSED, "%s", rc == ERR_NOTFOUND ? "no tokens yet" : err);
+	return select_token(c, *st, a->what, r);
+}
+
+static void
+touch(const struct ctx *c, struct record *r)
+{
+	r->updated_at = c->now;
+	strcpy(r->updated_by, c->caller);
+	r->revision++;
+}
+
+static int
+revoke(struct ctx *c, struct store *st, struct record *r, char *err)
+{
+	int rc;
+
+	r->status = STATUS_REVOKED;
+	r->pending = r->service_user ? PENDING_LOCK : PENDING_NONE;
+	touch(c, r);
+	if ((rc = save_record(st, r, err)) < 0 || !r->service_user)
+		return rc;
+	crash_point(c, "revoke:after-record");
+	if ((rc = account_lock(r, err)) < 0)
+		return rc;
+	r->pending = PENDING_NONE;
+	return save_record(st, r, err);
+}
+
+static int
+delete(struct ctx *c, struct store *st, struct record *r, char *err)
+{
+	int rc;
+
+	if (r->service_user) {
+		r->status = STATUS_PENDING;
+		r->pending = PENDING_DELETE;
+		touch(c, r);
+		if ((rc = save_record(st, r, err)) < 0)
+			return rc;
+		crash_point(c, "delete:after-pending");
+		if (account_is_ours(r) && (rc = account_delete(r, err)) < 0)
+			return rc;
+		crash_point(c, "delete:after-userdel");
+	}
+	r->status = STATUS_DELETED;
+	r->pending = PENDING_NONE;
+	touch(c, r);
+	if ((rc = save_record(st, r, err)) < 0)
+		return rc;
+	store_usage_del(st, r->id, NULL);
+	return 0;
+}
+
+int
+cmd_change(struct ctx *c, const char *action, int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct store *st = NULL;
+	struct record r;
+	char err[ERR_MAX];
+	int rc;
+
+	if ((rc = parse(c, action, argc, argv, &a)) != 0)
+		return rc < 0 ? 0 : rc;
+	if ((rc = begin(c, &a, &st, &r)) != 0)
+		goto out;
+	rc = EXIT_REFUSED;
+	if (r.status == STATUS_PENDING) {
+		fail(rc, "token %s has an operation in progress; run apitoken check --repair", r.id);
+		goto out;
+	}
+	if (strcmp(action, "suspend") == 0) {
+		if (r.status != STATUS_ACTIVE) {
+			fail(rc, "token %s is %s, not active", r.id, record_status_name(r.status));
+			goto out;
+		}
+		r.status = STATUS_SUSPENDED;
+		touch(c, &r);
+		rc = save_record(st, &r, err);
+	} else if (strcmp(action, "activate") == 0) {
+		if (r.status != STATUS_SUSPENDED) {
+			fail(rc, "token %s is %s, not suspended", r.id, record_status_name(r.status));
+			goto out;
+		}
+		r.status = STATUS_ACTIVE;
+		touch(c, &r);
+		rc = save_record(st, &r, err);
+	} else if (strcmp(action, "revoke") == 0) {
+		if (r.status == STATUS_REVOKED) {
+			fail(rc, "token %s is already revoked", r.id);
+			goto out;
+		}
+		rc = revoke(c, st, &r, err);
+	} else
+		rc = delete(c, st, &r, err);
+	if (rc < 0) {
+		rc = fail(EXIT_REFUSED, "%s: %s", action, err);
+		goto out;
+	}
+	audit(c, strcmp(action, "activate") == 0 ? "activated" : strcmp(action, "suspend") == 0 ?
+	    "suspended" : strcmp(action, "revoke") == 0 ? "revoked" : "deleted", &r);
+	if (c->json)
+		print_record(c, st, &r, NULL);
+	else
+		fprintf(stderr, "apitoken: token %s '%s' is %s\n", r.id, r.name,
+		    record_status_name(r.status));
+	rc = 0;
+out:
+	store_close(st);
+	return rc;
+}
+
+int
+cmd_rotate(struct ctx *c, int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct store *st = NULL;
+	struct record r;
+	struct token t;
+	char tok[TOKEN_LEN + 1] = "", err[ERR_MAX], when[WHEN_BUF];
+	int64_t grace = 0, lifetime;
+	int rc;
+
+	if ((rc = parse(c, "rotate", argc, argv, &a)) != 0)
+		return rc < 0 ? 0 : rc;
+	if (a.grace != NULL && when_parse_duration(a.grace, &grace, err) < 0)
+		return fail(EXIT_USAGE, "--grace: %s", err);
+	if ((rc = begin(c, &a, &st, &r)) != 0)
+		goto out;
+	rc = EXIT_REFUSED;
+	if (r.status != STATUS_ACTIVE && r.status != STATUS_SUSPENDED) {
+		fail(rc, "token %s is %s; only active or suspended tokens rotate", r.id,
+		    record_status_name(r.status));
+		goto out;
+	}
+	if (token_generate(&t, r.id, tok) < 0) {
+		fail(rc, "cannot get random bytes");
+		goto out;
+	}
+	memcpy(r.old_hash, r.hash, TOKEN_HASH_LEN);
+	r.old_hash_until = grace > 0 ? c->now + grace : 0;
+	token_hash(&t, r.hash);
+	token_wipe(&t);
+	/* A new secret gets a full lifetime again, within the configured maximum. */
+	if (r.expires_at != 0) {
+		lifetime = c->conf.default_lifetime ? c->conf.default_lifetime : r.expires_at - r.created_at;
+		if (c->conf.max_lifetime != 0 && lifetime > c->conf.max_lifetime)
+			lifetime = c->conf.max_lifetime;
+		r.expires_at = c->now + lifetime;
+	}
+	touch(c, &r);
+	if ((rc = save_record(st, &r, err)) < 0 ||
+	    (r.service_user && (rc = account_set_expiry(&r, err)) < 0)) {
+		rc = fail(EXIT_REFUSED, "rotate: %s", err);
+		goto out;
+	}
+	audit(c, "rotated", &r);
+	if (c->json)
+		print_record(c, st, &r, tok);
+	else {
+		printf("%s\n", tok);
+		fprintf(stderr, "apitoken: new secret for token %s '%s', expires %s%s; "
+		    "this is the only time it is shown\n", r.id, r.name,
+		    when_format(r.expires_at, when),
+		    grace > 0 ? "; the old secret works for the grace period" : "");
+	}
+	rc = 0;
+out:
+	explicit_bzero(tok, sizeof(tok));
+	store_close(st);
+	return rc;
+}

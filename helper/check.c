@@ -1,0 +1,167 @@
+/*
+ * check.c - apitoken check [--repair]
+ *
+ * Finds what an interrupted create, revoke or delete left behind, and with
+ * --repair finishes or undoes it:
+ *   pending create  the token was never shown: remove the account if we
+ *                   made it, keep a tombstone (rolled back)
+ *   pending delete  remove the account if it is still there (finished)
+ *   pending lock    lock and expire the account (finished)
+ *   a service user left by a deleted token (removed)
+ *   an account marked "apitoken ID" with no record at all is reported but
+ *                   never removed: it may belong to another store
+ * Exit 0 when nothing is wrong (or everything was repaired), 1 otherwise.
+ */
+#include "config.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apitoken.h"
+#include "err.h"
+
+struct scan {
+	int n, cap;
+	struct record *v;
+};
+
+static int
+keep_fn(const struct record *r, void *ctx)
+{
+	struct scan *s = ctx;
+	struct record *grown;
+
+	if (r->status != STATUS_PENDING && r->pending == PENDING_NONE && !r->service_user)
+		return 0;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 32;
+		if ((grown = realloc(s->v, (size_t)s->cap * sizeof(*grown))) == NULL)
+			return ERR_NOMEM;
+		s->v = grown;
+	}
+	s->v[s->n++] = *r;
+	return 0;
+}
+
+static int
+scan_fn(struct store_txn *t, void *ctx, char *err)
+{
+	int rc = store_txn_list(t, NULL, keep_fn, ctx, err);
+
+	return rc == ERR_NOMEM ? err_set(err, rc, "out of memory") : rc;
+}
+
+/* One leftover: report it, and with repair fix it.  Returns 1 if still wrong. */
+static int
+fix(struct ctx *c, struct store *st, struct record *r, bool repair)
+{
+	const char *what = NULL;
+	char err[ERR_MAX];
+	bool ours = account_is_ours(r);
+	int rc = 0;
+
+	if (r->pending == PENDING_CREATE)
+		what = "create interrupted";
+	else if (r->pending == PENDING_DELETE)
+		what = "delete interrupted";
+	else if (r->pending == PENDING_LOCK)
+		what = "revoke interrupted before the account was locked";
+	else if (r->service_user && r->status == STATUS_DELETED && ours)
+		what = "service user left behind by a deleted token";
+	if (what == NULL)
+		return 0;
+	printf("%s %s (%s): %s%s\n", r->id, r->name, r->user, what,
+	    repair ? "" : "; run apitoken check --repair");
+	if (!repair)
+		return 1;
+	if (r->pending == PENDING_LOCK) {
+		if (ours && (rc = account_lock(r, err)) < 0)
+			goto out;
+		r->pending = PENDING_NONE;
+	} else {
+		if (ours && (rc = account_delete(r, err)) < 0)
+			goto out;
+		r->status = STATUS_DELETED;
+		r->pending = PENDING_NONE;
+	}
+	r->updated_at = c->now;
+	strcpy(r->updated_by, c->caller);
+	r->revision++;
+	if ((rc = save_record(st, r, err)) == 0) {
+		audit(c, "repaired", r);
+		printf("%s: repaired\n", r->id);
+	}
+out:
+	if (rc < 0)
+		fail(EXIT_REFUSED, "%s: %s", r->id, err);
+	return rc < 0;
+}
+
+/* Accounts marked "apitoken ID" that no record of ours accounts for. */
+static int
+orphans(struct store *st, bool repair)
+{
+	struct passwd *pw;
+	struct record r;
+	char err[ERR_MAX];
+	int left = 0;
+
+	setpwent();
+	while ((pw = getpwent()) != NULL) {
+		if (strncmp(pw->pw_gecos, "apitoken ", 9) != 0 || !token_id_valid(pw->pw_gecos + 9))
+			continue;
+		if (store_get(st, pw->pw_gecos + 9, &r, err) == 0 && r.status != STATUS_DELETED &&
+		    strcmp(r.user, pw->pw_name) == 0)
+			continue;
+		printf("%s: account marked as ours but no live token %s\n", pw->pw_name, pw->pw_gecos + 9);
+		left++;
+	}
+	endpwent();
+	if (left > 0 && repair)
+		fail(EXIT_REFUSED, "accounts without a record are reported, never removed: check them and userdel by hand");
+	return left;
+}
+
+int
+cmd_check(struct ctx *c, int argc, char **argv)
+{
+	struct scan s = { 0 };
+	struct store *st = NULL;
+	bool repair = false;
+	char err[ERR_MAX];
+	int left = 0, rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--repair") == 0)
+			repair = true;
+		else if (strcmp(argv[i], "--help") == 0) {
+			puts("usage: apitoken check [--repair]");
+			return 0;
+		} else
+			return fail(EXIT_USAGE, "usage: apitoken check [--repair]");
+	}
+	if (!c->root)
+		return fail(EXIT_REFUSED, "check is for root");
+	rc = store_open(&st, c->store_dir, repair ? 0 : STORE_RDONLY, err);
+	if (rc == ERR_NOTFOUND) {
+		puts("no store yet: nothing to check");
+		return 0;
+	}
+	if (rc < 0 || (repair && (rc = store_lock(st, err)) < 0) ||
+	    (rc = store_read(st, scan_fn, &s, err)) < 0) {
+		rc = fail(EXIT_REFUSED, "%s", err);
+		goto out;
+	}
+	for (int i = 0; i < s.n; i++)
+		left += fix(c, st, &s.v[i], repair);
+	left += orphans(st, repair);
+	if (left == 0)
+		puts("store consistent");
+	rc = left == 0 ? 0 : EXIT_REFUSED;
+out:
+	free(s.v);
+	store_close(st);
+	return rc;
+}

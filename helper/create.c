@@ -1,0 +1,283 @@
+/*
+ * create.c - apitoken create NAME [options]
+ *
+ * A personal token (--user) is one write.  A service user takes three
+ * steps, so that a kill at any moment leaves nothing usable behind:
+ *   1. the record, PENDING (create), with a uid reserved   (PAM refuses it)
+ *   2. useradd                                              (account exists)
+ *   3. the record ACTIVE                                    (usable; printed)
+ * `apitoken check --repair` rolls back a create stopped after step 1 or 2:
+ * the token was never shown, so there is nothing to finish.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "apitoken.h"
+#include "cidr.h"
+#include "err.h"
+#include "token.h"
+#include "when.h"
+
+static const char create_usage[] =
+	"usage: apitoken create NAME [--user USER] [--description TEXT]\n"
+	"         [--expires DATE|DURATION|never] [--service SVC]... [--permission PERM]...\n"
+	"         [--allow-from CIDR]... [--json]\n";
+
+/* Services and permissions: a plain word, or "*" for services. */
+static bool
+valid_item(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > ITEM_MAX_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || strchr("_.:*-", s[i]) != NULL))
+			return false;
+	return true;
+}
+
+/* Printable text: no control characters, valid UTF-8. */
+static bool
+valid_text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int more = 0;
+
+	for (; *p != '\0'; p++) {
+		if (more > 0) {
+			if ((*p & 0xc0) != 0x80)
+				return false;
+			more--;
+		} else if (*p >= 0xf0 && *p <= 0xf4)
+			more = 3;
+		else if (*p >= 0xe0)
+			more = 2;
+		else if (*p >= 0xc2 && *p <= 0xdf)
+			more = 1;
+		else if (*p < 0x20 || *p == 0x7f || *p >= 0x80)
+			return false;
+	}
+	return more == 0;
+}
+
+static int
+uid_free(uint32_t uid)
+{
+	return getpwuid((uid_t)uid) == NULL && getgrgid((gid_t)uid) == NULL;
+}
+
+struct create {
+	const struct ctx *c;
+	struct record *r;
+	bool service;
+	uint32_t min, max;
+};
+
+struct dup {
+	const char *user;
+	bool found;
+};
+
+static int
+dup_fn(const struct record *r, void *ctx)
+{
+	struct dup *d = ctx;
+
+	if (r->status != STATUS_DELETED && strcmp(r->user, d->user) == 0)
+		d->found = true;
+	return 0;
+}
+
+static int
+reserve_fn(struct store_txn *t, void *ctx, char *err)
+{
+	struct create *x = ctx;
+	struct dup d = { x->r->user, false };
+	int rc;
+
+	if ((rc = store_txn_by_name(t, x->r->name, dup_fn, &d, err)) < 0)
+		return rc;
+	if (d.found)
+		return err_set(err, ERR_EXISTS, "%s already has a token named '%s'",
+		    x->r->user, x->r->name);
+	if (x->service &&
+	    (rc = store_txn_next_uid(t, x->min, x->max, uid_free, &x->r->uid, err)) < 0)
+		return rc;
+	return store_txn_put(t, x->r, err);
+}
+
+/* Options into r; 0, or an exit status. */
+static int
+parse(struct ctx *c, int argc, char **argv, struct record *r, const char **user)
+{
+	static const struct option opts[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ "description", required_argument, NULL, 'd' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "service", required_argument, NULL, 's' },
+		{ "permission", required_argument, NULL, 'p' },
+		{ "allow-from", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *expires = NULL, *why;
+	char err[ERR_MAX];
+	struct cidr block;
+	int ch;
+
+	*user = NULL;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'u':
+			*user = optarg;
+			break;
+		case 'd':
+			if (!valid_text(optarg) || field_set(r->description, sizeof(r->description), optarg) < 0)
+				return fail(EXIT_USAGE, "--description: at most %d bytes of printable UTF-8",
+				    DESC_MAX_LEN);
+			break;
+		case 'e':
+			expires = optarg;
+			break;
+		case 's':
+		case 'p':
+			if (!valid_item(optarg) || strlist_add(ch == 's' ? &r->services : &r->permissions, optarg) < 0)
+				return fail(EXIT_USAGE, "--%s '%.64s': at most %d of them, each letters, digits and _ . : - *",
+				    ch == 's' ? "service" : "permission", optarg, LIST_MAX);
+			break;
+		case 'a':
+			if (cidr_parse(optarg, &block, &why) < 0)
+				return fail(EXIT_USAGE, "--allow-from '%.64s': %s", optarg, why);
+			if (strlist_add(&r->allowed_addresses, optarg) < 0)
+				return fail(EXIT_USAGE, "--allow-from: at most %d blocks", LIST_MAX);
+			break;
+		case 'j':
+			c->json = true;
+			break;
+		case 'h':
+			fputs(create_usage, stdout);
+			return -1;
+		default:
+			fprintf(stderr, "apitoken: create: unknown or incomplete option\n%s", create_usage);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs(create_usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (!valid_name(argv[optind]))
+		return fail(EXIT_USAGE, "invalid name '%.64s': use a-z, 0-9, _ and -, starting with a letter or _, at most %d",
+		    argv[optind], NAME_MAX_LEN);
+	strcpy(r->name, argv[optind]);
+	if (expires == NULL)
+		r->expires_at = c->conf.default_lifetime ? c->now + c->conf.default_lifetime : 0;
+	else if (when_parse_expiry(expires, c->now, &r->expires_at, err) < 0)
+		return fail(EXIT_USAGE, "%s", err);
+	if (c->conf.max_lifetime != 0 &&
+	    (r->expires_at == 0 || r->expires_at - c->now > c->conf.max_lifetime))
+		return fail(EXIT_REFUSED, "expiry beyond the maximum lifetime of %lld days set in %s",
+		    (long long)(c->conf.max_lifetime / 86400), c->conf_path);
+	return 0;
+}
+
+int
+cmd_create(struct ctx *c, int argc, char **argv)
+{
+	struct record r;
+	struct token t;
+	struct passwd *pw;
+	struct store *st = NULL;
+	struct create x = { c, &r, false, c->conf.uid_min, c->conf.uid_max };
+	char tok[TOKEN_LEN + 1] = "", err[ERR_MAX];
+	const char *user;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	if ((rc = parse(c, argc, argv, &r, &user)) != 0)
+		return rc < 0 ? 0 : rc;
+	x.service = user == NULL;
+	if (x.service) {
+		if (!c->root)
+			return fail(EXIT_REFUSED, "only root may create service users; for your own account use --user %s",
+			    c->caller);
+		if (getpwnam(r.name) != NULL || getgrnam(r.name) != NULL)
+			return fail(EXIT_REFUSED, "an account or group named '%s' already exists", r.name);
+		strcpy(r.user, r.name);
+		r.service_user = true;
+	} else {
+		if (!c->root && (strcmp(user, c->caller) != 0 || !c->conf.self_service))
+			return fail(EXIT_REFUSED, c->conf.self_service ?
+			    "you may create tokens for your own account (%s) only" :
+			    "self-service tokens are disabled (%s); ask root", c->conf.self_service ?
+			    c->caller : c->conf_path);
+		if ((pw = getpwnam(user)) == NULL || strlen(user) > USER_MAX_LEN)
+			return fail(EXIT_REFUSED, "no account '%.64s'", user);
+		strcpy(r.user, user);
+		r.uid = (uint32_t)pw->pw_uid;
+	}
+	if (token_generate(&t, NULL, tok) < 0)
+		return fail(EXIT_REFUSED, "cannot get random bytes");
+	strcpy(r.id, t.id);
+	token_hash(&t, r.hash);
+	token_wipe(&t);
+	r.created_at = r.updated_at = c->now;
+	strcpy(r.created_by, c->caller);
+	strcpy(r.updated_by, c->caller);
+	r.revision = 1;
+	r.status = x.service ? STATUS_PENDING : STATUS_ACTIVE;
+	r.pending = x.service ? PENDING_CREATE : PENDING_NONE;
+
+	if ((rc = store_open(&st, c->store_dir, STORE_CREATE, err)) < 0 ||
+	    (rc = store_lock(st, err)) < 0 ||
+	    (rc = store_write(st, reserve_fn, &x, err)) < 0) {
+		rc = fail(EXIT_REFUSED, "%s", err);
+		goto out;
+	}
+	if (x.service) {
+		crash_point(c, "create:after-pending");
+		if (account_create(c, &r, err) < 0) {
+			/* Roll back: the uid stays reserved in the tombstone. */
+			fail(EXIT_REFUSED, "cannot create service user %s: %s", r.user, err);
+			r.status = STATUS_DELETED;
+			r.pending = PENDING_NONE;
+			if (save_record(st, &r, err) < 0)
+				fail(EXIT_REFUSED, "%s (run apitoken check --repair)", err);
+			rc = EXIT_REFUSED;
+			goto out;
+		}
+		crash_point(c, "create:after-useradd");
+		r.status = STATUS_ACTIVE;
+		r.pending = PENDING_NONE;
+		if ((rc = save_record(st, &r, err)) < 0) {
+			rc = fail(EXIT_REFUSED, "%s (run apitoken check --repair)", err);
+			goto out;
+		}
+	}
+	audit(c, "created", &r);
+	if (c->json)
+		print_record(c, st, &r, tok);
+	else {
+		/* Plain output is the token alone, so T=$(apitoken create x) works. */
+		char when[WHEN_BUF];
+		fprintf(stdout, "%s\n", tok);
+		fprintf(stderr, "apitoken: created token %s '%s' for %s%s, expires %s; "
+		    "this is the only time it is shown\n", r.id, r.name, r.user,
+		    r.service_user ? " (new service user)" : "", when_format(r.expires_at, when));
+	}
+	rc = 0;
+out:
+	explicit_bzero(tok, sizeof(tok));
+	store_close(st);
+	return rc;
+}

@@ -1,0 +1,139 @@
+/* list.c - apitoken list [--user USER] [--all] [--json]; apitoken show ID|NAME */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apitoken.h"
+#include "err.h"
+
+struct collect {
+	bool all;
+	int n, cap;
+	struct record *v;
+};
+
+static int
+collect_fn(const struct record *r, void *ctx)
+{
+	struct collect *c = ctx;
+	struct record *grown;
+
+	if (r->status == STATUS_DELETED && !c->all)
+		return 0;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64;
+		if ((grown = realloc(c->v, (size_t)c->cap * sizeof(*grown))) == NULL)
+			return ERR_NOMEM;
+		c->v = grown;
+	}
+	c->v[c->n++] = *r;
+	return 0;
+}
+
+struct query {
+	const char *user;
+	struct collect col;
+};
+
+static int
+query_fn(struct store_txn *t, void *ctx, char *err)
+{
+	struct query *q = ctx;
+	int rc = store_txn_list(t, q->user, collect_fn, &q->col, err);
+
+	return rc == ERR_NOMEM ? err_set(err, rc, "out of memory") : rc;
+}
+
+/* Open the store for reading; a store not created yet lists as empty. */
+static int
+open_for_reading(struct ctx *c, struct store **st)
+{
+	char err[ERR_MAX];
+	int rc = store_open(st, c->store_dir, STORE_RDONLY, err);
+
+	if (rc == ERR_NOTFOUND) {
+		*st = NULL;
+		return 0;
+	}
+	return rc < 0 ? fail(EXIT_REFUSED, "%s", err) : 0;
+}
+
+int
+cmd_list(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct query q = { 0 };
+	struct store *st = NULL;
+	char err[ERR_MAX];
+	int ch, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'u': q.user = optarg; break;
+		case 'a': q.col.all = true; break;
+		case 'j': c->json = true; break;
+		case 'h':
+			puts("usage: apitoken list [--user USER] [--all] [--json]");
+			return 0;
+		default:
+			return fail(EXIT_USAGE, "list: unknown or incomplete option; see apitoken list --help");
+		}
+	}
+	if (optind != argc)
+		return fail(EXIT_USAGE, "list takes no arguments");
+	/* A user sees their own tokens; asking for another's is refused outright. */
+	if (!c->root) {
+		if (q.user != NULL && strcmp(q.user, c->caller) != 0)
+			return fail(EXIT_REFUSED, "you may list your own tokens only");
+		q.user = c->caller;
+	}
+	if ((rc = open_for_reading(c, &st)) != 0)
+		return rc;
+	if (st != NULL && store_read(st, query_fn, &q, err) < 0) {
+		rc = fail(EXIT_REFUSED, "%s", err);
+		goto out;
+	}
+	print_table(c, st, q.col.v, q.col.n);
+	rc = 0;
+out:
+	free(q.col.v);
+	store_close(st);
+	return rc;
+}
+
+int
+cmd_show(struct ctx *c, int argc, char **argv)
+{
+	struct store *st = NULL;
+	struct record r;
+	int rc;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			c->json = true;
+		else if (strcmp(argv[i], "--help") == 0) {
+			puts("usage: apitoken show ID|NAME [--json]");
+			return 0;
+		}
+	if (argc != 2 + (c->json ? 1 : 0) || argv[1][0] == '-')
+		return fail(EXIT_USAGE, "usage: apitoken show ID|NAME [--json]");
+	if ((rc = open_for_reading(c, &st)) != 0)
+		return rc;
+	if (st == NULL)
+		return fail(EXIT_REFUSED, "no token '%.64s'", argv[1]);
+	if ((rc = select_token(c, st, argv[1], &r)) == 0)
+		print_record(c, st, &r, NULL);
+	store_close(st);
+	return rc;
+}

@@ -1,0 +1,102 @@
+/* select.c - from what a user typed to a record they may manage. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "apitoken.h"
+#include "err.h"
+
+bool
+valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > NAME_MAX_LEN || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+static int
+write_fn(struct store_txn *t, void *ctx, char *err)
+{
+	return store_txn_put(t, ctx, err);
+}
+
+int
+save_record(struct store *st, const struct record *r, char *err)
+{
+	return store_write(st, write_fn, (void *)r, err);
+}
+
+struct matches {
+	const struct ctx *c;
+	int n;
+	struct record first;
+	char ids[256];
+};
+
+/* A user may manage their own personal tokens; root every token. */
+static bool
+may_manage(const struct ctx *c, const struct record *r)
+{
+	return c->root || (!r->service_user && strcmp(r->user, c->caller) == 0);
+}
+
+static int
+match_fn(const struct record *r, void *ctx)
+{
+	struct matches *m = ctx;
+	size_t used = strlen(m->ids);
+
+	if (r->status == STATUS_DELETED || !may_manage(m->c, r))
+		return 0;
+	if (m->n++ == 0)
+		m->first = *r;
+	snprintf(m->ids + used, sizeof(m->ids) - used, "%s%s", used ? ", " : "", r->id);
+	return 0;
+}
+
+struct find {
+	const char *what;
+	struct matches m;
+	int rc;
+};
+
+static int
+find_fn(struct store_txn *t, void *ctx, char *err)
+{
+	struct find *f = ctx;
+	struct record r;
+
+	if (token_id_valid(f->what)) {
+		f->rc = store_txn_get(t, f->what, &r, err);
+		if (f->rc == 0)
+			match_fn(&r, &f->m);
+		return f->rc == ERR_NOTFOUND ? 0 : f->rc;
+	}
+	return store_txn_by_name(t, f->what, match_fn, &f->m, err);
+}
+
+int
+select_token(struct ctx *c, struct store *st, const char *what, struct record *r)
+{
+	struct find f = { .what = what, .m = { .c = c } };
+	char err[ERR_MAX];
+
+	if (store_read(st, find_fn, &f, err) < 0)
+		return fail(EXIT_REFUSED, "%s", err);
+	/* Another account's token looks exactly like no token at all. */
+	if (f.m.n == 0)
+		return fail(EXIT_REFUSED, "no token '%.64s'%s", what,
+		    c->root ? "" : " among yours");
+	if (f.m.n > 1)
+		return fail(EXIT_REFUSED, "'%.64s' names %d tokens (%s): use an id", what,
+		    f.m.n, f.m.ids);
+	*r = f.m.first;
+	return 0;
+}
