@@ -168,14 +168,11 @@ parse(struct ctx *c, int argc, char **argv, struct record *r, const char **user)
 			fputs(create_usage, stdout);
 			return -1;
 		default:
-			fprintf(stderr, "apitoken: create: unknown or incomplete option\n%s", create_usage);
-			return EXIT_USAGE;
+			return fail(EXIT_USAGE, "create: unknown or incomplete option; see apitoken create --help");
 		}
 	}
-	if (optind != argc - 1) {
-		fputs(create_usage, stderr);
-		return EXIT_USAGE;
-	}
+	if (optind != argc - 1)
+		return fail(EXIT_USAGE, "create takes one NAME; see apitoken create --help");
 	if (!valid_name(argv[optind]))
 		return fail(EXIT_USAGE, "invalid name '%.64s': use a-z, 0-9, _ and -, starting with a letter or _, at most %d",
 		    argv[optind], NAME_MAX_LEN);

@@ -128,6 +128,8 @@ cmd_show(struct ctx *c, int argc, char **argv)
 		}
 	if (argc != 2 + (c->json ? 1 : 0) || argv[1][0] == '-')
 		return fail(EXIT_USAGE, "usage: apitoken show ID|NAME [--json]");
+	if (strlen(argv[1]) > 64)
+		return fail(EXIT_USAGE, "'%.20s...' is neither a token id nor a name", argv[1]);
 	if ((rc = open_for_reading(c, &st)) != 0)
 		return rc;
 	if (st == NULL)

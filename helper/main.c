@@ -123,8 +123,7 @@ command(struct ctx *c, int argc, char **argv)
 		return cmd_check(c, argc, argv);
 	if (strcmp(cmd, "verify") == 0)
 		return cmd_verify(c, argc, argv);
-	fprintf(stderr, "apitoken: unknown command '%.32s'\n%s", cmd, usage_text);
-	return EXIT_USAGE;
+	return fail(EXIT_USAGE, "unknown command '%.32s'; see apitoken --help", cmd);
 }
 
 int
@@ -173,15 +172,11 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("apitoken %s\n", PACKAGE_VERSION);
 			return 0;
-		} else {
-			fprintf(stderr, "apitoken: unknown option '%.32s'\n%s", argv[i], usage_text);
-			return EXIT_USAGE;
-		}
+		} else
+			return fail(EXIT_USAGE, "unknown option '%.32s'; see apitoken --help", argv[i]);
 	}
-	if (i >= argc) {
-		fputs(usage_text, stderr);
-		return EXIT_USAGE;
-	}
+	if (i >= argc)
+		return fail(EXIT_USAGE, "no command given; see apitoken --help");
 	if (c.store_dir[0] != '/' || strlen(c.store_dir) > 1024)
 		return fail(EXIT_USAGE, "the store must be an absolute path");
 	/*

@@ -48,3 +48,11 @@ stress: tests/stress
 	tests/stress $(STRESS_SECONDS)
 
 .PHONY: stress
+
+# Shell tests: as root they create accounts and PAM services (cleaned up on
+# every exit path); elsewhere they skip with 77 and say why.
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(SHELL)
+TESTS += tests/helper/cli.sh tests/helper/setuid.sh tests/e2e/login.sh tests/e2e/sshd.sh
+EXTRA_DIST += tests/e2e/lib.sh tests/helper/cli.sh tests/helper/setuid.sh \
+	tests/e2e/login.sh tests/e2e/sshd.sh

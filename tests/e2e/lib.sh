@@ -1,0 +1,65 @@
+# Shared by the end-to-end tests: finding the built programs, a private
+# work directory, test accounts and clean-up on every exit path.
+# Names start with "zzapt" and a random number, so they cannot clash with
+# real accounts; everything made is removed by cleanup, also on failure.
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+pass_msg() { echo "ok: $*"; }
+
+[ "$(id -u)" -eq 0 ] || skip "needs root (creates accounts and a PAM service)"
+
+: "${top_builddir:=.}"
+MODULE=$(cd "$top_builddir" && pwd)/pam/.libs/pam_apitoken.so
+APITOKEN=$(cd "$top_builddir" && pwd)/apitoken
+[ -f "$MODULE" ] || fail "module not built: $MODULE"
+[ -x "$APITOKEN" ] || fail "helper not built: $APITOKEN"
+
+TAG=zzapt$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/apitoken-e2e.XXXXXX")
+chmod 755 "$WORK"
+STORE=$WORK/store
+CONF=$WORK/apitoken.conf
+SERVICE=apitoken-e2e-$TAG
+CREATED_USERS=""
+
+cleanup() {
+	[ -f "$WORK/sshd.pid" ] && kill "$(cat "$WORK/sshd.pid")" 2>/dev/null
+	rm -f "/etc/pam.d/$SERVICE"
+	for u in $CREATED_USERS $(getent passwd | cut -d: -f1 | grep "^$TAG"); do
+		pkill -KILL -u "$u" 2>/dev/null
+		userdel "$u" 2>/dev/null
+		getent group "$u" >/dev/null && groupdel "$u" 2>/dev/null
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# apitoken against the private store and config, as root.
+at() { APITOKEN_CONFIG=$CONF "$APITOKEN" --store "$STORE" "$@"; }
+
+# A plain local account (not ours) for personal tokens.
+add_user() {
+	useradd -M -d /nonexistent -s /bin/sh "$1" || fail "useradd $1"
+	CREATED_USERS="$CREATED_USERS $1"
+}
+
+# The PAM service used by the test programs: the module in front, nothing
+# else can authenticate.
+write_service() {
+	cat > "/etc/pam.d/$SERVICE" <<EOS
+auth     [success=done ignore=ignore default=die] $MODULE store=$STORE config=$CONF
+auth     requisite  pam_deny.so
+account  [success=ok ignore=ignore default=bad] $MODULE store=$STORE config=$CONF
+account  required   pam_permit.so
+session  required   pam_permit.so
+EOS
+}
+
+cat > "$CONF" <<EOC
+default_services = $SERVICE
+fail_delay = 0
+lockout_attempts = 0
+EOC
+chmod 644 "$CONF"

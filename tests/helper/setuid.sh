@@ -1,0 +1,118 @@
+#!/bin/sh
+# apitoken installed setuid root, run by ordinary users: self-service works,
+# and every attempt at another account's tokens, at service users, at
+# another store or configuration, or with oversized or garbage arguments is
+# refused with one line and exit 1 or 2, leaving the store unchanged.
+#
+# A setuid run reads the store compiled into the program, so this runs only
+# where that store is a throwaway inside the build tree (scripts/test and
+# make distcheck configure it so); it never touches a real store.
+. "${srcdir:-.}/tests/e2e/lib.sh"
+command -v setpriv >/dev/null || skip "no setpriv (util-linux)"
+
+BUILT_STORE=${STOREDIR:?}
+case "$BUILT_STORE" in
+"$top_builddir"/*) ;;
+*) skip "the compiled-in store $BUILT_STORE is not a test store inside the build tree (configure --with-store-dir=\$builddir/test-store)" ;;
+esac
+rm -rf "$BUILT_STORE"
+trap 'rm -rf "$BUILT_STORE"; cleanup' EXIT
+
+SUID=$WORK/bin
+mkdir "$SUID"
+chmod 755 "$SUID"
+cp "$APITOKEN" "$SUID/apitoken"
+chown root:root "$SUID/apitoken"
+chmod 4755 "$SUID/apitoken"
+
+A=${TAG}a
+B=${TAG}b
+add_user "$A"
+add_user "$B"
+# as USER ARGS...: the setuid program, run by USER, from a neutral directory
+as() {
+	who=$1
+	shift
+	(cd / && setpriv --reuid="$who" --regid="$(id -g "$who")" --init-groups \
+		"$SUID/apitoken" "$@")
+}
+expect() {  # status user args...
+	want=$1
+	shift
+	OUT=$(as "$@" 2>"$WORK/stderr")
+	got=$?
+	[ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$WORK/stderr"))"
+	[ "$want" -eq 0 ] || [ "$(wc -l < "$WORK/stderr")" -eq 1 ] ||
+		fail "not one line of error: $(cat "$WORK/stderr")"
+}
+root() { APITOKEN_CONFIG=$CONF "$APITOKEN" --store "$BUILT_STORE" "$@"; }
+
+# root makes a token for B and a service user
+root create theirs --user "$B" >/dev/null 2>&1 || fail "root create"
+BID=$(root list --json | jq -r '.[0].id')
+root create "${TAG}svc" >/dev/null 2>&1 || fail "root create service user"
+
+# self-service
+expect 0 "$A" create mine --user "$A"
+TOK=$OUT
+expect 0 "$A" list --json
+printf '%s' "$OUT" | jq -e "length == 1 and .[0].user == \"$A\"" >/dev/null ||
+	fail "a user sees other tokens: $OUT"
+expect 0 "$A" show mine
+expect 0 "$A" suspend mine
+expect 0 "$A" activate mine
+expect 0 "$A" rotate mine
+ok_msg="self-service: create, list, show, suspend, activate, rotate own tokens"
+pass_msg "$ok_msg"
+printf '%s\0' "$OUT" | as "$A" verify "$A" sshd "" >/dev/null 2>&1 ||
+	fail "verify of an own token"
+printf '%s\0' "$TOK" | as "$A" verify "$B" sshd "" >/dev/null 2>&1 &&
+	fail "verify on behalf of another user"
+pass_msg "verify mode: own tokens only"
+
+BEFORE=$(root list --all --json | jq -S 'map(del(.last_used_at, .last_used_from, .use_count))')
+expect 1 "$A" create svc2
+expect 1 "$A" create x --user "$B"
+expect 1 "$A" list --user "$B"
+expect 1 "$A" show "$BID"
+expect 1 "$A" show theirs
+expect 1 "$A" revoke "$BID"
+expect 1 "$A" delete theirs
+expect 1 "$A" suspend "${TAG}svc"
+expect 1 "$A" rotate "${TAG}svc"
+expect 1 "$A" check --repair
+expect 1 "$A" --store "$WORK" list
+OUT=$(cd / && APITOKEN_STORE=$WORK setpriv --reuid="$A" --regid="$(id -g "$A")" --init-groups \
+	"$SUID/apitoken" list 2>&1) && fail "APITOKEN_STORE honoured for a user"
+OUT=$(cd / && APITOKEN_CONFIG=$WORK/x setpriv --reuid="$A" --regid="$(id -g "$A")" --init-groups \
+	"$SUID/apitoken" list 2>&1) && fail "APITOKEN_CONFIG honoured for a user"
+pass_msg "another account's tokens, service users, other stores and configs: refused"
+
+LONG=$(head -c 10000 /dev/zero | tr '\0' a)
+expect 2 "$A" create "$LONG" --user "$A"
+expect 2 "$A" create ok --user "$A" --description "$LONG"
+expect 2 "$A" create ok --user "$A" --description "$(printf 'bell\a')"
+expect 2 "$A" create ok --user "$A" --description "$(printf 'bad \377 utf8')"
+expect 2 "$A" create "$(printf 'n\001')" --user "$A"
+expect 2 "$A" create ok --user "$A" --permission "$LONG"
+expect 2 "$A" show "$LONG"
+expect 2 "$A" frobnicate
+pass_msg "oversized, control-character and non-UTF-8 arguments refused"
+
+AFTER=$(root list --all --json | jq -S 'map(del(.last_used_at, .last_used_from, .use_count))')
+# A's own token is the only one A changed
+[ "$(printf '%s' "$BEFORE" | jq -c "map(select(.user != \"$A\"))")" = \
+  "$(printf '%s' "$AFTER" | jq -c "map(select(.user != \"$A\"))")" ] ||
+	fail "refused commands changed the store"
+pass_msg "the store is unchanged by every refused command"
+
+# a hostile environment changes nothing: the result is the same list
+OUT=$(cd / && env -i PATH=/nonexistent IFS=x LD_PRELOAD=/nonexistent.so LANG=../../x TZ=../x \
+	"$(command -v setpriv)" --reuid="$A" --regid="$(id -g "$A")" --init-groups "$SUID/apitoken" list --json) ||
+	fail "hostile environment broke the helper"
+printf '%s' "$OUT" | jq -e "length == 1" >/dev/null || fail "hostile environment changed the answer"
+# closed standard descriptors are reopened on /dev/null, not reused
+(cd / && setpriv --reuid="$A" --regid="$(id -g "$A")" --init-groups \
+	"$SUID/apitoken" list >/dev/null 2>&- <&-) || fail "closed fds broke the helper"
+pass_msg "hostile environment and closed fds 0-2 are harmless"
+echo "setuid surface: all checks passed"
