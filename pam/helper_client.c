@@ -119,18 +119,13 @@ helper_verify(const char *helper, const char *user, const char *service,
 		res->code = VERIFY_OK;
 		res->reason = "accepted";
 		break;
-	case VERIFY_NOT_TOKEN:
-		res->code = VERIFY_NOT_TOKEN;
-		res->reason = "not a token";
-		break;
 	case VERIFY_UNAVAIL:
 		res->code = VERIFY_UNAVAIL;
 		res->reason = "token store unavailable (verify helper)";
 		break;
-	case VERIFY_DENIED:
-		res->reason = "refused by the verify helper";
-		break;
 	default:
+		/* Only token-shaped input comes here: any other answer is a refusal. */
+		res->reason = "refused by the verify helper";
 		break;
 	}
 out:
