@@ -1,1 +1,4 @@
-# man/: see Makefile.am.  Owned by the man work; filled in by it.
+# man/: the manual pages, installed by make install and linted by make check.
+dist_man_MANS = man/pam_apitoken.8 man/apitoken.8 man/apitoken.conf.5
+TESTS += tests/man.sh tests/completion.sh
+EXTRA_DIST += tests/man.sh tests/completion.sh

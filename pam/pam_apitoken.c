@@ -111,8 +111,13 @@ warn_expiry(pam_handle_t *pamh, int flags, const struct conf *c,
 	if (r->expires_at == 0 || (flags & PAM_SILENT) ||
 	    left > (int64_t)c->expiry_warning_days * 86400)
 		return;
-	pam_info(pamh, "Your API token %s expires in %lld day(s), at %s.", r->id,
-	    (long long)(left / 86400), when_format(r->expires_at, when));
+	if (left < 86400)
+		pam_info(pamh, "Your API token %s expires in less than a day, at %s.", r->id,
+		    when_format(r->expires_at, when));
+	else
+		pam_info(pamh, "Your API token %s expires in %lld day%s, at %s.", r->id,
+		    (long long)(left / 86400), left < 2 * 86400 ? "" : "s",
+		    when_format(r->expires_at, when));
 }
 
 static void

@@ -477,7 +477,7 @@ START_TEST(expiry_warning)
 	r.expires_at = when_now() + 3 * 86400 + 60;
 	save(&r);
 	ck_assert_int_eq(auth(tok, me, "sshd", NULL), PAM_SUCCESS);
-	ck_assert_msg(strstr(infos, "expires in 3 day") != NULL, "info: '%s'", infos);
+	ck_assert_msg(strstr(infos, "expires in 3 days") != NULL, "info: '%s'", infos);
 	infos[0] = '\0';
 	r.expires_at = when_now() + 30 * 86400;
 	save(&r);

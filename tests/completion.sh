@@ -1,0 +1,23 @@
+#!/bin/sh
+# The bash completion offers apitoken's commands and each command's options.
+[ -r /usr/share/bash-completion/bash_completion ] ||
+	{ echo "SKIP: no bash-completion (apt-get install bash-completion)"; exit 77; }
+command -v bash >/dev/null || { echo "SKIP: no bash"; exit 77; }
+exec bash -c '
+. /usr/share/bash-completion/bash_completion
+. "${srcdir:-.}/helper/completion/apitoken"
+comp() {
+	COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; COMPREPLY=()
+	_apitoken apitoken "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+	echo "${COMPREPLY[*]}"
+}
+check() { got=$(comp "$@"); [ "$got" = "$want" ] || { echo "FAIL: $* -> \"$got\", want \"$want\""; exit 1; }; }
+want=create; check apitoken cr
+want="--expires"; check apitoken create ci --exp
+want="--grace"; check apitoken rotate ci --gr
+want="--repair"; check apitoken check --re
+want="--all"; check apitoken --store /x list --al
+want="never"; check apitoken create ci --expires nev
+echo "completion: all checks passed"
+'
