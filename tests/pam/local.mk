@@ -1,6 +1,11 @@
 # PAM integration tests: the built module through real libpam.
 check_PROGRAMS += tests/pam/pamtest tests/pam/fakehelper
 TESTS += tests/pam/pamtest
+# memcheck cannot run sanitizer builds; there ASan and UBSan do that job.
+if !SANITIZERS
+TESTS += tests/pam/valgrind.sh
+endif
+EXTRA_DIST += tests/pam/valgrind.sh
 tests_pam_pamtest_SOURCES = tests/pam/pamtest.c
 tests_pam_pamtest_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(PAM_CFLAGS) $(LMDB_CFLAGS)
 # Exported so the module's pam_syslog calls land in the test (see pamtest.c).
