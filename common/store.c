@@ -59,10 +59,13 @@ static struct store *registry;
 
 /*
  * LMDB 0.9 has no page checksums.  A damaged page can send it past the end
- * of the file through the map (SIGBUS), or past the map (SIGSEGV), and that
- * must not kill the host process: sshd's auth child, a screen locker.  So
- * while a store is open a handler is installed, and every read runs under
- * a guard that turns such a fault into ERR_CORRUPT.  A fault anywhere else
+ * of the file through the map (SIGBUS), or past the map (SIGSEGV); and it
+ * writes its lock file through a map, which on a full disk is SIGBUS too.
+ * That must not kill the host process: sshd's auth child, a screen locker.
+ * So while a store is open a handler is installed, and opening, beginning
+ * a transaction and every read run under a guard that turns such a fault
+ * into ERR_CORRUPT; the environment it happened in is then abandoned, not
+ * closed (closing writes through the same map).  A fault anywhere else
  * (another thread, other code) gets the previous handler back and recurs
  * as if we had never been here.  Installed and removed under registry_mu,
  * with the one store a process has open.
@@ -120,7 +123,7 @@ guarded(const char *dir, bool *damaged, int (*fn)(void *), void *arg, char *err)
 		fault_jb = NULL;
 		*damaged = true;
 		return err_set(err, ERR_CORRUPT,
-		    "%s: store is damaged (a read fell outside its file); restore it from a backup",
+		    "%s: store unusable: a mapped read or write failed (disk full, or the file is damaged)",
 		    dir);
 	}
 	fault_jb = &jb;
@@ -410,6 +413,23 @@ out:
 	return rc;
 }
 
+/* open_env of the tokens file, for guarded(). */
+struct env_args {
+	const char *dir;
+	unsigned envflags;
+	bool create;
+	MDB_env **out;
+	bool *fresh;
+	char *err;
+};
+
+static int
+env_call(void *arg)
+{
+	struct env_args *a = arg;
+	return open_env(a->dir, TOKENS_FILE, a->envflags, a->create, a->out, a->fresh, a->err);
+}
+
 /* open_dbis for guarded(); txn is left for the caller to abort after a fault. */
 struct dbis_args {
 	struct store *st;
@@ -428,6 +448,11 @@ dbis_call(void *arg)
 static void
 free_store(struct store *st)
 {
+	/* After a fault the maps cannot be trusted even to close: abandon them. */
+	if (st->damaged)
+		st->env = NULL;
+	if (st->udamaged)
+		st->uenv = NULL;
 	fault_handler_remove();
 	if (st->lockfd >= 0)
 		close(st->lockfd);
@@ -475,6 +500,7 @@ open_new(struct store **out, const char *dir, unsigned flags, char *err)
 {
 	struct store *st;
 	struct dbis_args dargs;
+	struct env_args oargs;
 	bool create = flags & STORE_CREATE;
 	bool fresh;
 	int rc;
@@ -504,13 +530,13 @@ open_new(struct store **out, const char *dir, unsigned flags, char *err)
 		rc = err_set(err, ERR_NOTFOUND, "no store in %s", dir);
 	if (rc < 0)
 		goto fail;
-	rc = open_env(dir, TOKENS_FILE, (flags & STORE_RDONLY) ? MDB_RDONLY : 0,
-	    create && !(flags & STORE_RDONLY), &st->env, &fresh, err);
-	if (rc < 0)
+	oargs = (struct env_args){ dir, (flags & STORE_RDONLY) ? MDB_RDONLY : 0,
+		create && !(flags & STORE_RDONLY), &st->env, &fresh, err };
+	if ((rc = guarded(dir, &st->damaged, env_call, &oargs, err)) < 0)
 		goto fail;
 	dargs = (struct dbis_args){ st, fresh, NULL, err };
 	rc = guarded(st->dir, &st->damaged, dbis_call, &dargs, err);
-	if (dargs.txn != NULL)
+	if (dargs.txn != NULL && !st->damaged)
 		mdb_txn_abort(dargs.txn);
 	if (rc < 0)
 		goto fail;
@@ -618,16 +644,27 @@ grow(MDB_env *env, const char *dir, char *err)
 	return 0;
 }
 
+/* Begin a read transaction and run fn in it, for guarded(). */
+static int
+read_call(void *arg)
+{
+	struct txn_call *c = arg;
+	int rc;
+
+	if ((rc = begin(c->t->st->env, MDB_RDONLY, &c->t->txn)) != 0)
+		return lmdb_error(c->err, c->t->st->dir, rc);
+	return c->fn(c->t, c->ctx, c->err);
+}
+
 int
 store_read(struct store *st, store_txn_fn fn, void *ctx, char *err)
 {
 	struct store_txn t = { .st = st };
 	int rc;
 
-	if ((rc = begin(st->env, MDB_RDONLY, &t.txn)) != 0)
-		return lmdb_error(err, st->dir, rc);
-	rc = guarded(st->dir, &st->damaged, txn_call, &(struct txn_call){ fn, &t, ctx, err }, err);
-	mdb_txn_abort(t.txn);
+	rc = guarded(st->dir, &st->damaged, read_call, &(struct txn_call){ fn, &t, ctx, err }, err);
+	if (t.txn != NULL && !st->damaged)
+		mdb_txn_abort(t.txn);
 	return rc;
 }
 
@@ -929,15 +966,21 @@ store_txn_next_uid(struct store_txn *t, uint32_t min, uint32_t max,
 	return 0;
 }
 
+struct usage_open {
+	struct store *st;
+	char *err;
+};
+
 static int
-usage_env(struct store *st, char *err)
+usage_env_open(void *arg)
 {
+	struct usage_open *a = arg;
+	struct store *st = a->st;
+	char *err = a->err;
 	MDB_txn *txn;
 	bool fresh;
 	int rc;
 
-	if (st->uenv != NULL)
-		return 0;
 	/* Statistics only: never fsync, so logins never wait on the disk. */
 	rc = open_env(st->dir, USAGE_FILE, MDB_NOSYNC, true, &st->uenv, &fresh, err);
 	if (rc < 0)
@@ -961,15 +1004,32 @@ usage_env(struct store *st, char *err)
 	return 0;
 }
 
+static int
+usage_env(struct store *st, char *err)
+{
+	int rc;
+
+	if (st->uenv != NULL)
+		return 0;
+	rc = guarded(st->dir, &st->udamaged, usage_env_open, &(struct usage_open){ st, err }, err);
+	if (st->udamaged)
+		st->uenv = NULL;  /* abandoned, see guarded() */
+	return rc;
+}
+
 struct usage_read {
 	struct store *st;
 	MDB_txn *txn;
 	const char *id;
 	struct usage *u;
 	char *err;
+	bool write;
 };
 
-/* Read and decode the usage entry of id; a missing one reads as zeros. */
+/*
+ * Begin a transaction (a write one when a->write), then read and decode the
+ * usage entry of id; a missing one reads as zeros.
+ */
 static int
 usage_read(void *arg)
 {
@@ -978,6 +1038,8 @@ usage_read(void *arg)
 	int rc;
 
 	memset(a->u, 0, sizeof(*a->u));
+	if ((rc = begin(a->st->uenv, a->write ? 0 : MDB_RDONLY, &a->txn)) != 0)
+		return lmdb_error(a->err, a->st->dir, rc);
 	rc = mdb_get(a->txn, a->st->usage, &k, &v);
 	if (rc == MDB_NOTFOUND)
 		return 0;
@@ -989,16 +1051,15 @@ usage_read(void *arg)
 int
 store_usage_get(struct store *st, const char *id, struct usage *u, char *err)
 {
-	struct usage_read a = { st, NULL, id, u, err };
+	struct usage_read a = { st, NULL, id, u, err, false };
 	int rc;
 
 	memset(u, 0, sizeof(*u));
 	if ((rc = usage_env(st, err)) < 0)
 		return rc;
-	if ((rc = begin(st->uenv, MDB_RDONLY, &a.txn)) != 0)
-		return lmdb_error(err, st->dir, rc);
 	rc = guarded(st->dir, &st->udamaged, usage_read, &a, err);
-	mdb_txn_abort(a.txn);
+	if (a.txn != NULL && !st->udamaged)
+		mdb_txn_abort(a.txn);
 	return rc;
 }
 
@@ -1009,21 +1070,19 @@ store_usage_update(struct store *st, const char *id,
 	MDB_txn *txn;
 	MDB_val k = mkval(id, strlen(id)), v;
 	struct usage u;
-	struct usage_read a = { st, NULL, id, &u, NULL };
+	struct usage_read a = { st, NULL, id, &u, err, true };
 	uint8_t buf[512];
 	int rc, mrc, n;
 
 	if ((rc = usage_env(st, err)) < 0)
 		return rc;
 	for (;;) {
-		if ((mrc = begin(st->uenv, 0, &txn)) != 0)
-			return lmdb_error(err, st->dir, mrc);
-		a.txn = txn;
+		a.txn = NULL;
 		rc = guarded(st->dir, &st->udamaged, usage_read, &a, err);
-		if (rc == ERR_CORRUPT && st->udamaged) {
-			mdb_txn_abort(txn);
+		if (st->udamaged)
+			return rc;  /* the transaction is abandoned with the environment */
+		if ((txn = a.txn) == NULL)
 			return rc;
-		}
 		/* A record that only fails to decode is replaced rather than blocking logins. */
 		if (rc < 0)
 			memset(&u, 0, sizeof(u));

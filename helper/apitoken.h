@@ -46,6 +46,7 @@ int cmd_list(struct ctx *c, int argc, char **argv);
 int cmd_show(struct ctx *c, int argc, char **argv);
 int cmd_change(struct ctx *c, const char *action, int argc, char **argv);
 int cmd_rotate(struct ctx *c, int argc, char **argv);
+int cmd_unlock(struct ctx *c, int argc, char **argv);
 int cmd_check(struct ctx *c, int argc, char **argv);
 int cmd_verify(struct ctx *c, int argc, char **argv);
 

@@ -1,5 +1,5 @@
 /*
- * change.c - suspend, activate, revoke, delete and rotate.
+ * change.c - suspend, activate, revoke, delete, rotate and unlock.
  *
  * Every change is one committed record first: that is the moment PAM sees
  * it.  What follows in the passwd files comes after, marked by a pending
@@ -181,6 +181,46 @@ cmd_change(struct ctx *c, const char *action, int argc, char **argv)
 	else
 		fprintf(stderr, "apitoken: token %s '%s' is %s\n", r.id, r.name,
 		    record_status_name(r.status));
+	rc = 0;
+out:
+	store_close(st);
+	return rc;
+}
+
+static int
+clear_lockout(struct usage *u, void *ctx)
+{
+	(void)ctx;
+	if (u->failures == 0 && u->locked_until == 0)
+		return 1;
+	u->failures = 0;
+	u->locked_until = 0;
+	u->window_start = 0;
+	return 0;
+}
+
+/* Only root lifts a lockout: a user who could would make it pointless. */
+int
+cmd_unlock(struct ctx *c, int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct store *st = NULL;
+	struct record r;
+	char err[ERR_MAX];
+	int rc;
+
+	if ((rc = parse(c, "unlock", argc, argv, &a)) != 0)
+		return rc < 0 ? 0 : rc;
+	if (!c->root)
+		return fail(EXIT_REFUSED, "only root may lift a lockout");
+	if ((rc = begin(c, &a, &st, &r)) != 0)
+		goto out;
+	if (store_usage_update(st, r.id, clear_lockout, NULL, err) < 0) {
+		rc = fail(EXIT_REFUSED, "unlock: %s", err);
+		goto out;
+	}
+	audit(c, "unlocked", &r);
+	fprintf(stderr, "apitoken: token %s '%s' is no longer locked out\n", r.id, r.name);
 	rc = 0;
 out:
 	store_close(st);

@@ -35,6 +35,7 @@ static const char usage_text[] =
 	"  show ID|NAME [--json]\n"
 	"  suspend|activate|revoke|delete ID|NAME [--json]\n"
 	"  rotate ID|NAME [--grace DURATION] [--json]\n"
+	"  unlock ID|NAME\n"
 	"  check [--repair]\n"
 	"  apitoken COMMAND --help, apitoken --version\n";
 
@@ -119,6 +120,8 @@ command(struct ctx *c, int argc, char **argv)
 		return cmd_change(c, cmd, argc, argv);
 	if (strcmp(cmd, "rotate") == 0)
 		return cmd_rotate(c, argc, argv);
+	if (strcmp(cmd, "unlock") == 0)
+		return cmd_unlock(c, argc, argv);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(c, argc, argv);
 	if (strcmp(cmd, "verify") == 0)

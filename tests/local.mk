@@ -53,6 +53,7 @@ stress: tests/stress
 # every exit path); elsewhere they skip with 77 and say why.
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
-TESTS += tests/helper/cli.sh tests/helper/setuid.sh tests/e2e/login.sh tests/e2e/sshd.sh
-EXTRA_DIST += tests/e2e/lib.sh tests/helper/cli.sh tests/helper/setuid.sh \
+TESTS += tests/helper/cli.sh tests/helper/setuid.sh tests/helper/faults.sh \
+	tests/e2e/login.sh tests/e2e/sshd.sh
+EXTRA_DIST += tests/e2e/lib.sh tests/helper/cli.sh tests/helper/setuid.sh tests/helper/faults.sh \
 	tests/e2e/login.sh tests/e2e/sshd.sh

@@ -24,6 +24,8 @@ SERVICE=apitoken-e2e-$TAG
 CREATED_USERS=""
 
 cleanup() {
+	# a test's own undo steps (unmounting, say) come first
+	[ -n "${EXTRA_CLEANUP:-}" ] && eval "$EXTRA_CLEANUP"
 	[ -f "$WORK/sshd.pid" ] && kill "$(cat "$WORK/sshd.pid")" 2>/dev/null
 	rm -f "/etc/pam.d/$SERVICE"
 	for u in $CREATED_USERS $(getent passwd | cut -d: -f1 | grep "^$TAG"); do

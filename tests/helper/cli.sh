@@ -85,6 +85,20 @@ vfy "$NEW" "$U" > /dev/null && fail "superseded secret still works"
 vfy "$NEWER" "$U" > /dev/null || fail "rotated secret"
 ok "rotate, with and without --grace"
 
+# lockout: wrong secrets lock the token, even the right one is then
+# refused, and only root's unlock lifts it
+printf 'default_services = sshd\nfail_delay = 0\nlockout_attempts = 2\n' > "$WORK/lock.conf"
+# (after a rotate, the previous secret is a well-formed wrong one)
+expect 0 at rotate laptop
+RIGHT=$OUT
+lvfy() { printf '%s\0' "$1" | APITOKEN_CONFIG="$WORK/lock.conf" "$APITOKEN" --store "$STORE" verify "$U" sshd 192.0.2.9; }
+lvfy "$NEWER" > /dev/null && fail "a wrong secret verified"
+lvfy "$NEWER" > /dev/null
+lvfy "$RIGHT" > /dev/null && fail "the right secret got through a lockout"
+expect 0 at unlock laptop
+lvfy "$RIGHT" > /dev/null || fail "still locked out after unlock"
+ok "lockout after wrong secrets, lifted by unlock"
+
 # names: ambiguous ones must be given as ids
 V=${TAG}q
 add_user "$V"

@@ -81,6 +81,7 @@ expect 1 "$A" delete theirs
 expect 1 "$A" suspend "${TAG}svc"
 expect 1 "$A" rotate "${TAG}svc"
 expect 1 "$A" check --repair
+expect 1 "$A" unlock mine
 expect 1 "$A" --store "$WORK" list
 OUT=$(cd / && APITOKEN_STORE=$WORK setpriv --reuid="$A" --regid="$(id -g "$A")" --init-groups \
 	"$SUID/apitoken" list 2>&1) && fail "APITOKEN_STORE honoured for a user"
