@@ -472,27 +472,33 @@ stat_tokens(const char *dir, struct stat *sb)
 	return stat(path, sb);
 }
 
+/* Same file, same owner, same modes: what open_new checked still holds. */
 static bool
 same_file(const struct stat *a, const struct stat *b)
 {
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	    a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_mode == b->st_mode &&
+	    a->st_uid == b->st_uid && a->st_gid == b->st_gid;
 }
 
 /*
- * Whether a cached handle may serve another open of dir.  Any commit,
- * chmod, chown, truncation or replacement of the data file, and any change
- * to the directory, changes a ctime or an inode, and then the store is
- * opened afresh with every check.
+ * Whether a cached handle may serve another open of dir: the directory and
+ * the data file are the ones checked at open, with the same owner and
+ * modes (a chmod, chown or replacement reopens with every check), and the
+ * file has not shrunk (LMDB files only grow; a shorter one was truncated).
+ * Commits do not reopen: readers see them through the same handle.
  */
 static bool
-still_valid(const struct store *st, const char *dir, unsigned flags)
+still_valid(struct store *st, const char *dir, unsigned flags)
 {
 	struct stat d, f;
 
-	return !st->damaged && st->flags == flags && strcmp(st->dir, dir) == 0 &&
-	    stat(dir, &d) == 0 && same_file(&d, &st->dir_sb) &&
-	    stat_tokens(dir, &f) == 0 && same_file(&f, &st->file_sb);
+	if (st->damaged || st->flags != flags || strcmp(st->dir, dir) != 0 ||
+	    stat(dir, &d) != 0 || !same_file(&d, &st->dir_sb) ||
+	    stat_tokens(dir, &f) != 0 || !same_file(&f, &st->file_sb) ||
+	    f.st_size < st->file_sb.st_size)
+		return false;
+	st->file_sb.st_size = f.st_size;
+	return true;
 }
 
 static int

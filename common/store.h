@@ -22,9 +22,9 @@
  * Within one process the environment is shared: opening the same store
  * twice returns the same handle (LMDB forbids two environments on one file
  * in a process).  The last store_close keeps it for the next store_open,
- * which reuses it only while the directory and the data file are unchanged
- * (same inode and ctime: no commit, chmod, chown or truncation since) and
- * the flags match; otherwise the store is opened afresh with every check.
+ * which reuses it only while the directory and the data file are the same
+ * (inode, owner, modes; the file not shorter) and the flags match;
+ * otherwise the store is opened afresh with every check.
  * So a long-lived process pays for opening once, yet a store that was
  * restored, damaged or given away is noticed at the next open.  A handle is
  * never used across fork(): a child that finds its parent's handle forgets
