@@ -52,8 +52,12 @@ int cmd_verify(struct ctx *c, int argc, char **argv);
 
 /* select.c: the token a user names, if the caller may manage it. */
 int select_token(struct ctx *c, struct store *st, const char *what, struct record *r);
-/* A valid user / token name: [a-z_][a-z0-9_-]{0,31}. */
+/* validate.c: a valid user / token name: [a-z_][a-z0-9_-]{0,31}. */
 bool valid_name(const char *s);
+/* A service or permission: letters, digits and _ . : - *, at most ITEM_MAX_LEN. */
+bool valid_item(const char *s);
+/* Printable UTF-8 without control characters. */
+bool valid_text(const char *s);
 
 /* output.c */
 void print_record(const struct ctx *c, struct store *st, const struct record *r,

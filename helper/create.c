@@ -28,45 +28,6 @@ static const char create_usage[] =
 	"         [--expires DATE|DURATION|never] [--service SVC]... [--permission PERM]...\n"
 	"         [--allow-from CIDR]... [--json]\n";
 
-/* Services and permissions: a plain word, or "*" for services. */
-static bool
-valid_item(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > ITEM_MAX_LEN)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || strchr("_.:*-", s[i]) != NULL))
-			return false;
-	return true;
-}
-
-/* Printable text: no control characters, valid UTF-8. */
-static bool
-valid_text(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	int more = 0;
-
-	for (; *p != '\0'; p++) {
-		if (more > 0) {
-			if ((*p & 0xc0) != 0x80)
-				return false;
-			more--;
-		} else if (*p >= 0xf0 && *p <= 0xf4)
-			more = 3;
-		else if (*p >= 0xe0)
-			more = 2;
-		else if (*p >= 0xc2 && *p <= 0xdf)
-			more = 1;
-		else if (*p < 0x20 || *p == 0x7f || *p >= 0x80)
-			return false;
-	}
-	return more == 0;
-}
-
 static int
 uid_free(uint32_t uid)
 {

@@ -7,20 +7,6 @@
 #include "apitoken.h"
 #include "err.h"
 
-bool
-valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > NAME_MAX_LEN || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '_' || s[i] == '-'))
-			return false;
-	return true;
-}
-
 static int
 write_fn(struct store_txn *t, void *ctx, char *err)
 {

@@ -13,7 +13,7 @@ tests_unit_LDADD = common/libtokengen.la $(CHECK_LIBS)
 # leak or sanitizer report fails.  Findings land in tests/fuzz/ of the build.
 FUZZ_CC = clang
 FUZZ_SECONDS = 60
-FUZZ_TARGETS = token record conf parse
+FUZZ_TARGETS = token record conf parse args verify
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 EXTRA_DIST += $(FUZZ_TARGETS:%=tests/fuzz/fuzz_%.c) tests/fuzz/corpus
 
@@ -22,9 +22,14 @@ fuzz:
 	common=; for f in $(common_libcommon_la_SOURCES); do \
 		case $$f in *.c) common="$$common $(srcdir)/$$f";; esac; done; \
 	for t in $(FUZZ_TARGETS); do \
+		case $$t in \
+		args) extra=$(srcdir)/helper/validate.c;; \
+		verify) extra=$(srcdir)/common/token_gen.c;; \
+		*) extra=;; \
+		esac; \
 		$(FUZZ_CC) $(FUZZ_FLAGS) $(DEFS) $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) \
-			$(SODIUM_CFLAGS) $(LMDB_CFLAGS) -o tests/fuzz/fuzz_$$t \
-			$(srcdir)/tests/fuzz/fuzz_$$t.c $$common $(SODIUM_LIBS) $(LMDB_LIBS); \
+			-I$(srcdir)/helper $(SODIUM_CFLAGS) $(LMDB_CFLAGS) -o tests/fuzz/fuzz_$$t \
+			$(srcdir)/tests/fuzz/fuzz_$$t.c $$common $$extra $(SODIUM_LIBS) $(LMDB_LIBS); \
 		rm -rf tests/fuzz/work-$$t; mkdir -p tests/fuzz/work-$$t; \
 		printf 'fuzz %-8s %ss: ' $$t $(FUZZ_SECONDS); \
 		if ! tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
