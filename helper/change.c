@@ -266,8 +266,17 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 		r.expires_at = c->now + lifetime;
 	}
 	touch(c, &r);
-	if ((rc = save_record(st, &r, err)) < 0 ||
-	    (r.service_user && (rc = account_set_expiry(&r, err)) < 0)) {
+	if ((rc = save_record(st, &r, err)) < 0) {
+		rc = fail(EXIT_REFUSED, "rotate: %s", err);
+		goto out;
+	}
+	/*
+	 * Killed here, the new secret is lost (never shown) and the old one is
+	 * void unless --grace: the owner rotates again.  Nothing is usable that
+	 * should not be, and the account's later expiry is only a convenience.
+	 */
+	crash_point(c, "rotate:after-record");
+	if (r.service_user && (rc = account_set_expiry(&r, err)) < 0) {
 		rc = fail(EXIT_REFUSED, "rotate: %s", err);
 		goto out;
 	}

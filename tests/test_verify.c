@@ -270,6 +270,29 @@ START_TEST(lockout_and_usage)
 }
 END_TEST
 
+/* Counters are per token: one token's success never clears another's. */
+START_TEST(lockout_is_per_token)
+{
+	struct record a, b;
+	struct verify_result res;
+	char ta[TOKEN_LEN + 1], tb[TOKEN_LEN + 1], wrong[TOKEN_LEN + 1];
+	struct token t;
+
+	conf.lockout_attempts = 3;
+	make_token(&a, ta);
+	make_token(&b, tb);
+	ck_assert_int_eq(token_generate(&t, a.id, wrong), 0);
+	ck_assert_int_eq(try(wrong, me, "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(wrong, me, "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(tb, me, "sshd", NULL, &res), VERIFY_OK);
+	ck_assert_int_eq(try(wrong, me, "sshd", NULL, &res), VERIFY_DENIED);
+	/* the third failure of a locks a, whatever b did in between */
+	ck_assert_int_eq(try(ta, me, "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_str_eq(res.reason, "locked out after repeated failures");
+	ck_assert_int_eq(try(tb, me, "sshd", NULL, &res), VERIFY_OK);
+}
+END_TEST
+
 START_TEST(account_recheck)
 {
 	struct record r;
@@ -342,6 +365,7 @@ verify_suite(void)
 	tcase_add_test(tc, grace_after_rotate);
 	tcase_add_test(tc, lockout_and_usage);
 	tcase_add_test(tc, account_recheck);
+	tcase_add_test(tc, lockout_is_per_token);
 #ifdef APITOKEN_TEST_HOOKS
 	tcase_add_test(tc, same_work_for_unknown_id);
 #endif

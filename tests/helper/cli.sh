@@ -190,4 +190,17 @@ for step in revoke:after-record delete:after-pending delete:after-userdel; do
 	fi
 	ok "killed at $step: token unusable throughout, repaired"
 done
+# rotate killed after its commit: the old secret is void, nothing needs
+# repair, and rotating again gives a working token
+N=${TAG}r
+expect 0 at create "$N"
+T=$OUT
+APITOKEN_TEST_CRASH=rotate:after-record "$APITOKEN" --store "$STORE" rotate "$N" >"$WORK/out" 2>/dev/null
+[ $? -eq 137 ] || fail "rotate: no crash"
+[ -s "$WORK/out" ] && fail "rotate: a token was printed before the end"
+vfy "$T" "$N" "$SERVICE" > /dev/null && fail "rotate: the old secret still works"
+expect 0 at check
+expect 0 at rotate "$N"
+vfy "$OUT" "$N" "$SERVICE" > /dev/null || fail "rotate: rotating again did not give a working token"
+ok "killed at rotate:after-record: old secret void, store consistent, rotate again works"
 echo "apitoken as root: all checks passed"
