@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -147,11 +148,30 @@ txn_call(void *arg)
 	return c->fn(c->t, c->ctx, c->err);
 }
 
+/*
+ * LMDB turns a short write into EIO ("TODO: Use which error code?" in
+ * mdb_page_flush), and a short write is what a disk that fills mid-commit
+ * gives.  Tell that apart from a failing disk by looking at the space left.
+ */
+static bool
+out_of_space(const char *path)
+{
+	struct statvfs vfs;
+	unsigned long long left;
+
+	if (statvfs(path, &vfs) < 0)
+		return false;
+	left = (unsigned long long)(geteuid() == 0 ? vfs.f_bfree : vfs.f_bavail) * vfs.f_frsize;
+	return left < 2 * (unsigned long long)sysconf(_SC_PAGESIZE);
+}
+
 static int
 lmdb_error(char *err, const char *where, int rc)
 {
 	int code;
 
+	if (rc == EIO && out_of_space(where))
+		rc = ENOSPC;
 	switch (rc) {
 	case ENOENT:
 		code = ERR_NOTFOUND;
@@ -290,22 +310,23 @@ open_env(const char *dir, const char *file, unsigned envflags, bool create,
 
 	if ((rc = mdb_env_create(&env)) != 0)
 		return lmdb_error(err, path, rc);
+	*out = env;  /* where the caller finds it after a fault */
 	mdb_env_set_maxdbs(env, MAX_DBS);
 	mdb_env_set_maxreaders(env, MAX_READERS);
 	if (!(envflags & MDB_RDONLY))
 		mdb_env_set_mapsize(env, (size_t)size > MAP_INITIAL ? (size_t)size : MAP_INITIAL);
 	rc = mdb_env_open(env, path, envflags | MDB_NOSUBDIR | MDB_NOTLS, 0600);
-	if (rc != 0) {
+	if (rc != 0)
+		rc = lmdb_error(err, path, rc);
+	else
+		rc = check_length(env, path, err);
+	if (rc < 0) {
 		mdb_env_close(env);
-		return lmdb_error(err, path, rc);
-	}
-	if ((rc = check_length(env, path, err)) < 0) {
-		mdb_env_close(env);
+		*out = NULL;
 		return rc;
 	}
 	/* Slots of killed readers pin pages; clear them on every open. */
 	mdb_reader_check(env, &dead);
-	*out = env;
 	return 0;
 }
 
@@ -445,14 +466,59 @@ dbis_call(void *arg)
 	return open_dbis(a->st, a->fresh, &a->txn, a->err);
 }
 
+/*
+ * Environments and transactions abandoned after a fault.  They are kept
+ * reachable so that a leak checker sees they are kept on purpose; a process
+ * meets at most a few damaged stores (sshd's auth children exit after one
+ * login).
+ */
+struct abandoned {
+	MDB_env *env;
+	MDB_txn *txn;
+	struct abandoned *next;
+};
+static pthread_mutex_t abandoned_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct abandoned *abandoned;
+
+static void
+abandon(MDB_env *env, MDB_txn *txn)
+{
+	struct abandoned *a;
+
+	if ((env == NULL && txn == NULL) || (a = malloc(sizeof(*a))) == NULL)
+		return;
+	a->env = env;
+	a->txn = txn;
+	pthread_mutex_lock(&abandoned_mu);
+	a->next = abandoned;
+	abandoned = a;
+	pthread_mutex_unlock(&abandoned_mu);
+}
+
+/* End a read transaction, unless a fault in its environment forbids it. */
+static void
+end_read(MDB_txn *txn, bool damaged)
+{
+	if (txn == NULL)
+		return;
+	if (damaged)
+		abandon(NULL, txn);
+	else
+		mdb_txn_abort(txn);
+}
+
 static void
 free_store(struct store *st)
 {
 	/* After a fault the maps cannot be trusted even to close: abandon them. */
-	if (st->damaged)
+	if (st->damaged) {
+		abandon(st->env, NULL);
 		st->env = NULL;
-	if (st->udamaged)
+	}
+	if (st->udamaged) {
+		abandon(st->uenv, NULL);
 		st->uenv = NULL;
+	}
 	fault_handler_remove();
 	if (st->lockfd >= 0)
 		close(st->lockfd);
@@ -542,8 +608,7 @@ open_new(struct store **out, const char *dir, unsigned flags, char *err)
 		goto fail;
 	dargs = (struct dbis_args){ st, fresh, NULL, err };
 	rc = guarded(st->dir, &st->damaged, dbis_call, &dargs, err);
-	if (dargs.txn != NULL && !st->damaged)
-		mdb_txn_abort(dargs.txn);
+	end_read(dargs.txn, st->damaged);
 	if (rc < 0)
 		goto fail;
 	if (stat(dir, &st->dir_sb) < 0 || stat_tokens(dir, &st->file_sb) < 0) {
@@ -669,8 +734,7 @@ store_read(struct store *st, store_txn_fn fn, void *ctx, char *err)
 	int rc;
 
 	rc = guarded(st->dir, &st->damaged, read_call, &(struct txn_call){ fn, &t, ctx, err }, err);
-	if (t.txn != NULL && !st->damaged)
-		mdb_txn_abort(t.txn);
+	end_read(t.txn, st->damaged);
 	return rc;
 }
 
@@ -974,6 +1038,7 @@ store_txn_next_uid(struct store_txn *t, uint32_t min, uint32_t max,
 
 struct usage_open {
 	struct store *st;
+	MDB_txn *txn;
 	char *err;
 };
 
@@ -983,7 +1048,6 @@ usage_env_open(void *arg)
 	struct usage_open *a = arg;
 	struct store *st = a->st;
 	char *err = a->err;
-	MDB_txn *txn;
 	bool fresh;
 	int rc;
 
@@ -993,12 +1057,13 @@ usage_env_open(void *arg)
 		return rc;
 	/* A write transaction only the first time, to create the table. */
 	for (int create = 0; create < 2; create++) {
-		if ((rc = begin(st->uenv, create ? 0 : MDB_RDONLY, &txn)) != 0)
+		if ((rc = begin(st->uenv, create ? 0 : MDB_RDONLY, &a->txn)) != 0)
 			break;
-		if ((rc = mdb_dbi_open(txn, "usage", create ? MDB_CREATE : 0, &st->usage)) != 0)
-			mdb_txn_abort(txn);
+		if ((rc = mdb_dbi_open(a->txn, "usage", create ? MDB_CREATE : 0, &st->usage)) != 0)
+			mdb_txn_abort(a->txn);
 		else
-			rc = mdb_txn_commit(txn);
+			rc = mdb_txn_commit(a->txn);
+		a->txn = NULL;
 		if (rc != MDB_NOTFOUND)
 			break;
 	}
@@ -1017,9 +1082,13 @@ usage_env(struct store *st, char *err)
 
 	if (st->uenv != NULL)
 		return 0;
-	rc = guarded(st->dir, &st->udamaged, usage_env_open, &(struct usage_open){ st, err }, err);
-	if (st->udamaged)
-		st->uenv = NULL;  /* abandoned, see guarded() */
+	struct usage_open a = { st, NULL, err };
+
+	rc = guarded(st->dir, &st->udamaged, usage_env_open, &a, err);
+	if (st->udamaged) {
+		abandon(st->uenv, a.txn);
+		st->uenv = NULL;
+	}
 	return rc;
 }
 
@@ -1064,8 +1133,7 @@ store_usage_get(struct store *st, const char *id, struct usage *u, char *err)
 	if ((rc = usage_env(st, err)) < 0)
 		return rc;
 	rc = guarded(st->dir, &st->udamaged, usage_read, &a, err);
-	if (a.txn != NULL && !st->udamaged)
-		mdb_txn_abort(a.txn);
+	end_read(a.txn, st->udamaged);
 	return rc;
 }
 
@@ -1085,8 +1153,10 @@ store_usage_update(struct store *st, const char *id,
 	for (;;) {
 		a.txn = NULL;
 		rc = guarded(st->dir, &st->udamaged, usage_read, &a, err);
-		if (st->udamaged)
-			return rc;  /* the transaction is abandoned with the environment */
+		if (st->udamaged) {
+			abandon(NULL, a.txn);
+			return rc;
+		}
 		if ((txn = a.txn) == NULL)
 			return rc;
 		/* A record that only fails to decode is replaced rather than blocking logins. */

@@ -16,6 +16,25 @@
 #include "store.h"
 #include "unit.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_ASAN 1
+#endif
+#endif
+/*
+ * A fault in a damaged store is survived by jumping out of LMDB mid-call,
+ * stranding what that call had allocated (see store.c): not a leak to
+ * report.  The ordinary paths are leak-checked by the other tests.
+ */
+#ifdef HAVE_ASAN
+#include <sanitizer/lsan_interface.h>
+#define leaks_ignored(on) ((on) ? __lsan_disable() : __lsan_enable())
+#else
+#define leaks_ignored(on) ((void)0)
+#endif
+
 static char tmp[PATH_MAX], dir[PATH_MAX + 8];
 
 static void
@@ -697,7 +716,7 @@ START_TEST(random_damage_never_crashes)
 	struct record r, back;
 	char err[ERR_MAX], good[PATH_MAX + 32], path[PATH_MAX + 32];
 	struct stat sb;
-	int ok = 0, refused = 0, fd;
+	int ok = 0, refused = 0, fd, rc;
 
 	sample_record(&r);
 	put(st, &r);
@@ -715,16 +734,20 @@ START_TEST(random_damage_never_crashes)
 			ck_assert_int_eq(pwrite(fd, &b, 1, rand() % sb.st_size), 1);
 		}
 		close(fd);
+		leaks_ignored(1);
 		if (store_open(&st, dir, STORE_RDONLY, err) != 0) {
+			leaks_ignored(0);
 			refused++;
 			continue;
 		}
-		if (store_get(st, r.id, &back, err) == 0) {
+		rc = store_get(st, r.id, &back, err);
+		store_close(st);
+		leaks_ignored(0);
+		if (rc == 0) {
 			ck_assert_mem_eq(&back, &r, sizeof(r));
 			ok++;
 		} else
 			refused++;
-		store_close(st);
 	}
 	ck_assert_int_gt(refused, 0);
 	ck_assert_int_gt(ok, 0);
