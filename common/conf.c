@@ -174,8 +174,49 @@ static const char *const known_keys[] = {
 };
 #define NKEYS (sizeof(known_keys) / sizeof(known_keys[0]))
 
+static void
+stamp_of(const struct stat *sb, struct conf_stamp *stamp)
+{
+	stamp->dev = sb->st_dev;
+	stamp->ino = sb->st_ino;
+	stamp->size = sb->st_size;
+	stamp->mode = sb->st_mode;
+	stamp->uid = sb->st_uid;
+	stamp->mtime = sb->st_mtim;
+	stamp->ctime = sb->st_ctim;
+	/* ctime moves with every write, chmod and chown; see conf_unchanged. */
+	stamp->valid = sb->st_ctim.tv_sec < time(NULL) - 1 && sb->st_mtim.tv_sec < time(NULL) - 1;
+}
+
+bool
+conf_unchanged(const char *path, const struct conf_stamp *stamp)
+{
+	struct stat sb;
+	struct conf_stamp now;
+
+	if (!stamp->valid)
+		return false;
+	if (lstat(path, &sb) < 0)
+		return stamp->absent && errno == ENOENT;
+	if (stamp->absent)
+		return false;
+	stamp_of(&sb, &now);
+	return now.valid && now.dev == stamp->dev && now.ino == stamp->ino &&
+	    now.size == stamp->size && now.mode == stamp->mode && now.uid == stamp->uid &&
+	    now.mtime.tv_sec == stamp->mtime.tv_sec && now.mtime.tv_nsec == stamp->mtime.tv_nsec &&
+	    now.ctime.tv_sec == stamp->ctime.tv_sec && now.ctime.tv_nsec == stamp->ctime.tv_nsec;
+}
+
 int
 conf_load(const char *path, struct conf *c, char *err)
+{
+	struct conf_stamp stamp;
+
+	return conf_load_stamped(path, c, &stamp, err);
+}
+
+int
+conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp, char *err)
 {
 	char buf[CONF_MAX_SIZE + 1], *line, *next, *eq, *k, *v;
 	bool seen[NKEYS] = { false };
@@ -186,10 +227,13 @@ conf_load(const char *path, struct conf *c, char *err)
 	int fd, rc = 0, lineno = 0;
 
 	conf_defaults(c);
+	memset(stamp, 0, sizeof(*stamp));
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		if (errno == ENOENT)
+		if (errno == ENOENT) {
+			stamp->valid = stamp->absent = true;
 			return 0;
+		}
 		return err_set(err, ERR_UNAVAIL, "%s: %s", path,
 		    errno == ELOOP ? "refusing a symbolic link" : strerror(errno));
 	}
@@ -249,6 +293,8 @@ conf_load(const char *path, struct conf *c, char *err)
 		rc = err_set(err, ERR_INVAL, "%s: uid_min is greater than uid_max", path);
 	else if (c->max_lifetime != 0 && (c->default_lifetime == 0 || c->default_lifetime > c->max_lifetime))
 		rc = err_set(err, ERR_INVAL, "%s: default_lifetime exceeds max_lifetime", path);
+	if (rc == 0)
+		stamp_of(&sb, stamp);
 out:
 	close(fd);
 	return rc;

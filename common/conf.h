@@ -32,6 +32,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <limits.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "record.h"
 
@@ -62,5 +64,31 @@ void conf_defaults(struct conf *c);
  * unsafe ownership or modes or a read error.
  */
 int conf_load(const char *path, struct conf *c, char *err);
+
+/*
+ * What a loaded file was: a caller that loads the same file many times (a
+ * PAM handle that authenticates again and again) keeps the parsed settings
+ * and asks conf_unchanged, one lstat, instead of reading and parsing again.
+ */
+struct conf_stamp {
+	bool valid;     /* false: never matches, load again */
+	bool absent;    /* the file did not exist */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	mode_t mode;
+	uid_t uid;
+	struct timespec mtime, ctime;
+};
+
+/* conf_load, and *stamp describes what was read (valid only on success). */
+int conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp, char *err);
+
+/*
+ * True when path is still the file stamp describes.  A file changed within
+ * the last two seconds is never taken as unchanged: time stamps are coarse,
+ * and an edit in the same tick as the read would otherwise go unseen.
+ */
+bool conf_unchanged(const char *path, const struct conf_stamp *stamp);
 
 #endif

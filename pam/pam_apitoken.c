@@ -28,6 +28,7 @@
 #include "when.h"
 
 #define DATA_ID "pam_apitoken_id"
+#define DATA_CONF "pam_apitoken_conf"
 
 struct args {
 	bool debug;
@@ -72,12 +73,40 @@ item(pam_handle_t *pamh, int type, char *buf, size_t len)
 	return v;
 }
 
-static int
-load_conf(pam_handle_t *pamh, const struct args *a, struct conf *c)
+/* The settings a handle last loaded, kept with it: see conf_unchanged. */
+struct conf_cache {
+	char path[PATH_MAX];
+	struct conf_stamp stamp;
+	struct conf conf;
+};
+
+static void
+free_data(pam_handle_t *pamh, void *data, int status)
 {
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+static int
+load_conf(pam_handle_t *pamh, const struct args *a, const struct conf **out)
+{
+	const void *data = NULL;
+	struct conf_cache *cc;
 	char err[ERR_MAX];
 
-	if (conf_load(a->config, c, err) < 0) {
+	if (pam_get_data(pamh, DATA_CONF, &data) == PAM_SUCCESS && data != NULL)
+		cc = (struct conf_cache *)data;
+	else if ((cc = calloc(1, sizeof(*cc))) == NULL ||
+	    pam_set_data(pamh, DATA_CONF, cc, free_data) != PAM_SUCCESS) {
+		free(cc);
+		return PAM_BUF_ERR;
+	}
+	*out = &cc->conf;
+	if (strcmp(cc->path, a->config) == 0 && conf_unchanged(a->config, &cc->stamp))
+		return PAM_SUCCESS;
+	snprintf(cc->path, sizeof(cc->path), "%s", a->config);
+	if (conf_load_stamped(a->config, &cc->conf, &cc->stamp, err) < 0) {
 		pam_syslog(pamh, LOG_ERR, "%s", err);
 		return PAM_AUTHINFO_UNAVAIL;
 	}
@@ -120,14 +149,6 @@ warn_expiry(pam_handle_t *pamh, int flags, const struct conf *c,
 		    when_format(r->expires_at, when));
 }
 
-static void
-free_id(pam_handle_t *pamh, void *data, int status)
-{
-	(void)pamh;
-	(void)status;
-	free(data);
-}
-
 /*
  * getpwnam_r, not pam_modutil_getpwnam: that one keeps each answer in the
  * handle's data list under a new name, so a handle that authenticates many
@@ -158,7 +179,7 @@ PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct args a;
-	struct conf c;
+	const struct conf *c;
 	struct verify_request req;
 	struct verify_result res;
 	char u[USER_MAX_LEN + 8], s[64], h[64];
@@ -169,8 +190,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	parse_args(pamh, argc, argv, &a);
 	if ((retval = load_conf(pamh, &a, &c)) != PAM_SUCCESS)
 		return retval;
-	if (c.fail_delay > 0)
-		pam_fail_delay(pamh, (unsigned)(c.fail_delay * 1000000));
+	if (c->fail_delay > 0)
+		pam_fail_delay(pamh, (unsigned)(c->fail_delay * 1000000));
 	if ((retval = pam_get_user(pamh, &user, NULL)) != PAM_SUCCESS)
 		return retval;
 	if (user == NULL || *user == '\0')
@@ -201,7 +222,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	log_redact(user, u, sizeof(u));
 
 	if (geteuid() == 0)
-		verify_token(&c, &req, &res);
+		verify_token(c, &req, &res);
 	else
 		helper_verify(helper_path(), user, req.service, req.rhost, password,
 		    req.password_len, &res);
@@ -229,12 +250,12 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 
 	if ((id = strdup(res.rec.id)) == NULL ||
-	    pam_set_data(pamh, DATA_ID, id, free_id) != PAM_SUCCESS) {
+	    pam_set_data(pamh, DATA_ID, id, free_data) != PAM_SUCCESS) {
 		free(id);
 		return PAM_BUF_ERR;
 	}
 	export_env(pamh, &res.rec);
-	warn_expiry(pamh, flags, &c, &res.rec, req.now);
+	warn_expiry(pamh, flags, c, &res.rec, req.now);
 	pam_syslog(pamh, LOG_INFO, "token %s accepted for user %s service %s rhost %s",
 	    res.rec.id, u, s, h);
 	return PAM_SUCCESS;

@@ -154,6 +154,43 @@ START_TEST(nul_byte_refused)
 }
 END_TEST
 
+/*
+ * A kept configuration is reused only while the file is provably the one
+ * read: any write, chmod, replacement, creation or removal is seen, and a
+ * file written in the last two seconds is always read again.
+ */
+START_TEST(stamp_sees_every_change)
+{
+	struct conf c;
+	struct conf_stamp st;
+	char err[ERR_MAX];
+
+	ck_assert_int_eq(conf_load_stamped(path, &c, &st, err), 0);
+	ck_assert(conf_unchanged(path, &st));          /* absent, still absent */
+	write_conf("fail_delay = 1s\n");
+	ck_assert(!conf_unchanged(path, &st));         /* created */
+	ck_assert_int_eq(conf_load_stamped(path, &c, &st, err), 0);
+	ck_assert(!conf_unchanged(path, &st));         /* too fresh to trust */
+	sleep(2);
+	ck_assert_int_eq(conf_load_stamped(path, &c, &st, err), 0);
+	ck_assert(conf_unchanged(path, &st));
+	ck_assert_int_eq(c.fail_delay, 1);
+	write_conf("fail_delay = 2s\n");              /* same size, new content */
+	ck_assert(!conf_unchanged(path, &st));
+	sleep(2);
+	ck_assert_int_eq(conf_load_stamped(path, &c, &st, err), 0);
+	ck_assert_int_eq(c.fail_delay, 2);
+	ck_assert(conf_unchanged(path, &st));
+	ck_assert_int_eq(chmod(path, 0664), 0);
+	ck_assert(!conf_unchanged(path, &st));
+	ck_assert_int_eq(conf_load_stamped(path, &c, &st, err), ERR_UNAVAIL);
+	ck_assert(!st.valid);
+	ck_assert(!conf_unchanged(path, &st));
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert(!conf_unchanged(path, &st));
+}
+END_TEST
+
 Suite *
 conf_suite(void)
 {
@@ -166,6 +203,8 @@ conf_suite(void)
 	tcase_add_test(tc, errors_name_file_and_line);
 	tcase_add_test(tc, unsafe_file_refused);
 	tcase_add_test(tc, nul_byte_refused);
+	tcase_add_test(tc, stamp_sees_every_change);
+	tcase_set_timeout(tc, 30);  /* the stamp test waits out two time stamps */
 	suite_add_tcase(s, tc);
 	return s;
 }

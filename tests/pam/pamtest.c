@@ -501,6 +501,30 @@ START_TEST(lockout)
 }
 END_TEST
 
+/*
+ * A handle keeps the settings it loaded (for handles that authenticate
+ * many times), but an edit of the file between two attempts takes effect.
+ */
+START_TEST(config_edit_seen_by_a_kept_handle)
+{
+	struct record r;
+	char tok[TOKEN_LEN + 1];
+	pam_handle_t *h;
+
+	make_token(&r, tok);
+	h = start("sshd", me, NULL);
+	answer = tok;
+	ck_assert_int_eq(run_auth(h), PAM_SUCCESS);
+	ck_assert_int_eq(run_auth(h), PAM_SUCCESS);
+	write_text(conf, "fail_delay = 0\nlockout_attempts = 3\ndefault_services = login\n", 0644);
+	ck_assert_int_eq(run_auth(h), PAM_AUTH_ERR);
+	ck_assert(strstr(logged, "service not allowed") != NULL);
+	write_text(conf, "fail_delay = 0\nlockout_attempts = 3\nbogus = 1\n", 0644);
+	ck_assert_int_eq(run_auth(h), PAM_AUTHINFO_UNAVAIL);
+	pam_end(h, PAM_SUCCESS);
+}
+END_TEST
+
 /* use_first_pass and try_first_pass: one prompt for the whole stack. */
 START_TEST(first_pass_stacks)
 {
@@ -624,6 +648,7 @@ main(void)
 	tcase_add_test(tc, first_pass_stacks);
 	tcase_add_test(tc, non_root_asks_the_helper);
 	tcase_add_test(tc, unknown_argument_logged);
+	tcase_add_test(tc, config_edit_seen_by_a_kept_handle);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
