@@ -1078,12 +1078,11 @@ usage_env_open(void *arg)
 static int
 usage_env(struct store *st, char *err)
 {
+	struct usage_open a = { st, NULL, err };
 	int rc;
 
 	if (st->uenv != NULL)
 		return 0;
-	struct usage_open a = { st, NULL, err };
-
 	rc = guarded(st->dir, &st->udamaged, usage_env_open, &a, err);
 	if (st->udamaged) {
 		abandon(st->uenv, a.txn);
@@ -1154,7 +1153,15 @@ store_usage_update(struct store *st, const char *id,
 		a.txn = NULL;
 		rc = guarded(st->dir, &st->udamaged, usage_read, &a, err);
 		if (st->udamaged) {
-			abandon(NULL, a.txn);
+			/*
+			 * The write transaction holds the usage writer lock: keep it
+			 * and every other login's usage write waits for this process
+			 * to exit (login(1) lives as long as the session).  The fault
+			 * was in a read, nothing is written yet, and abort touches
+			 * only the lock page that taking the lock already touched.
+			 */
+			if (a.txn != NULL)
+				mdb_txn_abort(a.txn);
 			return rc;
 		}
 		if ((txn = a.txn) == NULL)

@@ -706,6 +706,42 @@ copy_file(const char *from, const char *to)
 }
 
 /*
+ * A usage file damaged under a process that holds it open: the write that
+ * faults fails cleanly and gives the writer lock back, so another process
+ * (once the file is good again) records usage without waiting for this
+ * one to exit.
+ */
+START_TEST(usage_fault_releases_the_writer_lock)
+{
+	struct store *st = open_ok(STORE_CREATE);
+	char err[ERR_MAX], path[PATH_MAX + 32], good[PATH_MAX + 32];
+	int status;
+	pid_t pid;
+
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB", bump, "192.0.2.1", err), 0);
+	snprintf(path, sizeof(path), "%s/usage.mdb", dir);
+	snprintf(good, sizeof(good), "%s/usage.good", tmp);
+	copy_file(path, good);
+	/* the two meta pages stay, the tree beyond them is gone: a read faults */
+	ck_assert_int_eq(truncate(path, 2 * sysconf(_SC_PAGESIZE)), 0);
+	leaks_ignored(1);
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB", bump, "192.0.2.2", err), ERR_CORRUPT);
+	store_close(st);
+	leaks_ignored(0);
+	copy_file(good, path);
+	if ((pid = fork()) == 0) {
+		alarm(10);
+		st = open_ok(STORE_RDONLY);
+		_exit(store_usage_update(st, "0123456789AB", bump, "192.0.2.3", err) == 0 ? 0 : 1);
+	}
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the other process %s", WIFSIGNALED(status) ? "waited for the lock" : "failed");
+}
+END_TEST
+
+/*
  * LMDB has no checksums: random damage must give an error or the intact
  * record, never a crash of the process and never a different record.
  * The seed is fixed, so a failure reproduces.
@@ -782,6 +818,7 @@ store_suite(void)
 	tcase_add_test(tc, usage_data);
 	tcase_add_test(tc, writer_lock);
 	tcase_add_test(tc, random_damage_never_crashes);
+	tcase_add_test(tc, usage_fault_releases_the_writer_lock);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
