@@ -141,6 +141,13 @@ when_parse_date(const char *s, int64_t *t, char *err)
 			goto bad;
 	}
 	v = days_from_civil(y, mo, d) * 86400 + hh * 3600 + mm * 60 + ss - off;
+	/*
+	 * An offset can carry the instant outside what when_format writes and
+	 * this reads back (UTC years 1970-9999), and 0 means "never".
+	 */
+	if (v <= 0 || v > WHEN_MAX)
+		return err_set(err, ERR_INVAL,
+		    "date '%.40s' is out of range (1970-01-01T00:00:01Z to 9999-12-31T23:59:59Z)", s);
 	*t = v;
 	return 0;
 bad:

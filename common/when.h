@@ -18,7 +18,12 @@
 /* DURATION into seconds; 0 or ERR_INVAL with a reason in err. */
 int when_parse_duration(const char *s, int64_t *secs, char *err);
 
-/* DATE into a unix time; 0 or ERR_INVAL with a reason in err. */
+#define WHEN_MAX INT64_C(253402300799)  /* 9999-12-31T23:59:59Z */
+
+/*
+ * DATE into a unix time; 0 or ERR_INVAL with a reason in err.  The instant
+ * must fall in 1970-01-01T00:00:01Z .. WHEN_MAX, whatever the offset.
+ */
 int when_parse_date(const char *s, int64_t *t, char *err);
 
 /*

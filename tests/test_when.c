@@ -57,9 +57,13 @@ START_TEST(dates)
 		"2026-12-31T23:60:00Z", "2026-12-31T23:59:59", "2026-12-31T23:59:59+0100",
 		"2026-12-31T23:59:59Zjunk", "2026-12-31x", "2026-12-31T23:59:59.Z",
 		"2026-12-31T23:59:59+24:00", "tomorrow", "",
+		/* out of range once the offset is applied; 0 would mean never */
+		"1970-01-01", "1970-01-01T00:30:00+01:00", "9999-12-31T08:30:00-16:00",
 	};
 
-	ck_assert_int_eq(date("1970-01-01"), 0);
+	ck_assert_int_eq(date("1970-01-02"), 86400);
+	ck_assert_int_eq(date("1970-01-01T00:00:01Z"), 1);
+	ck_assert_int_eq(date("9999-12-31T23:59:59Z"), WHEN_MAX);
 	ck_assert_int_eq(date("2026-12-31"), 1798675200);
 	ck_assert_int_eq(date("2024-02-29"), 1709164800);
 	ck_assert_int_eq(date("2026-12-31T00:00:00Z"), 1798675200);
