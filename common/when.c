@@ -165,11 +165,13 @@ when_parse_expiry(const char *s, int64_t now, int64_t *t, char *err)
 		*t = 0;
 		return 0;
 	}
-	if (strlen(s) >= 10 && s[4] == '-')
-		rc = when_parse_date(s, &v, err);
-	else if ((rc = when_parse_duration(s, &v, err)) == 0)
+	/* What looks like a date keeps the date parser's own reason. */
+	if (strlen(s) >= 10 && s[4] == '-') {
+		if ((rc = when_parse_date(s, &v, err)) < 0)
+			return rc;
+	} else if (when_parse_duration(s, &v, err) == 0)
 		v += now;
-	if (rc < 0)
+	else
 		return err_set(err, ERR_INVAL,
 		    "invalid expiry '%.40s': expected YYYY-MM-DD, RFC 3339, a duration such as 30d, or never", s);
 	if (v <= now)

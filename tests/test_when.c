@@ -95,6 +95,9 @@ START_TEST(expiry)
 	ck_assert_int_eq(when_parse_expiry("Never", now, &v, err), ERR_INVAL);
 	ck_assert(strstr(err, "invalid expiry") != NULL);
 	ck_assert_int_eq(when_parse_expiry("2026-12-31T", now, &v, err), ERR_INVAL);
+	ck_assert(strstr(err, "invalid date") != NULL);
+	ck_assert_int_eq(when_parse_expiry("9999-12-31T08:30:00-16:00", now, &v, err), ERR_INVAL);
+	ck_assert(strstr(err, "out of range") != NULL);
 }
 END_TEST
 
