@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,8 +55,9 @@ helper_verify(const char *helper, const char *user, const char *service,
 	struct sigaction dfl, old;
 	size_t got = 0;
 	ssize_t r;
+	posix_spawn_file_actions_t fa;
 	pid_t pid;
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, status, devnull;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, status, rc;
 
 	memset(res, 0, sizeof(*res));
 	res->code = VERIFY_DENIED;
@@ -74,22 +76,33 @@ helper_verify(const char *helper, const char *user, const char *service,
 	close(in[1]);
 	in[1] = -1;
 
-	/* The application may reap children in a SIGCHLD handler: not ours. */
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	sigaction(SIGCHLD, &dfl, &old);
-	if ((pid = fork()) < 0) {
-		sigaction(SIGCHLD, &old, NULL);
+	/*
+	 * posix_spawn, not fork: a screen locker or a desktop shell maps
+	 * hundreds of megabytes, and fork copies their page tables only for
+	 * exec to drop them (measured in bench/: -150 us even for a small
+	 * caller).  The pipes are close-on-exec; closefrom catches the fds
+	 * the application did not mark so.
+	 */
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
 		goto out;
+	if ((rc = posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO)) == 0 &&
+	    (rc = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null",
+	    O_WRONLY, 0)) == 0 &&
+	    (rc = posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1)) == 0) {
+		/* The application may reap children in a SIGCHLD handler: not ours. */
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		sigaction(SIGCHLD, &dfl, &old);
+		if ((rc = posix_spawn(&pid, helper, &fa, NULL, argv, envp)) != 0)
+			sigaction(SIGCHLD, &old, NULL);
 	}
-	if (pid == 0) {
-		devnull = open("/dev/null", O_WRONLY);
-		if (dup2(in[0], STDIN_FILENO) < 0 || dup2(out[1], STDOUT_FILENO) < 0 ||
-		    devnull < 0 || dup2(devnull, STDERR_FILENO) < 0)
-			_exit(VERIFY_UNAVAIL);
-		closefrom(STDERR_FILENO + 1);
-		execve(helper, argv, envp);
-		_exit(VERIFY_UNAVAIL);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
+		/* As pam_unix when unix_chkpwd cannot run. */
+		res->code = VERIFY_UNAVAIL;
+		res->reason = "cannot run the verify helper";
+		goto out;
 	}
 	close(in[0]);
 	in[0] = -1;

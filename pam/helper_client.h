@@ -17,9 +17,10 @@
  * Ask helper to verify password for user, service and rhost (may be NULL).
  * Fills res as verify_token would; on success res->rec carries the id,
  * name, permissions and expiry the helper reported, nothing else.  Only
- * call it for token-shaped input: every answer but OK and UNAVAIL, and
- * every failure of the helper itself (cannot run, died, garbled answer),
- * is VERIFY_DENIED.
+ * call it for token-shaped input: a helper that cannot be run is
+ * VERIFY_UNAVAIL, as is its own UNAVAIL answer; every other answer but OK,
+ * and every other failure of the helper (died, garbled answer), is
+ * VERIFY_DENIED.
  */
 enum verify_code helper_verify(const char *helper, const char *user,
     const char *service, const char *rhost, const char *password, size_t len,

@@ -572,28 +572,32 @@ END_TEST
 /* Without root the module asks the helper; tested against a fake one. */
 START_TEST(non_root_asks_the_helper)
 {
-	static const struct { const char *pw; int want; } cases[] = {
-		{ "apitok_FAKEOK_0123456789", PAM_SUCCESS },
-		{ "apitok_FAKENO_0123456789", PAM_AUTH_ERR },
-		{ "apitok_FAKEKILL_01234567", PAM_AUTH_ERR },
-		{ "apitok_FAKEGARBLE_012345", PAM_AUTH_ERR },
-		{ "not-a-token", PAM_IGNORE },
+	static const struct { const char *pw; bool missing; int want; } cases[] = {
+		{ "apitok_FAKEOK_0123456789", false, PAM_SUCCESS },
+		{ "apitok_FAKENO_0123456789", false, PAM_AUTH_ERR },
+		{ "apitok_FAKEKILL_01234567", false, PAM_AUTH_ERR },
+		{ "apitok_FAKEGARBLE_012345", false, PAM_AUTH_ERR },
+		{ "not-a-token", false, PAM_IGNORE },
+		/* As pam_unix when unix_chkpwd cannot run. */
+		{ "apitok_FAKEOK_0123456789", true, PAM_AUTHINFO_UNAVAIL },
 	};
-	const char *helper = getenv("FAKE_HELPER");
+	const char *fake = getenv("FAKE_HELPER"), *helper;
 	struct passwd *nobody = getpwnam("nobody");
 	int status;
 	pid_t pid;
 
-	ck_assert_msg(helper != NULL, "FAKE_HELPER is not set");
+	ck_assert_msg(fake != NULL, "FAKE_HELPER is not set");
 	if (geteuid() != 0) {
 		/* Already unprivileged: the helper path is the only path. */
-		setenv("APITOKEN_TEST_HELPER", helper, 1);
-		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			setenv("APITOKEN_TEST_HELPER", cases[i].missing ? "/nonexistent/apitoken" : fake, 1);
 			ck_assert_int_eq(auth(cases[i].pw, me, "sshd", NULL), cases[i].want);
+		}
 		return;
 	}
 	ck_assert_ptr_nonnull(nobody);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		helper = cases[i].missing ? "/nonexistent/apitoken" : fake;
 		pid = fork();
 		ck_assert_int_ge(pid, 0);
 		if (pid == 0) {
