@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -35,9 +36,13 @@ cmd_verify(struct ctx *c, int argc, char **argv)
 		syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s may not verify tokens of %s", c->caller, u);
 		return VERIFY_DENIED;
 	}
-	while (n < VERIFY_MAX_INPUT && (r = read(STDIN_FILENO, pw + n, 1)) == 1 && pw[n] != '\0')
-		n++;
+	/* The module writes the password and a NUL, then closes the pipe. */
+	while (n < VERIFY_MAX_INPUT && memchr(pw, '\0', n) == NULL &&
+	    ((r = read(STDIN_FILENO, pw + n, VERIFY_MAX_INPUT - n)) > 0 || (r < 0 && errno == EINTR)))
+		if (r > 0)
+			n += (size_t)r;
 	pw[n] = '\0';
+	n = strlen(pw);
 	memset(&req, 0, sizeof(req));
 	req.password = pw;
 	req.password_len = n;

@@ -69,6 +69,13 @@ printf '%s\0' "$OUT" | as "$A" verify "$A" sshd "" >/dev/null 2>&1 ||
 	fail "verify of an own token"
 printf '%s\0' "$TOK" | as "$A" verify "$B" sshd "" >/dev/null 2>&1 &&
 	fail "verify on behalf of another user"
+# The password ends at the first NUL, or at the end of input.
+printf '%s' "$OUT" | as "$A" verify "$A" sshd "" >/dev/null 2>&1 ||
+	fail "verify of a token without its NUL"
+printf '%s\0%s' "$OUT" "trailing bytes" | as "$A" verify "$A" sshd "" >/dev/null 2>&1 ||
+	fail "verify of a token with bytes after its NUL"
+printf '%sX\0' "$OUT" | as "$A" verify "$A" sshd "" >/dev/null 2>&1 &&
+	fail "verify of a token with a byte appended"
 pass_msg "verify mode: own tokens only"
 
 BEFORE=$(root list --all --json | jq -S 'map(del(.last_used_at, .last_used_from, .use_count))')
