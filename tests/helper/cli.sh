@@ -141,11 +141,18 @@ ENT=$(getent passwd "$S") || fail "service user not created"
 [ "$(echo "$ENT" | cut -d: -f7)" = /bin/sh ] || fail "shell not from the config"
 echo "$ENT" | cut -d: -f5 | grep -q "^apitoken " || fail "no GECOS marker"
 getent shadow "$S" | cut -d: -f2 | grep -q '^!' || fail "password not locked"
-[ -n "$(getent shadow "$S" | cut -d: -f8)" ] || fail "account expiry not set"
+# The account expires on the day the token does, rounded up to whole days.
+expiry_day() { echo $(( ($(date -d "$(printf '%s' "$OUT" | jq -r .expires_at)" +%s) + 86399) / 86400 )); }
+[ "$(getent shadow "$S" | cut -d: -f8)" = "$(expiry_day)" ] || fail "account expiry not the token's"
 vfy "$STOK" "$S" "$SERVICE" > /dev/null || fail "service token does not verify"
 expect 1 at create "$S"
 expect 1 at create root
 ok "service user created with locked password, uid from the range, expiry"
+chage --expiredate 2099-01-01 -- "$S"
+expect 0 at rotate "$S" --json
+STOK=$(printf '%s' "$OUT" | jq -r .token)
+[ "$(getent shadow "$S" | cut -d: -f8)" = "$(expiry_day)" ] || fail "rotate did not move the account expiry"
+ok "rotate moves the service user's expiry with the token's"
 expect 0 at revoke "$S"
 [ "$(getent shadow "$S" | cut -d: -f8)" = 1 ] || fail "revoked service user not expired"
 vfy "$STOK" "$S" "$SERVICE" > /dev/null && fail "revoked token verifies"
