@@ -136,6 +136,14 @@ helper_verify(const char *helper, const char *user, const char *service,
 		res->code = VERIFY_UNAVAIL;
 		res->reason = "token store unavailable (verify helper)";
 		break;
+	case 127:
+		/*
+		 * posix_spawn's child when exec fails, wherever the failure cannot
+		 * be reported back (a fork-based posix_spawn, valgrind's).
+		 */
+		res->code = VERIFY_UNAVAIL;
+		res->reason = "cannot run the verify helper";
+		break;
 	default:
 		/* Only token-shaped input comes here: any other answer is a refusal. */
 		res->reason = "refused by the verify helper";
