@@ -1079,15 +1079,23 @@ static int
 usage_env(struct store *st, char *err)
 {
 	struct usage_open a = { st, NULL, err };
-	int rc;
+	int rc = 0;
 
-	if (st->uenv != NULL)
-		return 0;
-	rc = guarded(st->dir, &st->udamaged, usage_env_open, &a, err);
-	if (st->udamaged) {
-		abandon(st->uenv, a.txn);
-		st->uenv = NULL;
+	/*
+	 * Threads share the handle, so two first logins can race here; a second
+	 * open of the same environment in one process may take its lock file
+	 * for unused and reset it under every reader.  One opens, under the
+	 * registry's mutex; the rest find it open.
+	 */
+	pthread_mutex_lock(&registry_mu);
+	if (st->uenv == NULL) {
+		rc = guarded(st->dir, &st->udamaged, usage_env_open, &a, err);
+		if (st->udamaged) {
+			abandon(st->uenv, a.txn);
+			st->uenv = NULL;
+		}
 	}
+	pthread_mutex_unlock(&registry_mu);
 	return rc;
 }
 

@@ -1,7 +1,9 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <dirent.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -627,6 +629,74 @@ START_TEST(fork_gets_own_handle)
 }
 END_TEST
 
+/*
+ * Threads of one process share one handle, and must share its usage
+ * environment too: LMDB forbids opening an environment twice in a process
+ * (the second open can take its lock file for a fresh one and reset it).
+ */
+#define RACERS 8
+static pthread_barrier_t start_line;
+
+static void *
+first_usage_read(void *arg)
+{
+	struct store *st;
+	struct usage u;
+	char err[ERR_MAX];
+	intptr_t rc;
+
+	(void)arg;
+	if (store_open(&st, dir, STORE_RDONLY, err) != 0)
+		return (void *)-1;
+	pthread_barrier_wait(&start_line);
+	rc = store_usage_get(st, "0123456789AB", &u, err);
+	store_close(st);
+	return (void *)rc;
+}
+
+static int
+fds_open_on(const char *path)
+{
+	char link[300], target[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/fd");
+	ssize_t n;
+	int count = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name);
+		if ((n = readlink(link, target, sizeof(target) - 1)) > 0) {
+			target[n] = '\0';
+			count += strcmp(target, path) == 0;
+		}
+	}
+	closedir(d);
+	return count;
+}
+
+START_TEST(threads_share_one_usage_env)
+{
+	struct store *st = open_ok(STORE_CREATE);
+	pthread_t t[RACERS];
+	char lock[PATH_MAX + 32], real[PATH_MAX];
+	void *rc;
+
+	ck_assert_int_eq(pthread_barrier_init(&start_line, NULL, RACERS), 0);
+	for (int i = 0; i < RACERS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, first_usage_read, NULL), 0);
+	for (int i = 0; i < RACERS; i++) {
+		ck_assert_int_eq(pthread_join(t[i], &rc), 0);
+		ck_assert_int_eq((intptr_t)rc, 0);
+	}
+	pthread_barrier_destroy(&start_line);
+	snprintf(lock, sizeof(lock), "%s/usage.mdb-lock", dir);
+	ck_assert_ptr_nonnull(realpath(lock, real));
+	ck_assert_int_eq(fds_open_on(real), 1);
+	store_close(st);
+}
+END_TEST
+
 static int
 bump(struct usage *u, void *ctx)
 {
@@ -816,6 +886,7 @@ store_suite(void)
 	tcase_add_test(tc, shared_handle_in_process);
 	tcase_add_test(tc, fork_gets_own_handle);
 	tcase_add_test(tc, usage_data);
+	tcase_add_test(tc, threads_share_one_usage_env);
 	tcase_add_test(tc, writer_lock);
 	tcase_add_test(tc, random_damage_never_crashes);
 	tcase_add_test(tc, usage_fault_releases_the_writer_lock);
