@@ -282,10 +282,18 @@ check_length(MDB_env *env, const char *path, char *err)
 /*
  * Open dir/file as an environment.  *fresh tells whether the data file did
  * not exist before (the caller then initialises it).
+ *
+ * A shared environment is mapped as large as a store may ever grow, from
+ * the start (address space only: no memory, no file size), so it is never
+ * remapped.  LMDB remaps by munmap and mmap, under the transactions other
+ * threads have open, and the threads of a PAM application share a handle:
+ * its read-only tokens map and every usage map (logins write usage from
+ * any thread) are shared.  Only the helper's read-write tokens environment,
+ * used by one thread, is mapped to size and grown.
  */
 static int
 open_env(const char *dir, const char *file, unsigned envflags, bool create,
-    MDB_env **out, bool *fresh, char *err)
+    bool shared, MDB_env **out, bool *fresh, char *err)
 {
 	char path[PATH_MAX + 32], lock[PATH_MAX + 40];
 	MDB_env *env = NULL;
@@ -313,7 +321,9 @@ open_env(const char *dir, const char *file, unsigned envflags, bool create,
 	*out = env;  /* where the caller finds it after a fault */
 	mdb_env_set_maxdbs(env, MAX_DBS);
 	mdb_env_set_maxreaders(env, MAX_READERS);
-	if (!(envflags & MDB_RDONLY))
+	if (shared)
+		mdb_env_set_mapsize(env, MAP_MAX);
+	else
 		mdb_env_set_mapsize(env, (size_t)size > MAP_INITIAL ? (size_t)size : MAP_INITIAL);
 	rc = mdb_env_open(env, path, envflags | MDB_NOSUBDIR | MDB_NOTLS, 0600);
 	if (rc != 0)
@@ -448,7 +458,8 @@ static int
 env_call(void *arg)
 {
 	struct env_args *a = arg;
-	return open_env(a->dir, TOKENS_FILE, a->envflags, a->create, a->out, a->fresh, a->err);
+	return open_env(a->dir, TOKENS_FILE, a->envflags, a->create, a->envflags & MDB_RDONLY,
+	    a->out, a->fresh, a->err);
 }
 
 /* open_dbis for guarded(); txn is left for the caller to abort after a fault. */
@@ -1052,7 +1063,7 @@ usage_env_open(void *arg)
 	int rc;
 
 	/* Statistics only: never fsync, so logins never wait on the disk. */
-	rc = open_env(st->dir, USAGE_FILE, MDB_NOSYNC, true, &st->uenv, &fresh, err);
+	rc = open_env(st->dir, USAGE_FILE, MDB_NOSYNC, true, true, &st->uenv, &fresh, err);
 	if (rc < 0)
 		return rc;
 	/* A write transaction only the first time, to create the table. */

@@ -374,6 +374,69 @@ START_TEST(reader_survives_resize)
 }
 END_TEST
 
+/*
+ * The same with readers in several threads of one process: remapping for
+ * one of them must never pull the map from under another's transaction.
+ */
+static volatile int writer_done;
+static struct record probe_rec;
+
+static void *
+read_until_done(void *arg)
+{
+	struct store *st = arg;
+	struct record back;
+	intptr_t failures = 0;
+
+	while (!writer_done)
+		failures += store_get(st, probe_rec.id, &back, NULL) != 0 ||
+		    strcmp(back.id, probe_rec.id) != 0;
+	return (void *)failures;
+}
+
+START_TEST(threaded_readers_survive_resize)
+{
+	struct store *st = open_ok(STORE_CREATE);
+	struct record r;
+	pthread_t t[4];
+	pid_t pid;
+	int status;
+	void *failures;
+
+	sample_record(&probe_rec);
+	put(st, &probe_rec);
+	store_close(st);
+	st = open_ok(STORE_RDONLY);
+	writer_done = 0;
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, read_until_done, st), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct store *w;
+		if (store_open(&w, dir, 0, NULL) != 0)
+			_exit(1);
+		for (int i = 0; i < 6000; i++) {
+			sample_record(&r);
+			r.service_user = false;
+			if (store_write(w, put_fn, &r, NULL) != 0)
+				_exit(2);
+		}
+		store_close(w);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	writer_done = 1;
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(t[i], &failures), 0);
+		ck_assert_int_eq((intptr_t)failures, 0);
+	}
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(count(st, NULL, NULL), 6001);
+	store_close(st);
+}
+END_TEST
+
 static void
 write_file(const char *path, const void *data, size_t n)
 {
@@ -875,6 +938,7 @@ store_suite(void)
 	tcase_add_test(tc, uids_never_reused);
 	tcase_add_test(tc, map_grows);
 	tcase_add_test(tc, reader_survives_resize);
+	tcase_add_test(tc, threaded_readers_survive_resize);
 	tcase_add_test(tc, refuses_bad_permissions);
 	tcase_add_test(tc, refuses_foreign_owner);
 	tcase_add_test(tc, refuses_symlinks);
