@@ -31,6 +31,11 @@
  * it and opens its own.  Callers such as a PAM module open and close the
  * store within each call and hold no transaction across calls.
  *
+ * Threads may share a read-only handle: reads and usage writes from any
+ * thread, at once.  Its maps are never moved under them (they are as large
+ * as a store may grow from the start).  A read-write handle, which maps
+ * the tokens to size and grows them, is for one thread: the helper.
+ *
  * Writes run a caller's function inside one write transaction; when the map
  * is full the store grows it and runs the function again from the start, so
  * the function must only read and write through its store_txn.
