@@ -116,9 +116,14 @@ helper_verify(const char *helper, const char *user, const char *service,
 	answer[got] = '\0';
 	close(out[0]);
 	out[0] = -1;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while ((rc = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
 	sigaction(SIGCHLD, &old, NULL);
+	/* Another thread of the application may have reaped it: no answer. */
+	if (rc < 0) {
+		res->reason = "verify helper reaped by the application";
+		goto out;
+	}
 	if (!WIFEXITED(status)) {
 		res->reason = "verify helper died";
 		goto out;
