@@ -400,21 +400,20 @@ START_TEST(threaded_readers_survive_resize)
 	struct record r;
 	pthread_t t[4];
 	pid_t pid;
-	int status;
+	int status, fds[2];
 	void *failures;
+	char c;
 
 	sample_record(&probe_rec);
 	put(st, &probe_rec);
 	store_close(st);
-	st = open_ok(STORE_RDONLY);
-	writer_done = 0;
-	for (int i = 0; i < 4; i++)
-		ck_assert_int_eq(pthread_create(&t[i], NULL, read_until_done, st), 0);
+	/* The writer is forked before any thread exists, then let go. */
+	ck_assert_int_eq(pipe(fds), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		struct store *w;
-		if (store_open(&w, dir, 0, NULL) != 0)
+		if (read(fds[0], &c, 1) != 1 || store_open(&w, dir, 0, NULL) != 0)
 			_exit(1);
 		for (int i = 0; i < 6000; i++) {
 			sample_record(&r);
@@ -425,6 +424,11 @@ START_TEST(threaded_readers_survive_resize)
 		store_close(w);
 		_exit(0);
 	}
+	st = open_ok(STORE_RDONLY);
+	writer_done = 0;
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, read_until_done, st), 0);
+	ck_assert_int_eq(write(fds[1], "go", 1), 1);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	writer_done = 1;
 	for (int i = 0; i < 4; i++) {
