@@ -289,7 +289,10 @@ check_length(MDB_env *env, const char *path, char *err)
  * threads have open, and the threads of a PAM application share a handle:
  * its read-only tokens map and every usage map (logins write usage from
  * any thread) are shared.  Only the helper's read-write tokens environment,
- * used by one thread, is mapped to size and grown.
+ * used by one thread, is mapped to size and grown.  Where the address space
+ * cannot take it (an RLIMIT_AS such as Dovecot's 256 MiB for its auth
+ * workers, or 32 bits) mmap fails with ENOMEM, and a shared environment is
+ * mapped to size too: correct for one thread, as before.
  */
 static int
 open_env(const char *dir, const char *file, unsigned envflags, bool create,
@@ -316,16 +319,22 @@ open_env(const char *dir, const char *file, unsigned envflags, bool create,
 	if (rc < 0 && rc != ERR_NOTFOUND)
 		return rc;
 
-	if ((rc = mdb_env_create(&env)) != 0)
-		return lmdb_error(err, path, rc);
-	*out = env;  /* where the caller finds it after a fault */
-	mdb_env_set_maxdbs(env, MAX_DBS);
-	mdb_env_set_maxreaders(env, MAX_READERS);
-	if (shared)
-		mdb_env_set_mapsize(env, MAP_MAX);
-	else
-		mdb_env_set_mapsize(env, (size_t)size > MAP_INITIAL ? (size_t)size : MAP_INITIAL);
-	rc = mdb_env_open(env, path, envflags | MDB_NOSUBDIR | MDB_NOTLS, 0600);
+	for (bool whole = shared;; whole = false) {
+		if ((rc = mdb_env_create(&env)) != 0)
+			return lmdb_error(err, path, rc);
+		*out = env;  /* where the caller finds it after a fault */
+		mdb_env_set_maxdbs(env, MAX_DBS);
+		mdb_env_set_maxreaders(env, MAX_READERS);
+		if (whole)
+			mdb_env_set_mapsize(env, MAP_MAX);
+		else if (!(envflags & MDB_RDONLY))
+			mdb_env_set_mapsize(env, (size_t)size > MAP_INITIAL ? (size_t)size : MAP_INITIAL);
+		rc = mdb_env_open(env, path, envflags | MDB_NOSUBDIR | MDB_NOTLS, 0600);
+		if (rc != ENOMEM || !whole)
+			break;
+		mdb_env_close(env);
+		*out = NULL;
+	}
 	if (rc != 0)
 		rc = lmdb_error(err, path, rc);
 	else

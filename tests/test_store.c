@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -810,6 +811,45 @@ START_TEST(usage_data)
 }
 END_TEST
 
+/*
+ * Under an RLIMIT_AS (Dovecot's auth workers run PAM under 256 MiB) the
+ * whole-store maps do not fit: the store is mapped to size instead and
+ * works.  Not under ASan, whose shadow memory needs terabytes of it.
+ */
+START_TEST(limited_address_space)
+{
+#ifdef HAVE_ASAN
+	return;
+#else
+	struct store *st = open_ok(STORE_CREATE);
+	struct rlimit lim = { 256UL << 20, 256UL << 20 };
+	struct record r, back;
+	struct usage u;
+	pid_t pid;
+	int status;
+
+	sample_record(&r);
+	put(st, &r);
+	store_close(st);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (setrlimit(RLIMIT_AS, &lim) != 0 || store_open(&st, dir, STORE_RDONLY, NULL) != 0)
+			_exit(1);
+		if (store_get(st, r.id, &back, NULL) != 0 || strcmp(back.id, r.id) != 0)
+			_exit(2);
+		if (store_usage_update(st, r.id, bump, "192.0.2.1", NULL) != 0 ||
+		    store_usage_get(st, r.id, &u, NULL) != 0 || u.use_count != 1)
+			_exit(3);
+		store_close(st);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child: status %#x", status);
+#endif
+}
+END_TEST
+
 START_TEST(writer_lock)
 {
 	struct store *st = open_ok(STORE_CREATE);
@@ -943,6 +983,7 @@ store_suite(void)
 	tcase_add_test(tc, map_grows);
 	tcase_add_test(tc, reader_survives_resize);
 	tcase_add_test(tc, threaded_readers_survive_resize);
+	tcase_add_test(tc, limited_address_space);
 	tcase_add_test(tc, refuses_bad_permissions);
 	tcase_add_test(tc, refuses_foreign_owner);
 	tcase_add_test(tc, refuses_symlinks);
