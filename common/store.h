@@ -33,8 +33,10 @@
  *
  * Threads may share a read-only handle: reads and usage writes from any
  * thread, at once.  Its maps are never moved under them (they are as large
- * as a store may grow from the start).  A read-write handle, which maps
- * the tokens to size and grows them, is for one thread: the helper.
+ * as a store may grow from the start), except in a process whose address
+ * space cannot hold that (RLIMIT_AS, 32 bits), where they are mapped to
+ * size and such sharing is unsafe.  A read-write handle, which maps the
+ * tokens to size and grows them, is for one thread: the helper.
  *
  * Writes run a caller's function inside one write transaction; when the map
  * is full the store grows it and runs the function again from the start, so
