@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bulkload - fill a store for the benchmarks through the store API.
  *
@@ -40,7 +41,8 @@ struct batch {
 static uid_t owner_uid;
 
 static void
-fill(struct record *r, const struct token *t, const char *user, const char *service, long i)
+fill(struct record *r, const struct token *t, const char *user,
+    const char *service, long i)
 {
 	memset(r, 0, sizeof(*r));
 	r->uid = owner_uid;
@@ -88,7 +90,8 @@ save(const char *dir, const char *name, const char *text)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || write(fd, text, strlen(text)) < 0 || write(fd, "\n", 1) != 1) {
+	if (fd < 0 || write(fd, text, strlen(text)) < 0 ||
+	    write(fd, "\n", 1) != 1) {
 		fprintf(stderr, "bulkload: cannot write %s\n", path);
 		exit(1);
 	}
@@ -96,7 +99,8 @@ save(const char *dir, const char *name, const char *text)
 }
 
 static int
-load(struct store *st, long n, const char *user, const char *service, const char *out)
+load(struct store *st, long n, const char *user, const char *service,
+    const char *out)
 {
 	struct batch b = { .user = user, .service = service };
 	char err[ERR_MAX], text[TOKEN_LEN + 1];
@@ -130,7 +134,8 @@ load(struct store *st, long n, const char *user, const char *service, const char
 static int
 churn(struct store *st, long seconds)
 {
-	static const uint8_t cycle[] = { STATUS_SUSPENDED, STATUS_ACTIVE, STATUS_REVOKED };
+	static const uint8_t cycle[] = { STATUS_SUSPENDED, STATUS_ACTIVE,
+		STATUS_REVOKED };
 	char err[ERR_MAX], text[TOKEN_LEN + 1];
 	time_t end = time(NULL) + seconds;
 	struct token t;
@@ -161,7 +166,9 @@ main(int argc, char **argv)
 	int rc;
 
 	if (argc < 4 || (strcmp(argv[2], "churn") != 0 && argc != 6)) {
-		fprintf(stderr, "usage: bulkload DIR N USER SERVICE OUTDIR | bulkload DIR churn SECONDS\n");
+		fprintf(stderr,
+		    "usage: bulkload DIR N USER SERVICE OUTDIR | bulkload DIR "
+		    "churn SECONDS\n");
 		return 2;
 	}
 	if (strcmp(argv[2], "churn") != 0) {

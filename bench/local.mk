@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Benchmarks: built and run only by `make bench`, never by `make check`.
 EXTRA_PROGRAMS = bench/pambench bench/bulkload bench/nullprog
 bench_pambench_LDADD = $(PAM_LIBS)

@@ -1,4 +1,6 @@
-/* The floor for the non-root path: a static setuid program that does nothing. */
+/* SPDX-License-Identifier: ISC */
+/* The floor for the non-root path: a static setuid program that does nothing.
+ */
 int
 main(void)
 {

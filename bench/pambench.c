@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pambench - time logins through real libpam.
  *
@@ -41,7 +42,8 @@ struct opts {
 };
 
 static int
-conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+conv(int n, const struct pam_message **msg, struct pam_response **resp,
+    void *data)
 {
 	const struct opts *o = data;
 	struct pam_response *r = calloc((size_t)n, sizeof(*r));
@@ -49,7 +51,8 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp, void *da
 	if (r == NULL)
 		return PAM_BUF_ERR;
 	for (int i = 0; i < n; i++)
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
+		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
+		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
 			r[i].resp = strdup(o->password);
 	*resp = r;
 	return PAM_SUCCESS;
@@ -72,7 +75,8 @@ login(const struct opts *o, pam_handle_t *keep)
 	int rc;
 
 	if (h == NULL) {
-		if ((rc = pam_start_confdir(o->service, o->user, &c, o->confdir, &h)) != PAM_SUCCESS)
+		if ((rc = pam_start_confdir(o->service, o->user, &c, o->confdir,
+		         &h)) != PAM_SUCCESS)
 			return rc;
 		if (o->rhost != NULL)
 			pam_set_item(h, PAM_RHOST, o->rhost);
@@ -117,8 +121,9 @@ static int
 login_fresh(const struct opts *o)
 {
 	char *argv[] = { o->self, "-m", "once", "-d", (char *)o->confdir, "-s",
-		(char *)o->service, "-u", (char *)o->user, "-f", (char *)o->passfile,
-		o->rhost != NULL ? "-r" : NULL, (char *)o->rhost, NULL };
+		(char *)o->service, "-u", (char *)o->user, "-f",
+		(char *)o->passfile, o->rhost != NULL ? "-r" : NULL,
+		(char *)o->rhost, NULL };
 	pid_t pid;
 
 	if ((pid = fork()) < 0)
@@ -148,7 +153,8 @@ run(const struct opts *o, double *us)
 	int rc;
 
 	if (strcmp(o->mode, "reuse") == 0) {
-		if (pam_start_confdir(o->service, o->user, &c, o->confdir, &h) != PAM_SUCCESS)
+		if (pam_start_confdir(o->service, o->user, &c, o->confdir,
+		        &h) != PAM_SUCCESS)
 			return o->n;
 		if (o->rhost != NULL)
 			pam_set_item(h, PAM_RHOST, o->rhost);
@@ -173,8 +179,11 @@ run(const struct opts *o, double *us)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: pambench -m fresh|full|reuse|exec -d CONFDIR -s SERVICE -u USER "
-	    "-f PASSFILE [-r RHOST] [-n N] [-P PROCS] [-e CODE] [-x PROGRAM]\n");
+	fprintf(stderr,
+	    "usage: pambench -m fresh|full|reuse|exec -d CONFDIR -s SERVICE -u "
+	    "USER "
+	    "-f PASSFILE [-r RHOST] [-n N] [-P PROCS] [-e CODE] [-x "
+	    "PROGRAM]\n");
 	exit(2);
 }
 
@@ -201,17 +210,38 @@ main(int argc, char **argv)
 
 	while ((ch = getopt(argc, argv, "m:d:s:u:f:r:n:P:e:x:")) != -1) {
 		switch (ch) {
-		case 'm': o.mode = optarg; break;
-		case 'd': o.confdir = optarg; break;
-		case 's': o.service = optarg; break;
-		case 'u': o.user = optarg; break;
-		case 'f': o.passfile = optarg; break;
-		case 'r': o.rhost = optarg; break;
-		case 'n': o.n = atol(optarg); break;
-		case 'P': o.procs = atoi(optarg); break;
-		case 'e': o.expected = atoi(optarg); break;
-		case 'x': o.exec = optarg; break;
-		default: usage();
+		case 'm':
+			o.mode = optarg;
+			break;
+		case 'd':
+			o.confdir = optarg;
+			break;
+		case 's':
+			o.service = optarg;
+			break;
+		case 'u':
+			o.user = optarg;
+			break;
+		case 'f':
+			o.passfile = optarg;
+			break;
+		case 'r':
+			o.rhost = optarg;
+			break;
+		case 'n':
+			o.n = atol(optarg);
+			break;
+		case 'P':
+			o.procs = atoi(optarg);
+			break;
+		case 'e':
+			o.expected = atoi(optarg);
+			break;
+		case 'x':
+			o.exec = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (o.mode != NULL && strcmp(o.mode, "exec") == 0) {
@@ -239,7 +269,8 @@ main(int argc, char **argv)
 		if (pid == 0) {
 			long w = run(&o, us);
 			if (write(fds[1], &w, sizeof(w)) != sizeof(w) ||
-			    write(fds[1], us, (size_t)o.n * sizeof(*us)) != (ssize_t)((size_t)o.n * sizeof(*us)))
+			    write(fds[1], us, (size_t)o.n * sizeof(*us)) !=
+			        (ssize_t)((size_t)o.n * sizeof(*us)))
 				_exit(1);
 			_exit(0);
 		}
@@ -253,7 +284,9 @@ main(int argc, char **argv)
 		if (read(fds[0], &w, sizeof(w)) != sizeof(w))
 			return 1;
 		wrong += w;
-		while (got < want && (r = read(fds[0], (char *)(us + p * o.n) + got, want - got)) > 0)
+		while (got < want &&
+		    (r = read(fds[0], (char *)(us + p * o.n) + got,
+		         want - got)) > 0)
 			got += (size_t)r;
 	}
 	while (wait(NULL) > 0)
@@ -261,8 +294,8 @@ main(int argc, char **argv)
 	wall = now_us() - t0;
 	qsort(us, (size_t)total, sizeof(*us), cmp);
 	printf("median_us=%.1f p99_us=%.1f logins_per_s=%.0f n=%ld wrong=%ld\n",
-	    us[total / 2], us[(size_t)((double)total * 0.99)], (double)total / (wall / 1e6),
-	    total, wrong);
+	    us[total / 2], us[(size_t)((double)total * 0.99)],
+	    (double)total / (wall / 1e6), total, wrong);
 	free(us);
 	return wrong == 0 ? 0 : 3;
 }

@@ -1,14 +1,17 @@
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <string.h>
 
 #include "blake2b.h"
 
+/* clang-format off */
 static const uint64_t iv[8] = {
 	0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL,
 	0xa54ff53a5f1d36f1ULL, 0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL,
 	0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL,
 };
+/* clang-format on */
 
 static const uint8_t sigma[10][16] = {
 	{ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 },
@@ -39,16 +42,17 @@ load64(const uint8_t *p)
 	return v;
 }
 
-#define G(a, b, c, d, x, y) do {			\
-	v[a] = v[a] + v[b] + (x);			\
-	v[d] = rotr(v[d] ^ v[a], 32);			\
-	v[c] = v[c] + v[d];				\
-	v[b] = rotr(v[b] ^ v[c], 24);			\
-	v[a] = v[a] + v[b] + (y);			\
-	v[d] = rotr(v[d] ^ v[a], 16);			\
-	v[c] = v[c] + v[d];				\
-	v[b] = rotr(v[b] ^ v[c], 63);			\
-} while (0)
+#define G(a, b, c, d, x, y)                   \
+	do {                                  \
+		v[a] = v[a] + v[b] + (x);     \
+		v[d] = rotr(v[d] ^ v[a], 32); \
+		v[c] = v[c] + v[d];           \
+		v[b] = rotr(v[b] ^ v[c], 24); \
+		v[a] = v[a] + v[b] + (y);     \
+		v[d] = rotr(v[d] ^ v[a], 16); \
+		v[c] = v[c] + v[d];           \
+		v[b] = rotr(v[b] ^ v[c], 63); \
+	} while (0)
 
 static void
 compress(uint64_t h[8], const uint8_t block[128], uint64_t t, int last)
@@ -61,7 +65,8 @@ compress(uint64_t h[8], const uint8_t block[128], uint64_t t, int last)
 		v[i] = h[i];
 		v[i + 8] = iv[i];
 	}
-	v[12] ^= t;  /* inputs here are far below 2^64 bytes: the high word stays 0 */
+	/* inputs here are far below 2^64 bytes: the high word stays 0 */
+	v[12] ^= t;
 	if (last)
 		v[14] = ~v[14];
 	for (int r = 0; r < 12; r++) {

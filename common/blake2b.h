@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * blake2b.h - BLAKE2b (RFC 7693), unkeyed, one shot.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -8,7 +9,8 @@
 #include "cidr.h"
 #include "err.h"
 
-static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+	0xff };
 
 /* Parse a bare address, folding v4-mapped IPv6 into IPv4. */
 static int
@@ -97,7 +99,8 @@ cidr_contains(const struct cidr *c, const char *addr)
 	unsigned full, rest;
 	int family;
 
-	if (addr == NULL || parse_addr(addr, &family, a) < 0 || family != c->family)
+	if (addr == NULL || parse_addr(addr, &family, a) < 0 ||
+	    family != c->family)
 		return false;
 	full = c->prefix / 8;
 	rest = c->prefix % 8;

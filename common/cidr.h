@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cidr.h - address blocks for allowed_addresses.
  *
@@ -13,8 +14,8 @@
 #include <stdint.h>
 
 struct cidr {
-	int family;        /* AF_INET or AF_INET6 */
-	uint8_t addr[16];  /* network byte order; 4 bytes used for AF_INET */
+	int family;       /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* network byte order; 4 bytes used for AF_INET */
 	unsigned prefix;
 };
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <ctype.h>
@@ -103,21 +104,37 @@ apply(struct conf *c, const char *k, const char *v)
 	unsigned long n;
 
 	if (strcmp(k, "default_services") == 0)
-		return parse_list(v, &c->default_services, &why) < 0 ? why : NULL;
+		return parse_list(v, &c->default_services, &why) < 0 ? why :
+		                                                       NULL;
 	if (strcmp(k, "service_user_groups") == 0)
 		return parse_list(v, &c->groups, &why) < 0 ? why : NULL;
 	if (strcmp(k, "default_lifetime") == 0)
-		return parse_span(v, true, &c->default_lifetime) < 0 ? "expected a duration or never" : NULL;
+		return parse_span(v, true, &c->default_lifetime) < 0 ?
+		    "expected a duration or never" :
+		    NULL;
 	if (strcmp(k, "max_lifetime") == 0)
-		return parse_span(v, true, &c->max_lifetime) < 0 ? "expected a duration or never" : NULL;
+		return parse_span(v, true, &c->max_lifetime) < 0 ?
+		    "expected a duration or never" :
+		    NULL;
 	if (strcmp(k, "lockout_window") == 0)
-		return parse_span(v, false, &c->lockout_window) < 0 || c->lockout_window == 0 ? "expected a duration" : NULL;
+		return parse_span(v, false, &c->lockout_window) < 0 ||
+		        c->lockout_window == 0 ?
+		    "expected a duration" :
+		    NULL;
 	if (strcmp(k, "lockout_time") == 0)
-		return parse_span(v, false, &c->lockout_time) < 0 || c->lockout_time == 0 ? "expected a duration" : NULL;
+		return parse_span(v, false, &c->lockout_time) < 0 ||
+		        c->lockout_time == 0 ?
+		    "expected a duration" :
+		    NULL;
 	if (strcmp(k, "usage_write_interval") == 0)
-		return parse_span(v, false, &c->usage_write_interval) < 0 ? "expected a duration" : NULL;
+		return parse_span(v, false, &c->usage_write_interval) < 0 ?
+		    "expected a duration" :
+		    NULL;
 	if (strcmp(k, "fail_delay") == 0)
-		return parse_span(v, false, &c->fail_delay) < 0 || c->fail_delay > 60 ? "expected a duration of at most 60s" : NULL;
+		return parse_span(v, false, &c->fail_delay) < 0 ||
+		        c->fail_delay > 60 ?
+		    "expected a duration of at most 60s" :
+		    NULL;
 	if (strcmp(k, "self_service") == 0) {
 		if (strcmp(v, "yes") == 0)
 			c->self_service = true;
@@ -128,13 +145,18 @@ apply(struct conf *c, const char *k, const char *v)
 		return NULL;
 	}
 	if (strcmp(k, "service_user_shell") == 0)
-		return parse_path(v, c->shell, sizeof(c->shell)) < 0 ? "expected an absolute path" : NULL;
+		return parse_path(v, c->shell, sizeof(c->shell)) < 0 ?
+		    "expected an absolute path" :
+		    NULL;
 	if (strcmp(k, "service_user_home") == 0)
-		return parse_path(v, c->home, sizeof(c->home)) < 0 ? "expected an absolute path" : NULL;
+		return parse_path(v, c->home, sizeof(c->home)) < 0 ?
+		    "expected an absolute path" :
+		    NULL;
 	if (strcmp(k, "uid_min") == 0 || strcmp(k, "uid_max") == 0) {
 		if (parse_uint(v, 0x7ffffffeUL, &n) < 0 || n < 1000)
 			return "expected a uid of at least 1000";
-		*(strcmp(k, "uid_min") == 0 ? &c->uid_min : &c->uid_max) = (uint32_t)n;
+		*(strcmp(k, "uid_min") == 0 ? &c->uid_min : &c->uid_max) =
+		    (uint32_t)n;
 		return NULL;
 	}
 	if (strcmp(k, "lockout_attempts") == 0) {
@@ -166,10 +188,20 @@ trim(char *s)
 }
 
 static const char *const known_keys[] = {
-	"default_services", "default_lifetime", "max_lifetime", "self_service",
-	"service_user_shell", "service_user_home", "service_user_groups",
-	"uid_min", "uid_max", "lockout_attempts", "lockout_window",
-	"lockout_time", "expiry_warning_days", "usage_write_interval",
+	"default_services",
+	"default_lifetime",
+	"max_lifetime",
+	"self_service",
+	"service_user_shell",
+	"service_user_home",
+	"service_user_groups",
+	"uid_min",
+	"uid_max",
+	"lockout_attempts",
+	"lockout_window",
+	"lockout_time",
+	"expiry_warning_days",
+	"usage_write_interval",
 	"fail_delay",
 };
 #define NKEYS (sizeof(known_keys) / sizeof(known_keys[0]))
@@ -185,7 +217,8 @@ stamp_of(const struct stat *sb, struct conf_stamp *stamp)
 	stamp->mtime = sb->st_mtim;
 	stamp->ctime = sb->st_ctim;
 	/* ctime moves with every write, chmod and chown; see conf_unchanged. */
-	stamp->valid = sb->st_ctim.tv_sec < time(NULL) - 1 && sb->st_mtim.tv_sec < time(NULL) - 1;
+	stamp->valid = sb->st_ctim.tv_sec < time(NULL) - 1 &&
+	    sb->st_mtim.tv_sec < time(NULL) - 1;
 }
 
 bool
@@ -202,9 +235,11 @@ conf_unchanged(const char *path, const struct conf_stamp *stamp)
 		return false;
 	stamp_of(&sb, &now);
 	return now.valid && now.dev == stamp->dev && now.ino == stamp->ino &&
-	    now.size == stamp->size && now.mode == stamp->mode && now.uid == stamp->uid &&
-	    now.mtime.tv_sec == stamp->mtime.tv_sec && now.mtime.tv_nsec == stamp->mtime.tv_nsec &&
-	    now.ctime.tv_sec == stamp->ctime.tv_sec && now.ctime.tv_nsec == stamp->ctime.tv_nsec;
+	    now.size == stamp->size && now.mode == stamp->mode &&
+	    now.uid == stamp->uid && now.mtime.tv_sec == stamp->mtime.tv_sec &&
+	    now.mtime.tv_nsec == stamp->mtime.tv_nsec &&
+	    now.ctime.tv_sec == stamp->ctime.tv_sec &&
+	    now.ctime.tv_nsec == stamp->ctime.tv_nsec;
 }
 
 int
@@ -216,7 +251,8 @@ conf_load(const char *path, struct conf *c, char *err)
 }
 
 int
-conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp, char *err)
+conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp,
+    char *err)
 {
 	char buf[CONF_MAX_SIZE + 1], *line, *next, *eq, *k, *v;
 	bool seen[NKEYS] = { false };
@@ -235,7 +271,8 @@ conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp, ch
 			return 0;
 		}
 		return err_set(err, ERR_UNAVAIL, "%s: %s", path,
-		    errno == ELOOP ? "refusing a symbolic link" : strerror(errno));
+		    errno == ELOOP ? "refusing a symbolic link" :
+		                     strerror(errno));
 	}
 	if (fstat(fd, &sb) < 0) {
 		rc = err_set(err, ERR_UNAVAIL, "%s: %s", path, strerror(errno));
@@ -245,9 +282,12 @@ conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp, ch
 		rc = err_set(err, ERR_UNAVAIL, "%s: not a regular file", path);
 		goto out;
 	}
-	if ((sb.st_uid != 0 && sb.st_uid != geteuid()) || (sb.st_mode & 022) != 0) {
+	if ((sb.st_uid != 0 && sb.st_uid != geteuid()) ||
+	    (sb.st_mode & 022) != 0) {
 		rc = err_set(err, ERR_UNAVAIL,
-		    "%s: bad ownership or modes: must be owned by root and not writable by others", path);
+		    "%s: bad ownership or modes: must be owned by root and not "
+		    "writable by others",
+		    path);
 		goto out;
 	}
 	while ((got = read(fd, buf + len, sizeof(buf) - len)) > 0)
@@ -272,7 +312,8 @@ conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp, ch
 		if (*line == '\0')
 			continue;
 		if ((eq = strchr(line, '=')) == NULL) {
-			rc = err_set(err, ERR_INVAL, "%s:%d: expected 'key = value'", path, lineno);
+			rc = err_set(err, ERR_INVAL,
+			    "%s:%d: expected 'key = value'", path, lineno);
 			goto out;
 		}
 		*eq = '\0';
@@ -281,18 +322,23 @@ conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp, ch
 		why = "unknown key";
 		for (size_t i = 0; i < NKEYS; i++)
 			if (strcmp(k, known_keys[i]) == 0) {
-				why = seen[i] ? "key given twice" : apply(c, k, v);
+				why = seen[i] ? "key given twice" :
+				                apply(c, k, v);
 				seen[i] = true;
 			}
 		if (why != NULL) {
-			rc = err_set(err, ERR_INVAL, "%s:%d: %s: %.64s", path, lineno, why, k);
+			rc = err_set(err, ERR_INVAL, "%s:%d: %s: %.64s", path,
+			    lineno, why, k);
 			goto out;
 		}
 	}
 	if (c->uid_min > c->uid_max)
-		rc = err_set(err, ERR_INVAL, "%s: uid_min is greater than uid_max", path);
-	else if (c->max_lifetime != 0 && (c->default_lifetime == 0 || c->default_lifetime > c->max_lifetime))
-		rc = err_set(err, ERR_INVAL, "%s: default_lifetime exceeds max_lifetime", path);
+		rc = err_set(err, ERR_INVAL,
+		    "%s: uid_min is greater than uid_max", path);
+	else if (c->max_lifetime != 0 &&
+	    (c->default_lifetime == 0 || c->default_lifetime > c->max_lifetime))
+		rc = err_set(err, ERR_INVAL,
+		    "%s: default_lifetime exceeds max_lifetime", path);
 	if (rc == 0)
 		stamp_of(&sb, stamp);
 out:

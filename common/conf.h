@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf.h - /etc/security/apitoken.conf.
  *
@@ -41,8 +42,8 @@
 
 struct conf {
 	struct strlist default_services;
-	int64_t default_lifetime;      /* seconds; 0 = never */
-	int64_t max_lifetime;          /* seconds; 0 = no maximum */
+	int64_t default_lifetime; /* seconds; 0 = never */
+	int64_t max_lifetime;     /* seconds; 0 = no maximum */
 	bool self_service;
 	char shell[PATH_MAX];
 	char home[PATH_MAX];
@@ -53,7 +54,7 @@ struct conf {
 	int64_t lockout_time;
 	unsigned expiry_warning_days;
 	int64_t usage_write_interval;
-	int64_t fail_delay;            /* seconds */
+	int64_t fail_delay; /* seconds */
 };
 
 void conf_defaults(struct conf *c);
@@ -71,8 +72,8 @@ int conf_load(const char *path, struct conf *c, char *err);
  * and asks conf_unchanged, one lstat, instead of reading and parsing again.
  */
 struct conf_stamp {
-	bool valid;     /* false: never matches, load again */
-	bool absent;    /* the file did not exist */
+	bool valid;  /* false: never matches, load again */
+	bool absent; /* the file did not exist */
 	dev_t dev;
 	ino_t ino;
 	off_t size;
@@ -82,7 +83,8 @@ struct conf_stamp {
 };
 
 /* conf_load, and *stamp describes what was read (valid only on success). */
-int conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp, char *err);
+int conf_load_stamped(const char *path, struct conf *c,
+    struct conf_stamp *stamp, char *err);
 
 /*
  * True when path is still the file stamp describes.  A file changed within

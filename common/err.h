@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * err.h - the error convention shared by everything in common/.
  *
@@ -22,12 +23,13 @@ enum {
 	ERR_NOSPACE = -5,  /* disk or map full */
 	ERR_EXISTS = -6,   /* the name, id or account already exists */
 	ERR_NOMEM = -7,
-	ERR_PERM = -8,     /* the caller may not do this */
-	ERR_LIMIT = -9,    /* a fixed bound was exceeded (list length, size) */
+	ERR_PERM = -8,  /* the caller may not do this */
+	ERR_LIMIT = -9, /* a fixed bound was exceeded (list length, size) */
 };
 
-/* Format a message into err (ERR_MAX bytes) and return code; err may be NULL. */
+/* Format a message into err (ERR_MAX bytes) and return code; err may be NULL.
+ */
 int err_set(char *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

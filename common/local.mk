@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # common/: the core shared by the PAM module and the helper.  Built PIC as a
 # libtool convenience library so the module can link it.
 noinst_LTLIBRARIES += common/libcommon.la

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <ctype.h>
@@ -24,19 +25,26 @@ log_redact(const char *s, char *out, size_t outlen)
 		return;
 	for (size_t i = 0; i < len;) {
 		if (token_has_prefix(s + i, len - i)) {
-			pos = append(out, outlen, pos, TOKEN_PREFIX, TOKEN_PREFIX_LEN);
+			pos = append(out, outlen, pos, TOKEN_PREFIX,
+			    TOKEN_PREFIX_LEN);
 			if (token_peek_id(s + i, len - i, id) == 0) {
-				pos = append(out, outlen, pos, id, TOKEN_ID_LEN);
+				pos =
+				    append(out, outlen, pos, id, TOKEN_ID_LEN);
 				pos = append(out, outlen, pos, "_", 1);
 			}
-			pos = append(out, outlen, pos, LOG_REDACTED, strlen(LOG_REDACTED));
-			/* Skip everything a token could contain, however it was damaged. */
-			for (i += TOKEN_PREFIX_LEN; i < len && (isalnum((unsigned char)s[i]) || s[i] == '_'); i++)
+			pos = append(out, outlen, pos, LOG_REDACTED,
+			    strlen(LOG_REDACTED));
+			/* Skip everything a token could contain, however it was
+			 * damaged. */
+			for (i += TOKEN_PREFIX_LEN; i < len &&
+			     (isalnum((unsigned char)s[i]) || s[i] == '_');
+			     i++)
 				;
 			continue;
 		}
 		pos = append(out, outlen, pos,
-		    (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? "?" : s + i, 1);
+		    (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? "?" : s + i,
+		    1);
 		i++;
 	}
 	out[pos] = '\0';

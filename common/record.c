@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <stdio.h>
@@ -203,7 +204,8 @@ record_decode(const uint8_t *buf, size_t len, struct record *r, char *err)
 	version = get_uint(&c, 1);
 	if (version != RECORD_VERSION)
 		return err_set(err, ERR_CORRUPT,
-		    "record format %u is not supported by this version (knows %d)",
+		    "record format %u is not supported by this version (knows "
+		    "%d)",
 		    (unsigned)version, RECORD_VERSION);
 	check_sum(&c);
 	get_str(&c, r->id, sizeof(r->id));
@@ -284,7 +286,8 @@ usage_decode(const uint8_t *buf, size_t len, struct usage *u, char *err)
 		fail(&c, "trailing bytes");
 	if (c.bad) {
 		memset(u, 0, sizeof(*u));
-		return err_set(err, ERR_CORRUPT, "damaged usage data: %s", c.why);
+		return err_set(err, ERR_CORRUPT, "damaged usage data: %s",
+		    c.why);
 	}
 	return 0;
 }
@@ -303,14 +306,19 @@ usage_note_address(struct usage *u, const char *addr)
 		}
 	memmove(u->last_used_from[1], u->last_used_from[0],
 	    (size_t)last * sizeof(u->last_used_from[0]));
-	snprintf(u->last_used_from[0], sizeof(u->last_used_from[0]), "%s", addr);
+	snprintf(u->last_used_from[0], sizeof(u->last_used_from[0]), "%s",
+	    addr);
 }
 
 const char *
 record_status_name(int status)
 {
 	static const char *const names[] = {
-		"active", "suspended", "revoked", "pending", "deleted",
+		"active",
+		"suspended",
+		"revoked",
+		"pending",
+		"deleted",
 	};
 
 	if (status < 0 || status > STATUS_DELETED)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * record.h - a token record and its on-disk encoding.
  *
@@ -16,8 +17,9 @@
  * checks the version, then the checksum, then every length against the
  * buffer and against the bounds below, and rejects trailing bytes; a record
  * that fails any check is ERR_CORRUPT, a record of a newer version
- * ERR_CORRUPT with a message that says so.  Usage data (last use, counters) lives in struct usage, stored
- * apart from the record because it is written on logins (see store.h).
+ * ERR_CORRUPT with a message that says so.  Usage data (last use, counters)
+ * lives in struct usage, stored apart from the record because it is written on
+ * logins (see store.h).
  */
 #ifndef APITOKEN_RECORD_H
 #define APITOKEN_RECORD_H
@@ -31,13 +33,13 @@
 #define RECORD_VERSION 1
 #define RECORD_SUM_LEN 8
 
-#define NAME_MAX_LEN 32     /* token names double as user names */
+#define NAME_MAX_LEN 32 /* token names double as user names */
 #define USER_MAX_LEN 32
 #define DESC_MAX_LEN 256
-#define ITEM_MAX_LEN 64     /* one service, permission or CIDR */
-#define LIST_MAX 16         /* entries in each list */
-#define ADDR_MAX_LEN 46     /* INET6_ADDRSTRLEN */
-#define USAGE_ADDRS 4       /* distinct recent source addresses kept */
+#define ITEM_MAX_LEN 64 /* one service, permission or CIDR */
+#define LIST_MAX 16     /* entries in each list */
+#define ADDR_MAX_LEN 46 /* INET6_ADDRSTRLEN */
+#define USAGE_ADDRS 4   /* distinct recent source addresses kept */
 
 /* The encoded size is bounded so callers can use fixed buffers. */
 #define RECORD_MAX_ENCODED 8192
@@ -46,16 +48,16 @@ enum record_status {
 	STATUS_ACTIVE = 0,
 	STATUS_SUSPENDED = 1,
 	STATUS_REVOKED = 2,
-	STATUS_PENDING = 3,  /* create or delete in progress; never usable */
-	STATUS_DELETED = 4,  /* tombstone: keeps the id and uid from reuse */
+	STATUS_PENDING = 3, /* create or delete in progress; never usable */
+	STATUS_DELETED = 4, /* tombstone: keeps the id and uid from reuse */
 };
 
 /* What a pending record is waiting for (see apitoken check). */
 enum record_pending {
 	PENDING_NONE = 0,
-	PENDING_CREATE = 1,  /* service user may or may not exist yet */
-	PENDING_DELETE = 2,  /* service user may or may not be gone yet */
-	PENDING_LOCK = 3,    /* revoked; service user not yet locked */
+	PENDING_CREATE = 1, /* service user may or may not exist yet */
+	PENDING_DELETE = 2, /* service user may or may not be gone yet */
+	PENDING_LOCK = 3,   /* revoked; service user not yet locked */
 };
 
 struct strlist {
@@ -69,13 +71,13 @@ struct record {
 	char description[DESC_MAX_LEN + 1];
 	char user[USER_MAX_LEN + 1];
 	uint32_t uid;
-	bool service_user;          /* the account was created by us */
-	uint8_t status;             /* enum record_status */
-	uint8_t pending;            /* enum record_pending */
+	bool service_user; /* the account was created by us */
+	uint8_t status;    /* enum record_status */
+	uint8_t pending;   /* enum record_pending */
 	struct strlist services;
 	struct strlist permissions;
 	struct strlist allowed_addresses;
-	int64_t expires_at;         /* unix time; 0 = never */
+	int64_t expires_at; /* unix time; 0 = never */
 	int64_t created_at;
 	char created_by[USER_MAX_LEN + 1];
 	int64_t updated_at;
@@ -84,19 +86,20 @@ struct record {
 	uint8_t hash[TOKEN_HASH_LEN];
 	/* After rotate --grace: the previous secret stays valid until then. */
 	uint8_t old_hash[TOKEN_HASH_LEN];
-	int64_t old_hash_until;     /* 0 = no previous secret */
+	int64_t old_hash_until; /* 0 = no previous secret */
 };
 
 struct usage {
-	int64_t last_used_at;       /* 0 = never */
+	int64_t last_used_at;                               /* 0 = never */
 	char last_used_from[USAGE_ADDRS][ADDR_MAX_LEN + 1]; /* newest first */
 	uint64_t use_count;
-	uint32_t failures;          /* within the current window */
+	uint32_t failures; /* within the current window */
 	int64_t window_start;
-	int64_t locked_until;       /* 0 = not locked out */
+	int64_t locked_until; /* 0 = not locked out */
 };
 
-/* Encode r into buf (RECORD_MAX_ENCODED bytes); returns the length or ERR_LIMIT. */
+/* Encode r into buf (RECORD_MAX_ENCODED bytes); returns the length or
+ * ERR_LIMIT. */
 int record_encode(const struct record *r, uint8_t *buf, size_t cap);
 
 /* Decode len bytes into r; 0, or ERR_CORRUPT with a reason in err. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <errno.h>
@@ -37,7 +38,7 @@ struct store {
 	pid_t pid;
 	MDB_env *env;
 	MDB_dbi meta, tokens, by_user, by_name, uids;
-	MDB_env *uenv;          /* usage environment, opened on first use */
+	MDB_env *uenv; /* usage environment, opened on first use */
 	MDB_dbi usage;
 	int lockfd;
 	bool damaged, udamaged; /* a guarded read faulted: refuse further use */
@@ -90,7 +91,8 @@ fault_handler_install(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_fault;
 	sigemptyset(&sa.sa_mask);
-	/* No mask change on entry, so siglongjmp need not restore one (no syscall per read). */
+	/* No mask change on entry, so siglongjmp need not restore one (no
+	 * syscall per read). */
 	sa.sa_flags = SA_NODEFER;
 	sigaction(SIGBUS, &sa, &prev_bus);
 	sigaction(SIGSEGV, &sa, &prev_segv);
@@ -101,7 +103,8 @@ fault_handler_remove(void)
 {
 	struct sigaction cur;
 
-	/* Only put back what we replaced, never over a handler installed since. */
+	/* Only put back what we replaced, never over a handler installed since.
+	 */
 	if (sigaction(SIGBUS, NULL, &cur) == 0 && cur.sa_handler == on_fault)
 		sigaction(SIGBUS, &prev_bus, NULL);
 	if (sigaction(SIGSEGV, NULL, &cur) == 0 && cur.sa_handler == on_fault)
@@ -119,12 +122,14 @@ guarded(const char *dir, bool *damaged, int (*fn)(void *), void *arg, char *err)
 	int rc;
 
 	if (*damaged)
-		return err_set(err, ERR_CORRUPT, "%s: store is damaged; restore it from a backup", dir);
+		return err_set(err, ERR_CORRUPT,
+		    "%s: store is damaged; restore it from a backup", dir);
 	if (sigsetjmp(jb, 0) != 0) {
 		fault_jb = NULL;
 		*damaged = true;
 		return err_set(err, ERR_CORRUPT,
-		    "%s: store unusable: a mapped read or write failed (disk full, or the file is damaged)",
+		    "%s: store unusable: a mapped read or write failed (disk "
+		    "full, or the file is damaged)",
 		    dir);
 	}
 	fault_jb = &jb;
@@ -161,7 +166,9 @@ out_of_space(const char *path)
 
 	if (statvfs(path, &vfs) < 0)
 		return false;
-	left = (unsigned long long)(geteuid() == 0 ? vfs.f_bfree : vfs.f_bavail) * vfs.f_frsize;
+	left =
+	    (unsigned long long)(geteuid() == 0 ? vfs.f_bfree : vfs.f_bavail) *
+	    vfs.f_frsize;
 	return left < 2 * (unsigned long long)sysconf(_SC_PAGESIZE);
 }
 
@@ -184,7 +191,7 @@ lmdb_error(char *err, const char *where, int rc)
 	case ENOMEM:
 		code = ERR_NOMEM;
 		break;
-	case EBADF:     /* what LMDB returns for a zero-length data file */
+	case EBADF: /* what LMDB returns for a zero-length data file */
 	case MDB_INVALID:
 	case MDB_VERSION_MISMATCH:
 	case MDB_CORRUPTED:
@@ -198,9 +205,11 @@ lmdb_error(char *err, const char *where, int rc)
 		break;
 	}
 	if (rc == MDB_INVALID)
-		return err_set(err, code, "%s: not an LMDB file, or its header is damaged", where);
+		return err_set(err, code,
+		    "%s: not an LMDB file, or its header is damaged", where);
 	if (rc == EBADF)
-		return err_set(err, code, "%s: store file is damaged (empty or truncated)", where);
+		return err_set(err, code,
+		    "%s: store file is damaged (empty or truncated)", where);
 	return err_set(err, code, "%s: %s", where, mdb_strerror(rc));
 }
 
@@ -212,11 +221,14 @@ check_path(const char *path, bool dir, off_t *size, char *err)
 
 	if (lstat(path, &sb) < 0) {
 		if (errno == ENOENT)
-			return err_set(err, ERR_NOTFOUND, "%s: no such file or directory", path);
-		return err_set(err, ERR_UNAVAIL, "%s: %s", path, strerror(errno));
+			return err_set(err, ERR_NOTFOUND,
+			    "%s: no such file or directory", path);
+		return err_set(err, ERR_UNAVAIL, "%s: %s", path,
+		    strerror(errno));
 	}
 	if (S_ISLNK(sb.st_mode))
-		return err_set(err, ERR_UNAVAIL, "%s: refusing a symbolic link", path);
+		return err_set(err, ERR_UNAVAIL, "%s: refusing a symbolic link",
+		    path);
 	if (dir ? !S_ISDIR(sb.st_mode) : !S_ISREG(sb.st_mode))
 		return err_set(err, ERR_UNAVAIL, "%s: not a %s", path,
 		    dir ? "directory" : "regular file");
@@ -226,7 +238,8 @@ check_path(const char *path, bool dir, off_t *size, char *err)
 		    (unsigned)sb.st_uid);
 	if ((sb.st_mode & 022) != 0)
 		return err_set(err, ERR_UNAVAIL,
-		    "%s: bad modes %04o: must not be writable by group or others",
+		    "%s: bad modes %04o: must not be writable by group or "
+		    "others",
 		    path, (unsigned)(sb.st_mode & 07777));
 	if (size != NULL)
 		*size = sb.st_size;
@@ -239,10 +252,12 @@ refuse_broken_lmdb(char *err)
 	int major, minor, patch;
 
 	mdb_version(&major, &minor, &patch);
-	/* ITS#9278: their close path destroys the shared mutex under concurrent openers. */
+	/* ITS#9278: their close path destroys the shared mutex under concurrent
+	 * openers. */
 	if (major == 0 && minor == 9 && patch >= 26 && patch <= 31)
 		return err_set(err, ERR_UNAVAIL,
-		    "LMDB %d.%d.%d is not supported (close-path race); use 0.9.25 or 0.9.32+",
+		    "LMDB %d.%d.%d is not supported (close-path race); use "
+		    "0.9.25 or 0.9.32+",
 		    major, minor, patch);
 	return 0;
 }
@@ -269,11 +284,14 @@ check_length(MDB_env *env, const char *path, char *err)
 	mdb_env_info(env, &info);
 	mdb_env_stat(env, &ms);
 	if (mdb_env_get_fd(env, &fd) != 0 || fstat(fd, &sb) < 0)
-		return err_set(err, ERR_UNAVAIL, "%s: cannot stat the open store", path);
+		return err_set(err, ERR_UNAVAIL,
+		    "%s: cannot stat the open store", path);
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	if ((uint64_t)sb.st_size < ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize)
+	if ((uint64_t)sb.st_size <
+	    ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize)
 		return err_set(err, ERR_CORRUPT,
-		    "%s: store file is truncated (%lld bytes, needs %llu); restore it from a backup",
+		    "%s: store file is truncated (%lld bytes, needs %llu); "
+		    "restore it from a backup",
 		    path, (long long)sb.st_size,
 		    (unsigned long long)(info.me_last_pgno + 1) * ms.ms_psize);
 	return 0;
@@ -314,7 +332,9 @@ open_env(const char *dir, const char *file, unsigned envflags, bool create,
 		return rc;
 	if (!*fresh && size == 0)
 		return err_set(err, ERR_CORRUPT,
-		    "%s: store file is empty (truncated?); restore it from a backup", path);
+		    "%s: store file is empty (truncated?); restore it from a "
+		    "backup",
+		    path);
 	rc = check_path(lock, false, NULL, err);
 	if (rc < 0 && rc != ERR_NOTFOUND)
 		return rc;
@@ -322,14 +342,17 @@ open_env(const char *dir, const char *file, unsigned envflags, bool create,
 	for (bool whole = shared;; whole = false) {
 		if ((rc = mdb_env_create(&env)) != 0)
 			return lmdb_error(err, path, rc);
-		*out = env;  /* where the caller finds it after a fault */
+		*out = env; /* where the caller finds it after a fault */
 		mdb_env_set_maxdbs(env, MAX_DBS);
 		mdb_env_set_maxreaders(env, MAX_READERS);
 		if (whole)
 			mdb_env_set_mapsize(env, MAP_MAX);
 		else if (!(envflags & MDB_RDONLY))
-			mdb_env_set_mapsize(env, (size_t)size > MAP_INITIAL ? (size_t)size : MAP_INITIAL);
-		rc = mdb_env_open(env, path, envflags | MDB_NOSUBDIR | MDB_NOTLS, 0600);
+			mdb_env_set_mapsize(env,
+			    (size_t)size > MAP_INITIAL ? (size_t)size :
+			                                 MAP_INITIAL);
+		rc = mdb_env_open(env, path,
+		    envflags | MDB_NOSUBDIR | MDB_NOTLS, 0600);
 		if (rc != ENOMEM || !whole)
 			break;
 		mdb_env_close(env);
@@ -356,8 +379,8 @@ begin(MDB_env *env, unsigned flags, MDB_txn **txn)
 
 	for (int tries = 0; tries < 3; tries++) {
 		rc = mdb_txn_begin(env, NULL, flags, txn);
-		if (rc == MDB_MAP_RESIZED)
-			mdb_env_set_mapsize(env, 0);  /* adopt the writer's size */
+		if (rc == MDB_MAP_RESIZED) /* adopt the writer's size */
+			mdb_env_set_mapsize(env, 0);
 		else if (rc == MDB_READERS_FULL)
 			mdb_reader_check(env, &dead);
 		else
@@ -381,7 +404,8 @@ be32(uint8_t b[4], uint32_t v)
 static uint32_t
 get_be32(const uint8_t b[4])
 {
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
 }
 
 static int
@@ -404,7 +428,8 @@ open_dbis(struct store *st, bool fresh, MDB_txn **txnp, char *err)
 	    mdb_stat(txn, main_dbi, &ms) == 0 && ms.ms_entries == 0)
 		fresh = true;
 	if (fresh && rdonly) {
-		rc = err_set(err, ERR_UNAVAIL, "%s: store is not initialised", st->dir);
+		rc = err_set(err, ERR_UNAVAIL, "%s: store is not initialised",
+		    st->dir);
 		goto out;
 	}
 	dflags = fresh ? MDB_CREATE : 0;
@@ -414,7 +439,8 @@ open_dbis(struct store *st, bool fresh, MDB_txn **txnp, char *err)
 	    (rc = mdb_dbi_open(txn, "by_name", dflags, &st->by_name)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "uids", dflags, &st->uids)) != 0) {
 		if (rc == MDB_NOTFOUND)
-			rc = err_set(err, ERR_CORRUPT, "%s: not an apitoken store", st->dir);
+			rc = err_set(err, ERR_CORRUPT,
+			    "%s: not an apitoken store", st->dir);
 		else
 			rc = lmdb_error(err, st->dir, rc);
 		goto out;
@@ -423,24 +449,28 @@ open_dbis(struct store *st, bool fresh, MDB_txn **txnp, char *err)
 		be32(ver, STORE_SCHEMA_VERSION);
 		v.mv_size = 4;
 		v.mv_data = ver;
-		if ((rc = mdb_put(txn, st->meta, (MDB_val *)&schema_key, &v, 0)) != 0) {
+		if ((rc = mdb_put(txn, st->meta, (MDB_val *)&schema_key, &v,
+		         0)) != 0) {
 			rc = lmdb_error(err, st->dir, rc);
 			goto out;
 		}
 	} else {
 		rc = mdb_get(txn, st->meta, (MDB_val *)&schema_key, &v);
 		if (rc != 0 || v.mv_size != 4) {
-			rc = err_set(err, ERR_CORRUPT, "%s: store has no valid schema version", st->dir);
+			rc = err_set(err, ERR_CORRUPT,
+			    "%s: store has no valid schema version", st->dir);
 			goto out;
 		}
 		if (get_be32(v.mv_data) != STORE_SCHEMA_VERSION) {
 			rc = err_set(err, ERR_CORRUPT,
-			    "%s: store schema version %u is not supported (this program knows %d)",
+			    "%s: store schema version %u is not supported "
+			    "(this program knows %d)",
 			    st->dir, get_be32(v.mv_data), STORE_SCHEMA_VERSION);
 			goto out;
 		}
 	}
-	/* Commit even when reading: an aborted txn would close the new dbi handles. */
+	/* Commit even when reading: an aborted txn would close the new dbi
+	 * handles. */
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
 	*txnp = NULL;
@@ -467,11 +497,12 @@ static int
 env_call(void *arg)
 {
 	struct env_args *a = arg;
-	return open_env(a->dir, TOKENS_FILE, a->envflags, a->create, a->envflags & MDB_RDONLY,
-	    a->out, a->fresh, a->err);
+	return open_env(a->dir, TOKENS_FILE, a->envflags, a->create,
+	    a->envflags & MDB_RDONLY, a->out, a->fresh, a->err);
 }
 
-/* open_dbis for guarded(); txn is left for the caller to abort after a fault. */
+/* open_dbis for guarded(); txn is left for the caller to abort after a fault.
+ */
 struct dbis_args {
 	struct store *st;
 	bool fresh;
@@ -530,7 +561,8 @@ end_read(MDB_txn *txn, bool damaged)
 static void
 free_store(struct store *st)
 {
-	/* After a fault the maps cannot be trusted even to close: abandon them. */
+	/* After a fault the maps cannot be trusted even to close: abandon them.
+	 */
 	if (st->damaged) {
 		abandon(st->env, NULL);
 		st->env = NULL;
@@ -562,8 +594,9 @@ stat_tokens(const char *dir, struct stat *sb)
 static bool
 same_file(const struct stat *a, const struct stat *b)
 {
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_mode == b->st_mode &&
-	    a->st_uid == b->st_uid && a->st_gid == b->st_gid;
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_mode == b->st_mode && a->st_uid == b->st_uid &&
+	    a->st_gid == b->st_gid;
 }
 
 /*
@@ -604,7 +637,8 @@ open_new(struct store **out, const char *dir, unsigned flags, char *err)
 	st->flags = flags;
 	st->pid = getpid();
 	st->refs = 1;
-	if (snprintf(st->dir, sizeof(st->dir), "%s", dir) >= (int)sizeof(st->dir)) {
+	if (snprintf(st->dir, sizeof(st->dir), "%s", dir) >=
+	    (int)sizeof(st->dir)) {
 		rc = err_set(err, ERR_INVAL, "store directory name too long");
 		goto fail;
 	}
@@ -613,7 +647,8 @@ open_new(struct store **out, const char *dir, unsigned flags, char *err)
 	rc = check_path(dir, true, NULL, err);
 	if (rc == ERR_NOTFOUND && create) {
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-			rc = err_set(err, ERR_UNAVAIL, "cannot create %s: %s", dir, strerror(errno));
+			rc = err_set(err, ERR_UNAVAIL, "cannot create %s: %s",
+			    dir, strerror(errno));
 			goto fail;
 		}
 		rc = check_path(dir, true, NULL, err);
@@ -636,7 +671,8 @@ open_new(struct store **out, const char *dir, unsigned flags, char *err)
 		goto fail;
 	}
 	if (fresh) {
-		/* LMDB does not sync the directory entry of the files it creates. */
+		/* LMDB does not sync the directory entry of the files it
+		 * creates. */
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd >= 0) {
 			fsync(dfd);
@@ -666,16 +702,21 @@ store_open(struct store **out, const char *dir, unsigned flags, char *err)
 		fault_handler_remove();
 		registry = NULL;
 	}
-	/* An idle handle is kept for the next open, while nothing has changed. */
-	if (registry != NULL && registry->refs == 0 && !still_valid(registry, dir, flags)) {
+	/* An idle handle is kept for the next open, while nothing has changed.
+	 */
+	if (registry != NULL && registry->refs == 0 &&
+	    !still_valid(registry, dir, flags)) {
 		free_store(registry);
 		registry = NULL;
 	}
 	if (registry != NULL) {
 		if (strcmp(registry->dir, dir) != 0)
 			rc = err_set(err, ERR_UNAVAIL,
-			    "another store (%s) is already open in this process", registry->dir);
-		else if ((registry->flags & STORE_RDONLY) && !(flags & STORE_RDONLY))
+			    "another store (%s) is already open in this "
+			    "process",
+			    registry->dir);
+		else if ((registry->flags & STORE_RDONLY) &&
+		    !(flags & STORE_RDONLY))
 			rc = err_set(err, ERR_UNAVAIL,
 			    "%s: already open read-only in this process", dir);
 		else {
@@ -694,7 +735,8 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	pthread_mutex_lock(&registry_mu);
-	/* The last close keeps the handle for the next open (see store_open). */
+	/* The last close keeps the handle for the next open (see store_open).
+	 */
 	if (--st->refs == 0 && (registry != st || st->damaged)) {
 		if (registry == st)
 			registry = NULL;
@@ -727,8 +769,9 @@ grow(MDB_env *env, const char *dir, char *err)
 
 	mdb_env_info(env, &info);
 	if (info.me_mapsize >= MAP_MAX)
-		return err_set(err, ERR_NOSPACE, "%s: store is full (map size %zu bytes)",
-		    dir, info.me_mapsize);
+		return err_set(err, ERR_NOSPACE,
+		    "%s: store is full (map size %zu bytes)", dir,
+		    info.me_mapsize);
 	want = info.me_mapsize * 2 > MAP_MAX ? MAP_MAX : info.me_mapsize * 2;
 	if ((rc = mdb_env_set_mapsize(env, want)) != 0)
 		return lmdb_error(err, dir, rc);
@@ -753,7 +796,8 @@ store_read(struct store *st, store_txn_fn fn, void *ctx, char *err)
 	struct store_txn t = { .st = st };
 	int rc;
 
-	rc = guarded(st->dir, &st->damaged, read_call, &(struct txn_call){ fn, &t, ctx, err }, err);
+	rc = guarded(st->dir, &st->damaged, read_call,
+	    &(struct txn_call){ fn, &t, ctx, err }, err);
 	end_read(t.txn, st->damaged);
 	return rc;
 }
@@ -765,12 +809,14 @@ store_write(struct store *st, store_txn_fn fn, void *ctx, char *err)
 	int rc;
 
 	if (st->flags & STORE_RDONLY)
-		return err_set(err, ERR_PERM, "%s: store is open read-only", st->dir);
+		return err_set(err, ERR_PERM, "%s: store is open read-only",
+		    st->dir);
 	for (;;) {
 		t.mapfull = false;
 		if ((rc = begin(st->env, 0, &t.txn)) != 0)
 			return lmdb_error(err, st->dir, rc);
-		rc = guarded(st->dir, &st->damaged, txn_call, &(struct txn_call){ fn, &t, ctx, err }, err);
+		rc = guarded(st->dir, &st->damaged, txn_call,
+		    &(struct txn_call){ fn, &t, ctx, err }, err);
 		if (rc != 0) {
 			mdb_txn_abort(t.txn);
 			if (!t.mapfull)
@@ -786,7 +832,8 @@ store_write(struct store *st, store_txn_fn fn, void *ctx, char *err)
 	}
 }
 
-/* Map an LMDB error inside a write txn, noting MAP_FULL so store_write retries. */
+/* Map an LMDB error inside a write txn, noting MAP_FULL so store_write retries.
+ */
 static int
 txn_error(struct store_txn *t, int rc, char *err)
 {
@@ -818,7 +865,8 @@ get_in(struct store_txn *t, const char *id, struct record *r, char *err)
 	/* A damaged key must not hand back some other token's record. */
 	if (strcmp(r->id, id) != 0) {
 		memset(r, 0, sizeof(*r));
-		return err_set(err, ERR_CORRUPT, "%s: damaged store: key %s holds another record",
+		return err_set(err, ERR_CORRUPT,
+		    "%s: damaged store: key %s holds another record",
 		    t->st->dir, id);
 	}
 	return 0;
@@ -871,12 +919,15 @@ index_change(struct store_txn *t, const struct record *r, bool add, char *err)
 	int rc = 0;
 
 	k = mkval(key, index_key(key, r->user, r->id));
-	rc = add ? mdb_put(t->txn, t->st->by_user, &k, &v, 0) : mdb_del(t->txn, t->st->by_user, &k, NULL);
+	rc = add ? mdb_put(t->txn, t->st->by_user, &k, &v, 0) :
+	           mdb_del(t->txn, t->st->by_user, &k, NULL);
 	if (rc == 0 || rc == MDB_NOTFOUND) {
 		k = mkval(key, index_key(key, r->name, r->id));
-		rc = add ? mdb_put(t->txn, t->st->by_name, &k, &v, 0) : mdb_del(t->txn, t->st->by_name, &k, NULL);
+		rc = add ? mdb_put(t->txn, t->st->by_name, &k, &v, 0) :
+		           mdb_del(t->txn, t->st->by_name, &k, NULL);
 	}
-	if ((rc == 0 || rc == MDB_NOTFOUND) && r->service_user && r->uid != 0 && !add) {
+	if ((rc == 0 || rc == MDB_NOTFOUND) && r->service_user && r->uid != 0 &&
+	    !add) {
 		be32(uidb, r->uid);
 		k = mkval(uidb, 4);
 		rc = mdb_del(t->txn, t->st->uids, &k, NULL);
@@ -908,8 +959,10 @@ store_txn_put(struct store_txn *t, const struct record *r, char *err)
 	v = mkval(buf, (size_t)n);
 	if ((rc = mdb_put(t->txn, t->st->tokens, &k, &v, 0)) != 0)
 		return txn_error(t, rc, err);
-	/* Tombstones keep their id and uid reserved but leave the name indexes. */
-	if (r->status != STATUS_DELETED && (rc = index_change(t, r, true, err)) < 0)
+	/* Tombstones keep their id and uid reserved but leave the name indexes.
+	 */
+	if (r->status != STATUS_DELETED &&
+	    (rc = index_change(t, r, true, err)) < 0)
 		return rc;
 	if (r->service_user && r->uid != 0) {
 		be32(uidb, r->uid);
@@ -956,15 +1009,18 @@ visit_index(struct store_txn *t, MDB_dbi dbi, const char *prefix,
 	if ((rc = mdb_cursor_open(t->txn, dbi, &cur)) != 0)
 		return lmdb_error(err, t->st->dir, rc);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != plen + TOKEN_ID_LEN || memcmp(k.mv_data, key, plen) != 0)
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != plen + TOKEN_ID_LEN ||
+		    memcmp(k.mv_data, key, plen) != 0)
 			break;
 		memcpy(id, (char *)k.mv_data + plen, TOKEN_ID_LEN);
 		id[TOKEN_ID_LEN] = '\0';
-		if ((rc = get_in(t, id, &r, err)) != 0 || (rc = fn(&r, ctx)) != 0)
+		if ((rc = get_in(t, id, &r, err)) != 0 ||
+		    (rc = fn(&r, ctx)) != 0)
 			goto out;
 	}
-	rc = (rc == MDB_NOTFOUND || rc == 0) ? 0 : lmdb_error(err, t->st->dir, rc);
+	rc = (rc == MDB_NOTFOUND || rc == 0) ? 0 :
+	                                       lmdb_error(err, t->st->dir, rc);
 out:
 	mdb_cursor_close(cur);
 	return rc;
@@ -984,7 +1040,7 @@ store_txn_list(struct store_txn *t, const char *user, store_visit_fn fn,
 	if ((rc = mdb_cursor_open(t->txn, t->st->tokens, &cur)) != 0)
 		return lmdb_error(err, t->st->dir, rc);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if ((rc = record_decode(v.mv_data, v.mv_size, &r, err)) != 0 ||
 		    (rc = fn(&r, ctx)) != 0)
 			goto out;
@@ -1003,7 +1059,8 @@ store_txn_by_name(struct store_txn *t, const char *name, store_visit_fn fn,
 }
 
 int
-store_txn_by_uid(struct store_txn *t, uint32_t uid, char id[TOKEN_ID_LEN + 1], char *err)
+store_txn_by_uid(struct store_txn *t, uint32_t uid, char id[TOKEN_ID_LEN + 1],
+    char *err)
 {
 	uint8_t b[4];
 	MDB_val k, v;
@@ -1017,7 +1074,8 @@ store_txn_by_uid(struct store_txn *t, uint32_t uid, char id[TOKEN_ID_LEN + 1], c
 	if (rc != 0)
 		return lmdb_error(err, t->st->dir, rc);
 	if (v.mv_size != TOKEN_ID_LEN)
-		return err_set(err, ERR_CORRUPT, "%s: damaged uid index", t->st->dir);
+		return err_set(err, ERR_CORRUPT, "%s: damaged uid index",
+		    t->st->dir);
 	memcpy(id, v.mv_data, TOKEN_ID_LEN);
 	id[TOKEN_ID_LEN] = '\0';
 	return 0;
@@ -1047,7 +1105,8 @@ store_txn_next_uid(struct store_txn *t, uint32_t min, uint32_t max,
 	}
 	if (next > max || next < min)
 		return err_set(err, ERR_LIMIT,
-		    "no free uid left in the service user range %u-%u", min, max);
+		    "no free uid left in the service user range %u-%u", min,
+		    max);
 	*uid = next;
 	be32(b, next + 1);
 	v = mkval(b, 4);
@@ -1072,14 +1131,17 @@ usage_env_open(void *arg)
 	int rc;
 
 	/* Statistics only: never fsync, so logins never wait on the disk. */
-	rc = open_env(st->dir, USAGE_FILE, MDB_NOSYNC, true, true, &st->uenv, &fresh, err);
+	rc = open_env(st->dir, USAGE_FILE, MDB_NOSYNC, true, true, &st->uenv,
+	    &fresh, err);
 	if (rc < 0)
 		return rc;
 	/* A write transaction only the first time, to create the table. */
 	for (int create = 0; create < 2; create++) {
-		if ((rc = begin(st->uenv, create ? 0 : MDB_RDONLY, &a->txn)) != 0)
+		if ((rc = begin(st->uenv, create ? 0 : MDB_RDONLY, &a->txn)) !=
+		    0)
 			break;
-		if ((rc = mdb_dbi_open(a->txn, "usage", create ? MDB_CREATE : 0, &st->usage)) != 0)
+		if ((rc = mdb_dbi_open(a->txn, "usage", create ? MDB_CREATE : 0,
+		         &st->usage)) != 0)
 			mdb_txn_abort(a->txn);
 		else
 			rc = mdb_txn_commit(a->txn);
@@ -1182,11 +1244,12 @@ store_usage_update(struct store *st, const char *id,
 		rc = guarded(st->dir, &st->udamaged, usage_read, &a, err);
 		if (st->udamaged) {
 			/*
-			 * The write transaction holds the usage writer lock: keep it
-			 * and every other login's usage write waits for this process
-			 * to exit (login(1) lives as long as the session).  The fault
-			 * was in a read, nothing is written yet, and abort touches
-			 * only the lock page that taking the lock already touched.
+			 * The write transaction holds the usage writer lock:
+			 * keep it and every other login's usage write waits for
+			 * this process to exit (login(1) lives as long as the
+			 * session).  The fault was in a read, nothing is
+			 * written yet, and abort touches only the lock page
+			 * that taking the lock already touched.
 			 */
 			if (a.txn != NULL)
 				mdb_txn_abort(a.txn);
@@ -1194,7 +1257,8 @@ store_usage_update(struct store *st, const char *id,
 		}
 		if ((txn = a.txn) == NULL)
 			return rc;
-		/* A record that only fails to decode is replaced rather than blocking logins. */
+		/* A record that only fails to decode is replaced rather than
+		 * blocking logins. */
 		if (rc < 0)
 			memset(&u, 0, sizeof(u));
 		if ((rc = fn(&u, ctx)) != 0) {
@@ -1229,7 +1293,9 @@ store_usage_del(struct store *st, const char *id, char *err)
 		return lmdb_error(err, st->dir, rc);
 	rc = mdb_del(txn, st->usage, &k, NULL);
 	if (rc == 0 || rc == MDB_NOTFOUND)
-		return (rc = mdb_txn_commit(txn)) == 0 ? 0 : lmdb_error(err, st->dir, rc);
+		return (rc = mdb_txn_commit(txn)) == 0 ?
+		    0 :
+		    lmdb_error(err, st->dir, rc);
 	mdb_txn_abort(txn);
 	return lmdb_error(err, st->dir, rc);
 }
@@ -1243,14 +1309,17 @@ store_lock(struct store *st, char *err)
 	if (st->lockfd >= 0)
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s", st->dir, LOCK_FILE);
-	st->lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	st->lockfd =
+	    open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (st->lockfd < 0)
-		return err_set(err, ERR_UNAVAIL, "%s: %s", path, strerror(errno));
+		return err_set(err, ERR_UNAVAIL, "%s: %s", path,
+		    strerror(errno));
 	if ((rc = check_path(path, false, NULL, err)) < 0)
 		goto fail;
 	while (flock(st->lockfd, LOCK_EX) < 0)
 		if (errno != EINTR) {
-			rc = err_set(err, ERR_UNAVAIL, "%s: %s", path, strerror(errno));
+			rc = err_set(err, ERR_UNAVAIL, "%s: %s", path,
+			    strerror(errno));
 			goto fail;
 		}
 	return 0;

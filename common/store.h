@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store.h - the LMDB token store.
  *
@@ -53,8 +54,8 @@
 #define STORE_SCHEMA_VERSION 1
 
 /* store_open flags */
-#define STORE_RDONLY 0x1   /* never write token data (the PAM module) */
-#define STORE_CREATE 0x2   /* create the store if the directory has none */
+#define STORE_RDONLY 0x1 /* never write token data (the PAM module) */
+#define STORE_CREATE 0x2 /* create the store if the directory has none */
 
 struct store;
 struct store_txn;
@@ -71,7 +72,8 @@ void store_close(struct store *st);
 /* The directory this store lives in. */
 const char *store_dir(const struct store *st);
 
-/* Visit callbacks return 0 to go on, anything else to stop (and it is returned). */
+/* Visit callbacks return 0 to go on, anything else to stop (and it is
+ * returned). */
 typedef int (*store_visit_fn)(const struct record *r, void *ctx);
 typedef int (*store_txn_fn)(struct store_txn *t, void *ctx, char *err);
 
@@ -83,7 +85,8 @@ int store_write(struct store *st, store_txn_fn fn, void *ctx, char *err);
 int store_get(struct store *st, const char *id, struct record *r, char *err);
 
 /* Inside a transaction: */
-int store_txn_get(struct store_txn *t, const char *id, struct record *r, char *err);
+int store_txn_get(struct store_txn *t, const char *id, struct record *r,
+    char *err);
 /* Insert or replace r, keeping the user, name and uid indexes in step. */
 int store_txn_put(struct store_txn *t, const struct record *r, char *err);
 /* Remove the record and its index entries entirely (not a tombstone). */
@@ -106,7 +109,8 @@ int store_txn_next_uid(struct store_txn *t, uint32_t min, uint32_t max,
     int (*uid_free)(uint32_t uid), uint32_t *uid, char *err);
 
 /* Usage data, kept apart (see above).  A missing entry reads as zeros. */
-int store_usage_get(struct store *st, const char *id, struct usage *u, char *err);
+int store_usage_get(struct store *st, const char *id, struct usage *u,
+    char *err);
 /*
  * Read-modify-write the usage entry of id: fn changes *u and returns 0 to
  * save it, 1 to leave it unchanged, or an error code.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <string.h>
@@ -97,7 +98,8 @@ token_format(const struct token *tok, char out[TOKEN_LEN + 1])
 bool
 token_has_prefix(const char *s, size_t len)
 {
-	return len >= TOKEN_PREFIX_LEN && memcmp(s, TOKEN_PREFIX, TOKEN_PREFIX_LEN) == 0;
+	return len >= TOKEN_PREFIX_LEN &&
+	    memcmp(s, TOKEN_PREFIX, TOKEN_PREFIX_LEN) == 0;
 }
 
 int
@@ -123,9 +125,11 @@ token_parse(const char *s, size_t len, struct token *tok, const char **why)
 		reason = len < TOKEN_LEN ? "too short" : "too long";
 	else if (!all_in(s + OFF_ID, TOKEN_ID_LEN, b32) || s[OFF_SEP] != '_')
 		reason = "malformed id";
-	else if (!all_in(s + OFF_SECRET, TOKEN_SECRET_LEN + TOKEN_CHECK_LEN, b62))
+	else if (!all_in(s + OFF_SECRET, TOKEN_SECRET_LEN + TOKEN_CHECK_LEN,
+	             b62))
 		reason = "bad character";
-	else if (decode_check(s + OFF_CHECK, &crc) < 0 || crc != crc32(s, OFF_CHECK))
+	else if (decode_check(s + OFF_CHECK, &crc) < 0 ||
+	    crc != crc32(s, OFF_CHECK))
 		reason = "bad checksum";
 	else {
 		memcpy(tok->id, s + OFF_ID, TOKEN_ID_LEN);
@@ -153,7 +157,8 @@ token_hash(const struct token *tok, uint8_t out[TOKEN_HASH_LEN])
 }
 
 bool
-token_hash_equal(const uint8_t a[TOKEN_HASH_LEN], const uint8_t b[TOKEN_HASH_LEN])
+token_hash_equal(const uint8_t a[TOKEN_HASH_LEN],
+    const uint8_t b[TOKEN_HASH_LEN])
 {
 	return blake2b_memcmp(a, b, TOKEN_HASH_LEN) == 0;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * token.h - the API token: generation, format, parsing, hashing.
  *
@@ -24,9 +25,11 @@
 #define TOKEN_ID_LEN 12
 #define TOKEN_SECRET_LEN 32
 #define TOKEN_CHECK_LEN 6
-#define TOKEN_LEN (TOKEN_PREFIX_LEN + TOKEN_ID_LEN + 1 + TOKEN_SECRET_LEN + TOKEN_CHECK_LEN)
+#define TOKEN_LEN                                                 \
+	(TOKEN_PREFIX_LEN + TOKEN_ID_LEN + 1 + TOKEN_SECRET_LEN + \
+	    TOKEN_CHECK_LEN)
 #define TOKEN_HASH_LEN 32
-#define TOKEN_ID_ALPHABET "0123456789ABCDEFGHJKMNPQRSTVWXYZ"   /* Crockford */
+#define TOKEN_ID_ALPHABET "0123456789ABCDEFGHJKMNPQRSTVWXYZ" /* Crockford */
 #define TOKEN_SECRET_ALPHABET \
 	"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -45,7 +48,8 @@ struct token {
  * libsodium's CSPRNG behind it: the PAM module never creates tokens, so it
  * does not load libsodium at all.
  */
-int token_generate(struct token *tok, const char *keep_id, char out[TOKEN_LEN + 1]);
+int token_generate(struct token *tok, const char *keep_id,
+    char out[TOKEN_LEN + 1]);
 
 /* Write the printable form of tok, with its check characters, into out. */
 void token_format(const struct token *tok, char out[TOKEN_LEN + 1]);
@@ -76,11 +80,13 @@ int token_peek_id(const char *s, size_t len, char id[TOKEN_ID_LEN + 1]);
 /* True when id is a syntactically valid token id. */
 bool token_id_valid(const char *id);
 
-/* BLAKE2b-256 of the secret: libsodium's crypto_generichash, computed in-tree. */
+/* BLAKE2b-256 of the secret: libsodium's crypto_generichash, computed in-tree.
+ */
 void token_hash(const struct token *tok, uint8_t out[TOKEN_HASH_LEN]);
 
 /* Constant-time comparison of two hashes. */
-bool token_hash_equal(const uint8_t a[TOKEN_HASH_LEN], const uint8_t b[TOKEN_HASH_LEN]);
+bool token_hash_equal(const uint8_t a[TOKEN_HASH_LEN],
+    const uint8_t b[TOKEN_HASH_LEN]);
 
 #ifdef APITOKEN_TEST_HOOKS
 /* Test builds only: how many hashes this process has computed. */

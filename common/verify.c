@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <pwd.h>
@@ -28,11 +29,14 @@ unavail(struct verify_result *res, const char *detail)
 }
 
 bool
-verify_service_allowed(const struct conf *c, const struct record *r, const char *service)
+verify_service_allowed(const struct conf *c, const struct record *r,
+    const char *service)
 {
-	const struct strlist *l = r->services.n > 0 ? &r->services : &c->default_services;
+	const struct strlist *l =
+	    r->services.n > 0 ? &r->services : &c->default_services;
 
-	return service != NULL && (strlist_contains(l, "*") || strlist_contains(l, service));
+	return service != NULL &&
+	    (strlist_contains(l, "*") || strlist_contains(l, service));
 }
 
 static bool
@@ -60,13 +64,14 @@ same_account(const struct record *r, const char *user)
 	struct passwd pw, *found = NULL;
 	char buf[16384];
 
-	return getpwnam_r(user, &pw, buf, sizeof(buf), &found) == 0 && found != NULL &&
-	    pw.pw_uid == r->uid;
+	return getpwnam_r(user, &pw, buf, sizeof(buf), &found) == 0 &&
+	    found != NULL && pw.pw_uid == r->uid;
 }
 
 /* Checks that hold for the whole life of a login, auth and account alike. */
 static enum verify_code
-check_state(const struct record *r, const char *user, int64_t now, struct verify_result *res)
+check_state(const struct record *r, const char *user, int64_t now,
+    struct verify_result *res)
 {
 	if (r->status == STATUS_PENDING || r->status == STATUS_DELETED)
 		return deny(res, "unknown token id");
@@ -79,7 +84,9 @@ check_state(const struct record *r, const char *user, int64_t now, struct verify
 	if (strcmp(r->user, user) != 0)
 		return deny(res, "token belongs to another user");
 	if (!same_account(r, user))
-		return deny(res, "account is not the one the token was made for (uid changed)");
+		return deny(res,
+		    "account is not the one the token was made for (uid "
+		    "changed)");
 	return VERIFY_OK;
 }
 
@@ -95,7 +102,8 @@ use_due(const struct usage_ctx *x, const struct usage *u)
 {
 	return u->failures != 0 ||
 	    x->req->now - u->last_used_at >= x->c->usage_write_interval ||
-	    (x->req->rhost != NULL && strcmp(u->last_used_from[0], x->req->rhost) != 0);
+	    (x->req->rhost != NULL &&
+	        strcmp(u->last_used_from[0], x->req->rhost) != 0);
 }
 
 static int
@@ -147,16 +155,19 @@ verify_token(const struct conf *c, const struct verify_request *req,
 	}
 	/* The id is public; it is all the log ever gets from the input. */
 	token_peek_id(req->password, req->password_len, res->id);
-	if (token_parse(req->password, req->password_len, &tok, &res->reason) < 0)
+	if (token_parse(req->password, req->password_len, &tok, &res->reason) <
+	    0)
 		return deny(res, res->reason);
 
 	if ((rc = store_open(&st, req->store_dir, STORE_RDONLY, err)) < 0) {
 		unavail(res, err);
 		goto out;
 	}
-	/* Read for the lockout and the throttle alike; unreadable usage decides nothing. */
+	/* Read for the lockout and the throttle alike; unreadable usage decides
+	 * nothing. */
 	have_use = store_usage_get(st, tok.id, &use, err) == 0;
-	if (c->lockout_attempts > 0 && have_use && use.locked_until > req->now) {
+	if (c->lockout_attempts > 0 && have_use &&
+	    use.locked_until > req->now) {
 		deny(res, "locked out after repeated failures");
 		goto out;
 	}
@@ -166,10 +177,12 @@ verify_token(const struct conf *c, const struct verify_request *req,
 		goto out;
 	}
 	found = rc == 0;
-	/* Hash and compare whether or not the id exists, so ids cannot be probed by time. */
+	/* Hash and compare whether or not the id exists, so ids cannot be
+	 * probed by time. */
 	token_hash(&tok, hash);
 	match = token_hash_equal(hash, res->rec.hash);
-	if (token_hash_equal(hash, res->rec.old_hash) && res->rec.old_hash_until > req->now)
+	if (token_hash_equal(hash, res->rec.old_hash) &&
+	    res->rec.old_hash_until > req->now)
 		match = true;
 	if (!found) {
 		deny(res, "unknown token id");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * verify.h - the login decision.
  *
@@ -52,13 +53,13 @@
 #include "record.h"
 
 #define VERIFY_HELPER SBINDIR "/apitoken"
-#define VERIFY_MAX_INPUT 512   /* PAM_MAX_RESP_SIZE */
+#define VERIFY_MAX_INPUT 512 /* PAM_MAX_RESP_SIZE */
 
 enum verify_code {
 	VERIFY_OK = 0,
-	VERIFY_NOT_TOKEN = 1,  /* not token-shaped: PAM_IGNORE */
-	VERIFY_DENIED = 2,     /* PAM_AUTH_ERR */
-	VERIFY_UNAVAIL = 3,    /* store missing, unreadable or damaged */
+	VERIFY_NOT_TOKEN = 1, /* not token-shaped: PAM_IGNORE */
+	VERIFY_DENIED = 2,    /* PAM_AUTH_ERR */
+	VERIFY_UNAVAIL = 3,   /* store missing, unreadable or damaged */
 };
 
 struct verify_request {
@@ -66,22 +67,22 @@ struct verify_request {
 	size_t password_len;
 	const char *user;
 	const char *service;
-	const char *rhost;     /* may be NULL */
+	const char *rhost; /* may be NULL */
 	const char *store_dir;
 	int64_t now;
 };
 
 struct verify_result {
 	enum verify_code code;
-	const char *reason;            /* static text for the log, never secret */
-	char id[TOKEN_ID_LEN + 1];     /* the token id when one could be read */
-	char detail[256];     /* store error text for VERIFY_UNAVAIL */
-	struct record rec;             /* the record, when VERIFY_OK */
+	const char *reason;        /* static text for the log, never secret */
+	char id[TOKEN_ID_LEN + 1]; /* the token id when one could be read */
+	char detail[256];          /* store error text for VERIFY_UNAVAIL */
+	struct record rec;         /* the record, when VERIFY_OK */
 };
 
 /* Decide; fills res and returns res->code. */
-enum verify_code verify_token(const struct conf *c, const struct verify_request *req,
-    struct verify_result *res);
+enum verify_code verify_token(const struct conf *c,
+    const struct verify_request *req, struct verify_result *res);
 
 /*
  * Re-check a token that authenticated earlier in this PAM transaction

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <ctype.h>
@@ -46,7 +47,8 @@ civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
 static unsigned
 days_in_month(int y, unsigned m)
 {
-	static const unsigned dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const unsigned dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+		30, 31 };
 	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
 	return m == 2 && leap ? 29 : dm[m - 1];
@@ -69,8 +71,15 @@ digits(const char *s, int n)
 int
 when_parse_duration(const char *s, int64_t *secs, char *err)
 {
-	static const struct { char unit; int64_t mult; } units[] = {
-		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 },
+	static const struct {
+		char unit;
+		int64_t mult;
+	} units[] = {
+		{ 's', 1 },
+		{ 'm', 60 },
+		{ 'h', 3600 },
+		{ 'd', 86400 },
+		{ 'w', 604800 },
 	};
 	const char *p = s;
 	int64_t n = 0;
@@ -79,7 +88,8 @@ when_parse_duration(const char *s, int64_t *secs, char *err)
 		goto bad;
 	for (; isdigit((unsigned char)*p); p++) {
 		if (n > (INT64_MAX - 9) / 10)
-			return err_set(err, ERR_INVAL, "duration '%.40s' is too large", s);
+			return err_set(err, ERR_INVAL,
+			    "duration '%.40s' is too large", s);
 		n = n * 10 + (*p - '0');
 	}
 	if (p[0] == '\0' || p[1] != '\0')
@@ -88,16 +98,21 @@ when_parse_duration(const char *s, int64_t *secs, char *err)
 		if (units[i].unit != *p)
 			continue;
 		if (n == 0)
-			return err_set(err, ERR_INVAL, "duration '%.40s' must be greater than zero", s);
-		/* Cap at 1000 years: larger values are typos, and it keeps sums safe. */
+			return err_set(err, ERR_INVAL,
+			    "duration '%.40s' must be greater than zero", s);
+		/* Cap at 1000 years: larger values are typos, and it keeps sums
+		 * safe. */
 		if (n > (int64_t)1000 * 366 * 86400 / units[i].mult)
-			return err_set(err, ERR_INVAL, "duration '%.40s' is too large", s);
+			return err_set(err, ERR_INVAL,
+			    "duration '%.40s' is too large", s);
 		*secs = n * units[i].mult;
 		return 0;
 	}
 bad:
 	return err_set(err, ERR_INVAL,
-	    "invalid duration '%.40s': expected a number and a unit (s, m, h, d, w), e.g. 30d", s);
+	    "invalid duration '%.40s': expected a number and a unit (s, m, h, "
+	    "d, w), e.g. 30d",
+	    s);
 }
 
 int
@@ -109,21 +124,25 @@ when_parse_date(const char *s, int64_t *t, char *err)
 	int64_t v, off = 0;
 
 	y = digits(s, 4);
-	if (y < 1970 || s[4] != '-' || (int)(mo = (unsigned)digits(s + 5, 2)) < 1 ||
-	    mo > 12 || s[7] != '-' || (int)(d = (unsigned)digits(s + 8, 2)) < 1 ||
+	if (y < 1970 || s[4] != '-' ||
+	    (int)(mo = (unsigned)digits(s + 5, 2)) < 1 || mo > 12 ||
+	    s[7] != '-' || (int)(d = (unsigned)digits(s + 8, 2)) < 1 ||
 	    d > days_in_month(y, mo))
 		goto bad;
 	p = s + 10;
 	if (*p != '\0') {
 		if (*p != 'T' && *p != 't' && *p != ' ')
 			goto bad;
-		/* Each read is guarded by the one before, so none passes the NUL. */
+		/* Each read is guarded by the one before, so none passes the
+		 * NUL. */
 		if ((hh = digits(p + 1, 2)) < 0 || p[3] != ':' ||
 		    (mm = digits(p + 4, 2)) < 0 || p[6] != ':' ||
-		    (ss = digits(p + 7, 2)) < 0 || hh > 23 || mm > 59 || ss > 60)
+		    (ss = digits(p + 7, 2)) < 0 || hh > 23 || mm > 59 ||
+		    ss > 60)
 			goto bad;
 		if (ss == 60)
-			ss = 59;  /* a leap second is the last second of its minute */
+			ss = 59; /* a leap second is the last second of its
+			            minute */
 		p += 9;
 		if (*p == '.') {
 			if (!isdigit((unsigned char)*++p))
@@ -133,10 +152,11 @@ when_parse_date(const char *s, int64_t *t, char *err)
 		}
 		if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
 			off = 0;
-		else if ((*p == '+' || *p == '-') && (oh = digits(p + 1, 2)) >= 0 &&
-		    oh <= 23 && p[3] == ':' && (om = digits(p + 4, 2)) >= 0 && om <= 59 &&
-		    p[6] == '\0')
-			off = (*p == '-' ? -1 : 1) * (int64_t)(oh * 3600 + om * 60);
+		else if ((*p == '+' || *p == '-') &&
+		    (oh = digits(p + 1, 2)) >= 0 && oh <= 23 && p[3] == ':' &&
+		    (om = digits(p + 4, 2)) >= 0 && om <= 59 && p[6] == '\0')
+			off = (*p == '-' ? -1 : 1) *
+			    (int64_t)(oh * 3600 + om * 60);
 		else
 			goto bad;
 	}
@@ -147,12 +167,16 @@ when_parse_date(const char *s, int64_t *t, char *err)
 	 */
 	if (v <= 0 || v > WHEN_MAX)
 		return err_set(err, ERR_INVAL,
-		    "date '%.40s' is out of range (1970-01-01T00:00:01Z to 9999-12-31T23:59:59Z)", s);
+		    "date '%.40s' is out of range (1970-01-01T00:00:01Z to "
+		    "9999-12-31T23:59:59Z)",
+		    s);
 	*t = v;
 	return 0;
 bad:
 	return err_set(err, ERR_INVAL,
-	    "invalid date '%.40s': expected YYYY-MM-DD or RFC 3339 (2026-12-31T23:59:59Z)", s);
+	    "invalid date '%.40s': expected YYYY-MM-DD or RFC 3339 "
+	    "(2026-12-31T23:59:59Z)",
+	    s);
 }
 
 int
@@ -173,9 +197,12 @@ when_parse_expiry(const char *s, int64_t now, int64_t *t, char *err)
 		v += now;
 	else
 		return err_set(err, ERR_INVAL,
-		    "invalid expiry '%.40s': expected YYYY-MM-DD, RFC 3339, a duration such as 30d, or never", s);
+		    "invalid expiry '%.40s': expected YYYY-MM-DD, RFC 3339, a "
+		    "duration such as 30d, or never",
+		    s);
 	if (v <= now)
-		return err_set(err, ERR_INVAL, "expiry '%.40s' is in the past", s);
+		return err_set(err, ERR_INVAL, "expiry '%.40s' is in the past",
+		    s);
 	*t = v;
 	return 0;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * when.h - dates and durations as users type them.  All times are UTC unix
  * seconds; nothing here reads TZ or the locale, so it behaves the same in a
@@ -18,7 +19,7 @@
 /* DURATION into seconds; 0 or ERR_INVAL with a reason in err. */
 int when_parse_duration(const char *s, int64_t *secs, char *err);
 
-#define WHEN_MAX INT64_C(253402300799)  /* 9999-12-31T23:59:59Z */
+#define WHEN_MAX INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
 
 /*
  * DATE into a unix time; 0 or ERR_INVAL with a reason in err.  The instant

@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * accounts.c - service users, through shadow-utils only.
  *
- * useradd, usermod, chage and userdel take the passwd locks, write and rename the
- * files, and flush nscd and sssd; doing that by hand is how tools go wrong.
+ * useradd, usermod, chage and userdel take the passwd locks, write and rename
+ * the files, and flush nscd and sssd; doing that by hand is how tools go wrong.
  * Each runs from an absolute path with a fixed argument list ending "--
  * NAME", a fixed environment, stdin from /dev/null and every fd above 2
  * closed.  Their first line of error output becomes ours.
@@ -27,7 +28,8 @@
 static int
 run(const char *const argv[], char *err)
 {
-	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
+	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+		"LC_ALL=C", NULL };
 	char out[512], first[256];
 	size_t got = 0;
 	ssize_t n;
@@ -44,7 +46,8 @@ run(const char *const argv[], char *err)
 	if (pid == 0) {
 		devnull = open("/dev/null", O_RDWR);
 		if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 ||
-		    dup2(fds[1], STDOUT_FILENO) < 0 || dup2(fds[1], STDERR_FILENO) < 0)
+		    dup2(fds[1], STDOUT_FILENO) < 0 ||
+		    dup2(fds[1], STDERR_FILENO) < 0)
 			_exit(127);
 		closefrom(STDERR_FILENO + 1);
 		execve(argv[0], (char *const *)argv, envp);
@@ -52,14 +55,16 @@ run(const char *const argv[], char *err)
 	}
 	close(fds[1]);
 	while (got < sizeof(out) - 1 &&
-	    ((n = read(fds[0], out + got, sizeof(out) - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
+	    ((n = read(fds[0], out + got, sizeof(out) - 1 - got)) > 0 ||
+	        (n < 0 && errno == EINTR)))
 		if (n > 0)
 			got += (size_t)n;
 	out[got] = '\0';
 	close(fds[0]);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return err_set(err, ERR_UNAVAIL, "waitpid: %s", strerror(errno));
+			return err_set(err, ERR_UNAVAIL, "waitpid: %s",
+			    strerror(errno));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	out[strcspn(out, "\n")] = '\0';
@@ -80,7 +85,8 @@ expiry_date(const struct record *r, char buf[16])
 
 	buf[0] = '\0';
 	if (r->expires_at != 0) {
-		/* chage -E takes a day; round up so the account outlives the token. */
+		/* chage -E takes a day; round up so the account outlives the
+		 * token. */
 		when_format(r->expires_at + 86399, when);
 		snprintf(buf, 16, "%.10s", when);
 	}
@@ -89,7 +95,8 @@ expiry_date(const struct record *r, char buf[16])
 int
 account_create(const struct ctx *c, const struct record *r, char *err)
 {
-	char uid[16], gecos[TOKEN_ID_LEN + 16], groups[LIST_MAX * (ITEM_MAX_LEN + 1)] = "";
+	char uid[16], gecos[TOKEN_ID_LEN + 16],
+	    groups[LIST_MAX * (ITEM_MAX_LEN + 1)] = "";
 	char expires[16];
 	const char *argv[24];
 	int n = 0, rc;
@@ -129,8 +136,10 @@ account_create(const struct ctx *c, const struct record *r, char *err)
 int
 account_lock(const struct record *r, char *err)
 {
-	const char *argv[] = { "/usr/sbin/usermod", "--lock", "--expiredate", "1", "--", r->user, NULL };
-	const char *kill_argv[] = { "/usr/bin/pkill", "-KILL", "-U", NULL, NULL };
+	const char *argv[] = { "/usr/sbin/usermod", "--lock", "--expiredate",
+		"1", "--", r->user, NULL };
+	const char *kill_argv[] = { "/usr/bin/pkill", "-KILL", "-U", NULL,
+		NULL };
 	char uid[16];
 	int rc;
 
@@ -148,12 +157,14 @@ int
 account_set_expiry(const struct record *r, char *err)
 {
 	char expires[16];
-	/* chage, not usermod: it flushes nscd and sssd once, not twice (-1.3 of 4.7 ms). */
-	const char *argv[] = { "/usr/bin/chage", "--expiredate", expires, "--", r->user, NULL };
+	/* chage, not usermod: it flushes nscd and sssd once, not twice (-1.3
+	 * of 4.7 ms). */
+	const char *argv[] = { "/usr/bin/chage", "--expiredate", expires, "--",
+		r->user, NULL };
 
 	expiry_date(r, expires);
 	if (expires[0] == '\0')
-		strcpy(expires, "-1");  /* never */
+		strcpy(expires, "-1"); /* never */
 	return run(argv, err);
 }
 
@@ -161,7 +172,8 @@ int
 account_delete(const struct record *r, char *err)
 {
 	const char *argv[] = { "/usr/sbin/userdel", "--", r->user, NULL };
-	const char *kill_argv[] = { "/usr/bin/pkill", "-KILL", "-U", NULL, NULL };
+	const char *kill_argv[] = { "/usr/bin/pkill", "-KILL", "-U", NULL,
+		NULL };
 	char uid[16];
 
 	snprintf(uid, sizeof(uid), "%u", r->uid);
@@ -178,6 +190,7 @@ account_is_ours(const struct record *r)
 	char buf[16384], gecos[TOKEN_ID_LEN + 16];
 
 	snprintf(gecos, sizeof(gecos), GECOS_MARK "%s", r->id);
-	return getpwnam_r(r->user, &pw, buf, sizeof(buf), &found) == 0 && found != NULL &&
-	    pw.pw_uid == r->uid && strcmp(pw.pw_gecos, gecos) == 0;
+	return getpwnam_r(r->user, &pw, buf, sizeof(buf), &found) == 0 &&
+	    found != NULL && pw.pw_uid == r->uid &&
+	    strcmp(pw.pw_gecos, gecos) == 0;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * apitoken.h - what the commands of the apitoken helper share.
  *
@@ -24,15 +25,16 @@ struct ctx {
 	const char *store_dir;
 	const char *conf_path;
 	struct conf conf;
-	uid_t ruid;                     /* the real uid: who is asking */
-	char caller[USER_MAX_LEN + 1];  /* its name */
-	bool root;                      /* the real uid is 0 */
+	uid_t ruid;                    /* the real uid: who is asking */
+	char caller[USER_MAX_LEN + 1]; /* its name */
+	bool root;                     /* the real uid is 0 */
 	bool json;
 	int64_t now;
 };
 
 /* One line on stderr, "apitoken: ...", user text redacted; returns status. */
-int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int fail(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Audit log (authpriv): who did what to which token. */
 void audit(const struct ctx *c, const char *what, const struct record *r);
@@ -51,10 +53,12 @@ int cmd_check(struct ctx *c, int argc, char **argv);
 int cmd_verify(struct ctx *c, int argc, char **argv);
 
 /* select.c: the token a user names, if the caller may manage it. */
-int select_token(struct ctx *c, struct store *st, const char *what, struct record *r);
+int select_token(struct ctx *c, struct store *st, const char *what,
+    struct record *r);
 /* validate.c: a valid user / token name: [a-z_][a-z0-9_-]{0,31}. */
 bool valid_name(const char *s);
-/* A service or permission: letters, digits and _ . : - *, at most ITEM_MAX_LEN. */
+/* A service or permission: letters, digits and _ . : - *, at most ITEM_MAX_LEN.
+ */
 bool valid_item(const char *s);
 /* Printable UTF-8 without control characters. */
 bool valid_text(const char *s);
@@ -62,7 +66,8 @@ bool valid_text(const char *s);
 /* output.c */
 void print_record(const struct ctx *c, struct store *st, const struct record *r,
     const char *token);
-void print_table(const struct ctx *c, struct store *st, const struct record *r, int n);
+void print_table(const struct ctx *c, struct store *st, const struct record *r,
+    int n);
 
 /* accounts.c: service users through shadow-utils. */
 int account_create(const struct ctx *c, const struct record *r, char *err);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * change.c - suspend, activate, revoke, delete, rotate and unlock.
  *
@@ -45,15 +46,19 @@ parse(struct ctx *c, const char *cmd, int argc, char **argv, struct args *a)
 			break;
 		case 'g':
 			if (strcmp(cmd, "rotate") != 0)
-				return fail(EXIT_USAGE, "--grace is for rotate only");
+				return fail(EXIT_USAGE,
+				    "--grace is for rotate only");
 			a->grace = optarg;
 			break;
 		case 'h':
 			printf("usage: apitoken %s ID|NAME%s [--json]\n", cmd,
-			    strcmp(cmd, "rotate") == 0 ? " [--grace DURATION]" : "");
+			    strcmp(cmd, "rotate") == 0 ? " [--grace DURATION]" :
+			                                 "");
 			return -1;
 		default:
-			return fail(EXIT_USAGE, "%s: unknown or incomplete option; see apitoken %s --help",
+			return fail(EXIT_USAGE,
+			    "%s: unknown or incomplete option; see apitoken %s "
+			    "--help",
 			    cmd, cmd);
 		}
 	}
@@ -61,7 +66,8 @@ parse(struct ctx *c, const char *cmd, int argc, char **argv, struct args *a)
 		return fail(EXIT_USAGE, "usage: apitoken %s ID|NAME", cmd);
 	a->what = argv[optind];
 	if (strlen(a->what) > 64)
-		return fail(EXIT_USAGE, "'%.20s...' is neither a token id nor a name", a->what);
+		return fail(EXIT_USAGE,
+		    "'%.20s...' is neither a token id nor a name", a->what);
 	return 0;
 }
 
@@ -74,7 +80,8 @@ begin(struct ctx *c, const struct args *a, struct store **st, struct record *r)
 
 	if ((rc = store_open(st, c->store_dir, 0, err)) < 0 ||
 	    (rc = store_lock(*st, err)) < 0)
-		return fail(EXIT_REFUSED, "%s", rc == ERR_NOTFOUND ? "no tokens yet" : err);
+		return fail(EXIT_REFUSED, "%s",
+		    rc == ERR_NOTFOUND ? "no tokens yet" : err);
 	return select_token(c, *st, a->what, r);
 }
 
@@ -103,8 +110,7 @@ revoke(struct ctx *c, struct store *st, struct record *r, char *err)
 	return save_record(st, r, err);
 }
 
-static int
-delete(struct ctx *c, struct store *st, struct record *r, char *err)
+static int delete (struct ctx *c, struct store *st, struct record *r, char *err)
 {
 	int rc;
 
@@ -143,12 +149,16 @@ cmd_change(struct ctx *c, const char *action, int argc, char **argv)
 		goto out;
 	rc = EXIT_REFUSED;
 	if (r.status == STATUS_PENDING) {
-		fail(rc, "token %s has an operation in progress; run apitoken check --repair", r.id);
+		fail(rc,
+		    "token %s has an operation in progress; run apitoken check "
+		    "--repair",
+		    r.id);
 		goto out;
 	}
 	if (strcmp(action, "suspend") == 0) {
 		if (r.status != STATUS_ACTIVE) {
-			fail(rc, "token %s is %s, not active", r.id, record_status_name(r.status));
+			fail(rc, "token %s is %s, not active", r.id,
+			    record_status_name(r.status));
 			goto out;
 		}
 		r.status = STATUS_SUSPENDED;
@@ -156,7 +166,8 @@ cmd_change(struct ctx *c, const char *action, int argc, char **argv)
 		rc = save_record(st, &r, err);
 	} else if (strcmp(action, "activate") == 0) {
 		if (r.status != STATUS_SUSPENDED) {
-			fail(rc, "token %s is %s, not suspended", r.id, record_status_name(r.status));
+			fail(rc, "token %s is %s, not suspended", r.id,
+			    record_status_name(r.status));
 			goto out;
 		}
 		r.status = STATUS_ACTIVE;
@@ -169,13 +180,17 @@ cmd_change(struct ctx *c, const char *action, int argc, char **argv)
 		}
 		rc = revoke(c, st, &r, err);
 	} else
-		rc = delete(c, st, &r, err);
+		rc = delete (c, st, &r, err);
 	if (rc < 0) {
 		rc = fail(EXIT_REFUSED, "%s: %s", action, err);
 		goto out;
 	}
-	audit(c, strcmp(action, "activate") == 0 ? "activated" : strcmp(action, "suspend") == 0 ?
-	    "suspended" : strcmp(action, "revoke") == 0 ? "revoked" : "deleted", &r);
+	audit(c,
+	    strcmp(action, "activate") == 0    ? "activated" :
+	        strcmp(action, "suspend") == 0 ? "suspended" :
+	        strcmp(action, "revoke") == 0  ? "revoked" :
+	                                         "deleted",
+	    &r);
 	if (c->json)
 		print_record(c, st, &r, NULL);
 	else
@@ -220,7 +235,8 @@ cmd_unlock(struct ctx *c, int argc, char **argv)
 		goto out;
 	}
 	audit(c, "unlocked", &r);
-	fprintf(stderr, "apitoken: token %s '%s' is no longer locked out\n", r.id, r.name);
+	fprintf(stderr, "apitoken: token %s '%s' is no longer locked out\n",
+	    r.id, r.name);
 	rc = 0;
 out:
 	store_close(st);
@@ -246,8 +262,9 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 		goto out;
 	rc = EXIT_REFUSED;
 	if (r.status != STATUS_ACTIVE && r.status != STATUS_SUSPENDED) {
-		fail(rc, "token %s is %s; only active or suspended tokens rotate", r.id,
-		    record_status_name(r.status));
+		fail(rc,
+		    "token %s is %s; only active or suspended tokens rotate",
+		    r.id, record_status_name(r.status));
 		goto out;
 	}
 	if (token_generate(&t, r.id, tok) < 0) {
@@ -258,10 +275,14 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 	r.old_hash_until = grace > 0 ? c->now + grace : 0;
 	token_hash(&t, r.hash);
 	token_wipe(&t);
-	/* A new secret gets a full lifetime again, within the configured maximum. */
+	/* A new secret gets a full lifetime again, within the configured
+	 * maximum. */
 	if (r.expires_at != 0) {
-		lifetime = c->conf.default_lifetime ? c->conf.default_lifetime : r.expires_at - r.created_at;
-		if (c->conf.max_lifetime != 0 && lifetime > c->conf.max_lifetime)
+		lifetime = c->conf.default_lifetime ?
+		    c->conf.default_lifetime :
+		    r.expires_at - r.created_at;
+		if (c->conf.max_lifetime != 0 &&
+		    lifetime > c->conf.max_lifetime)
 			lifetime = c->conf.max_lifetime;
 		r.expires_at = c->now + lifetime;
 	}
@@ -285,10 +306,12 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 		print_record(c, st, &r, tok);
 	else {
 		printf("%s\n", tok);
-		fprintf(stderr, "apitoken: new secret for token %s '%s', expires %s%s; "
-		    "this is the only time it is shown\n", r.id, r.name,
-		    when_format(r.expires_at, when),
-		    grace > 0 ? "; the old secret works for the grace period" : "");
+		fprintf(stderr,
+		    "apitoken: new secret for token %s '%s', expires %s%s; "
+		    "this is the only time it is shown\n",
+		    r.id, r.name, when_format(r.expires_at, when),
+		    grace > 0 ? "; the old secret works for the grace period" :
+		                "");
 	}
 	rc = 0;
 out:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check.c - apitoken check [--repair]
  *
@@ -34,11 +35,13 @@ keep_fn(const struct record *r, void *ctx)
 	struct scan *s = ctx;
 	struct record *grown;
 
-	if (r->status != STATUS_PENDING && r->pending == PENDING_NONE && !r->service_user)
+	if (r->status != STATUS_PENDING && r->pending == PENDING_NONE &&
+	    !r->service_user)
 		return 0;
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 32;
-		if ((grown = realloc(s->v, (size_t)s->cap * sizeof(*grown))) == NULL)
+		if ((grown = realloc(s->v, (size_t)s->cap * sizeof(*grown))) ==
+		    NULL)
 			return ERR_NOMEM;
 		s->v = grown;
 	}
@@ -54,7 +57,8 @@ scan_fn(struct store_txn *t, void *ctx, char *err)
 	return rc == ERR_NOMEM ? err_set(err, rc, "out of memory") : rc;
 }
 
-/* One leftover: report it, and with repair fix it.  Returns 1 if still wrong. */
+/* One leftover: report it, and with repair fix it.  Returns 1 if still wrong.
+ */
 static int
 fix(struct ctx *c, struct store *st, struct record *r, bool repair)
 {
@@ -116,7 +120,8 @@ cmd_check(struct ctx *c, int argc, char **argv)
 			puts("usage: apitoken check [--repair]");
 			return 0;
 		} else
-			return fail(EXIT_USAGE, "usage: apitoken check [--repair]");
+			return fail(EXIT_USAGE,
+			    "usage: apitoken check [--repair]");
 	}
 	if (!c->root)
 		return fail(EXIT_REFUSED, "check is for root");

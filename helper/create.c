@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * create.c - apitoken create NAME [options]
  *
@@ -24,9 +25,10 @@
 #include "when.h"
 
 static const char create_usage[] =
-	"usage: apitoken create NAME [--user USER] [--description TEXT]\n"
-	"         [--expires DATE|DURATION|never] [--service SVC]... [--permission PERM]...\n"
-	"         [--allow-from CIDR]... [--json]\n";
+    "usage: apitoken create NAME [--user USER] [--description TEXT]\n"
+    "         [--expires DATE|DURATION|never] [--service SVC]... [--permission "
+    "PERM]...\n"
+    "         [--allow-from CIDR]... [--json]\n";
 
 static int
 uid_free(uint32_t uid)
@@ -66,10 +68,12 @@ reserve_fn(struct store_txn *t, void *ctx, char *err)
 	if ((rc = store_txn_by_name(t, x->r->name, dup_fn, &d, err)) < 0)
 		return rc;
 	if (d.found)
-		return err_set(err, ERR_EXISTS, "%s already has a token named '%s'",
-		    x->r->user, x->r->name);
+		return err_set(err, ERR_EXISTS,
+		    "%s already has a token named '%s'", x->r->user,
+		    x->r->name);
 	if (x->service &&
-	    (rc = store_txn_next_uid(t, x->min, x->max, uid_free, &x->r->uid, err)) < 0)
+	    (rc = store_txn_next_uid(t, x->min, x->max, uid_free, &x->r->uid,
+	         err)) < 0)
 		return rc;
 	return store_txn_put(t, x->r, err);
 }
@@ -103,8 +107,12 @@ parse(struct ctx *c, int argc, char **argv, struct record *r, const char **user)
 			*user = optarg;
 			break;
 		case 'd':
-			if (!valid_text(optarg) || field_set(r->description, sizeof(r->description), optarg) < 0)
-				return fail(EXIT_USAGE, "--description: at most %d bytes of printable UTF-8",
+			if (!valid_text(optarg) ||
+			    field_set(r->description, sizeof(r->description),
+			        optarg) < 0)
+				return fail(EXIT_USAGE,
+				    "--description: at most %d bytes of "
+				    "printable UTF-8",
 				    DESC_MAX_LEN);
 			break;
 		case 'e':
@@ -112,15 +120,24 @@ parse(struct ctx *c, int argc, char **argv, struct record *r, const char **user)
 			break;
 		case 's':
 		case 'p':
-			if (!valid_item(optarg) || strlist_add(ch == 's' ? &r->services : &r->permissions, optarg) < 0)
-				return fail(EXIT_USAGE, "--%s '%.64s': at most %d of them, each letters, digits and _ . : - *",
-				    ch == 's' ? "service" : "permission", optarg, LIST_MAX);
+			if (!valid_item(optarg) ||
+			    strlist_add(ch == 's' ? &r->services :
+			                            &r->permissions,
+			        optarg) < 0)
+				return fail(EXIT_USAGE,
+				    "--%s '%.64s': at most %d of them, each "
+				    "letters, digits and _ . : - *",
+				    ch == 's' ? "service" : "permission",
+				    optarg, LIST_MAX);
 			break;
 		case 'a':
 			if (cidr_parse(optarg, &block, &why) < 0)
-				return fail(EXIT_USAGE, "--allow-from '%.64s': %s", optarg, why);
+				return fail(EXIT_USAGE,
+				    "--allow-from '%.64s': %s", optarg, why);
 			if (strlist_add(&r->allowed_addresses, optarg) < 0)
-				return fail(EXIT_USAGE, "--allow-from: at most %d blocks", LIST_MAX);
+				return fail(EXIT_USAGE,
+				    "--allow-from: at most %d blocks",
+				    LIST_MAX);
 			break;
 		case 'j':
 			c->json = true;
@@ -129,22 +146,31 @@ parse(struct ctx *c, int argc, char **argv, struct record *r, const char **user)
 			fputs(create_usage, stdout);
 			return -1;
 		default:
-			return fail(EXIT_USAGE, "create: unknown or incomplete option; see apitoken create --help");
+			return fail(EXIT_USAGE,
+			    "create: unknown or incomplete option; see "
+			    "apitoken create --help");
 		}
 	}
 	if (optind != argc - 1)
-		return fail(EXIT_USAGE, "create takes one NAME; see apitoken create --help");
+		return fail(EXIT_USAGE,
+		    "create takes one NAME; see apitoken create --help");
 	if (!valid_name(argv[optind]))
-		return fail(EXIT_USAGE, "invalid name '%.64s': use a-z, 0-9, _ and -, starting with a letter or _, at most %d",
+		return fail(EXIT_USAGE,
+		    "invalid name '%.64s': use a-z, 0-9, _ and -, starting "
+		    "with a letter or _, at most %d",
 		    argv[optind], NAME_MAX_LEN);
 	strcpy(r->name, argv[optind]);
 	if (expires == NULL)
-		r->expires_at = c->conf.default_lifetime ? c->now + c->conf.default_lifetime : 0;
+		r->expires_at = c->conf.default_lifetime ?
+		    c->now + c->conf.default_lifetime :
+		    0;
 	else if (when_parse_expiry(expires, c->now, &r->expires_at, err) < 0)
 		return fail(EXIT_USAGE, "%s", err);
 	if (c->conf.max_lifetime != 0 &&
-	    (r->expires_at == 0 || r->expires_at - c->now > c->conf.max_lifetime))
-		return fail(EXIT_REFUSED, "expiry beyond the maximum lifetime of %lld days set in %s",
+	    (r->expires_at == 0 ||
+	        r->expires_at - c->now > c->conf.max_lifetime))
+		return fail(EXIT_REFUSED,
+		    "expiry beyond the maximum lifetime of %lld days set in %s",
 		    (long long)(c->conf.max_lifetime / 86400), c->conf_path);
 	return 0;
 }
@@ -167,19 +193,28 @@ cmd_create(struct ctx *c, int argc, char **argv)
 	x.service = user == NULL;
 	if (x.service) {
 		if (!c->root)
-			return fail(EXIT_REFUSED, "only root may create service users; for your own account use --user %s",
+			return fail(EXIT_REFUSED,
+			    "only root may create service users; for your own "
+			    "account use --user %s",
 			    c->caller);
 		if (getpwnam(r.name) != NULL || getgrnam(r.name) != NULL)
-			return fail(EXIT_REFUSED, "an account or group named '%s' already exists", r.name);
+			return fail(EXIT_REFUSED,
+			    "an account or group named '%s' already exists",
+			    r.name);
 		strcpy(r.user, r.name);
 		r.service_user = true;
 	} else {
-		if (!c->root && (strcmp(user, c->caller) != 0 || !c->conf.self_service))
-			return fail(EXIT_REFUSED, c->conf.self_service ?
-			    "you may create tokens for your own account (%s) only" :
-			    "self-service tokens are disabled (%s); ask root", c->conf.self_service ?
-			    c->caller : c->conf_path);
-		if ((pw = getpwnam(user)) == NULL || strlen(user) > USER_MAX_LEN)
+		if (!c->root &&
+		    (strcmp(user, c->caller) != 0 || !c->conf.self_service))
+			return fail(EXIT_REFUSED,
+			    c->conf.self_service ?
+			        "you may create tokens for your own account "
+			        "(%s) only" :
+			        "self-service tokens are disabled (%s); ask "
+			        "root",
+			    c->conf.self_service ? c->caller : c->conf_path);
+		if ((pw = getpwnam(user)) == NULL ||
+		    strlen(user) > USER_MAX_LEN)
 			return fail(EXIT_REFUSED, "no account '%.64s'", user);
 		strcpy(r.user, user);
 		r.uid = (uint32_t)pw->pw_uid;
@@ -205,12 +240,15 @@ cmd_create(struct ctx *c, int argc, char **argv)
 	if (x.service) {
 		crash_point(c, "create:after-pending");
 		if (account_create(c, &r, err) < 0) {
-			/* Roll back: the uid stays reserved in the tombstone. */
-			fail(EXIT_REFUSED, "cannot create service user %s: %s", r.user, err);
+			/* Roll back: the uid stays reserved in the tombstone.
+			 */
+			fail(EXIT_REFUSED, "cannot create service user %s: %s",
+			    r.user, err);
 			r.status = STATUS_DELETED;
 			r.pending = PENDING_NONE;
 			if (save_record(st, &r, err) < 0)
-				fail(EXIT_REFUSED, "%s (run apitoken check --repair)", err);
+				fail(EXIT_REFUSED,
+				    "%s (run apitoken check --repair)", err);
 			rc = EXIT_REFUSED;
 			goto out;
 		}
@@ -218,7 +256,8 @@ cmd_create(struct ctx *c, int argc, char **argv)
 		r.status = STATUS_ACTIVE;
 		r.pending = PENDING_NONE;
 		if ((rc = save_record(st, &r, err)) < 0) {
-			rc = fail(EXIT_REFUSED, "%s (run apitoken check --repair)", err);
+			rc = fail(EXIT_REFUSED,
+			    "%s (run apitoken check --repair)", err);
 			goto out;
 		}
 	}
@@ -226,12 +265,16 @@ cmd_create(struct ctx *c, int argc, char **argv)
 	if (c->json)
 		print_record(c, st, &r, tok);
 	else {
-		/* Plain output is the token alone, so T=$(apitoken create x) works. */
+		/* Plain output is the token alone, so T=$(apitoken create x)
+		 * works. */
 		char when[WHEN_BUF];
 		fprintf(stdout, "%s\n", tok);
-		fprintf(stderr, "apitoken: created token %s '%s' for %s%s, expires %s; "
-		    "this is the only time it is shown\n", r.id, r.name, r.user,
-		    r.service_user ? " (new service user)" : "", when_format(r.expires_at, when));
+		fprintf(stderr,
+		    "apitoken: created token %s '%s' for %s%s, expires %s; "
+		    "this is the only time it is shown\n",
+		    r.id, r.name, r.user,
+		    r.service_user ? " (new service user)" : "",
+		    when_format(r.expires_at, when));
 	}
 	rc = 0;
 out:

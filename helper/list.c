@@ -1,4 +1,6 @@
-/* list.c - apitoken list [--user USER] [--all] [--json]; apitoken show ID|NAME */
+/* SPDX-License-Identifier: ISC */
+/* list.c - apitoken list [--user USER] [--all] [--json]; apitoken show ID|NAME
+ */
 #include "config.h"
 
 #include <getopt.h>
@@ -25,7 +27,8 @@ collect_fn(const struct record *r, void *ctx)
 		return 0;
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 64;
-		if ((grown = realloc(c->v, (size_t)c->cap * sizeof(*grown))) == NULL)
+		if ((grown = realloc(c->v, (size_t)c->cap * sizeof(*grown))) ==
+		    NULL)
 			return ERR_NOMEM;
 		c->v = grown;
 	}
@@ -80,22 +83,33 @@ cmd_list(struct ctx *c, int argc, char **argv)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'u': q.user = optarg; break;
-		case 'a': q.col.all = true; break;
-		case 'j': c->json = true; break;
+		case 'u':
+			q.user = optarg;
+			break;
+		case 'a':
+			q.col.all = true;
+			break;
+		case 'j':
+			c->json = true;
+			break;
 		case 'h':
-			puts("usage: apitoken list [--user USER] [--all] [--json]");
+			puts("usage: apitoken list [--user USER] [--all] "
+			     "[--json]");
 			return 0;
 		default:
-			return fail(EXIT_USAGE, "list: unknown or incomplete option; see apitoken list --help");
+			return fail(EXIT_USAGE,
+			    "list: unknown or incomplete option; see apitoken "
+			    "list --help");
 		}
 	}
 	if (optind != argc)
 		return fail(EXIT_USAGE, "list takes no arguments");
-	/* A user sees their own tokens; asking for another's is refused outright. */
+	/* A user sees their own tokens; asking for another's is refused
+	 * outright. */
 	if (!c->root) {
 		if (q.user != NULL && strcmp(q.user, c->caller) != 0)
-			return fail(EXIT_REFUSED, "you may list your own tokens only");
+			return fail(EXIT_REFUSED,
+			    "you may list your own tokens only");
 		q.user = c->caller;
 	}
 	if ((rc = open_for_reading(c, &st)) != 0)
@@ -127,9 +141,11 @@ cmd_show(struct ctx *c, int argc, char **argv)
 			return 0;
 		}
 	if (argc != 2 + (c->json ? 1 : 0) || argv[1][0] == '-')
-		return fail(EXIT_USAGE, "usage: apitoken show ID|NAME [--json]");
+		return fail(EXIT_USAGE,
+		    "usage: apitoken show ID|NAME [--json]");
 	if (strlen(argv[1]) > 64)
-		return fail(EXIT_USAGE, "'%.20s...' is neither a token id nor a name", argv[1]);
+		return fail(EXIT_USAGE,
+		    "'%.20s...' is neither a token id nor a name", argv[1]);
 	if ((rc = open_for_reading(c, &st)) != 0)
 		return rc;
 	if (st == NULL)

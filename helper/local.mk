@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # helper/: the apitoken command, installed setuid root in sbindir (where
 # the PAM module runs it for non-root callers) and linked from bindir.
 sbin_PROGRAMS = apitoken

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * apitoken - create and manage API tokens and their service users.
  *
@@ -28,16 +29,18 @@
 #include "when.h"
 
 static const char usage_text[] =
-	"usage: apitoken [--store DIR] COMMAND [ARGS]\n"
-	"  create NAME [--user USER] [--description TEXT] [--expires DATE|DURATION|never]\n"
-	"              [--service SVC]... [--permission PERM]... [--allow-from CIDR]... [--json]\n"
-	"  list [--user USER] [--all] [--json]\n"
-	"  show ID|NAME [--json]\n"
-	"  suspend|activate|revoke|delete ID|NAME [--json]\n"
-	"  rotate ID|NAME [--grace DURATION] [--json]\n"
-	"  unlock ID|NAME\n"
-	"  check [--repair]\n"
-	"  apitoken COMMAND --help, apitoken --version\n";
+    "usage: apitoken [--store DIR] COMMAND [ARGS]\n"
+    "  create NAME [--user USER] [--description TEXT] [--expires "
+    "DATE|DURATION|never]\n"
+    "              [--service SVC]... [--permission PERM]... [--allow-from "
+    "CIDR]... [--json]\n"
+    "  list [--user USER] [--all] [--json]\n"
+    "  show ID|NAME [--json]\n"
+    "  suspend|activate|revoke|delete ID|NAME [--json]\n"
+    "  rotate ID|NAME [--grace DURATION] [--json]\n"
+    "  unlock ID|NAME\n"
+    "  check [--repair]\n"
+    "  apitoken COMMAND --help, apitoken --version\n";
 
 int
 fail(int status, const char *fmt, ...)
@@ -59,8 +62,8 @@ audit(const struct ctx *c, const char *what, const struct record *r)
 	char name[NAME_MAX_LEN * 2 + 8];
 
 	log_redact(r->name, name, sizeof(name));
-	syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s %s token %s (%s) of user %s", c->caller, what,
-	    r->id, name, r->user);
+	syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s %s token %s (%s) of user %s",
+	    c->caller, what, r->id, name, r->user);
 }
 
 void
@@ -91,7 +94,8 @@ static void
 harden(void)
 {
 	struct rlimit none = { 0, 0 }, big = { RLIM_INFINITY, RLIM_INFINITY };
-	static const int quiet[] = { SIGINT, SIGQUIT, SIGTSTP, SIGHUP, SIGTERM, SIGPIPE, SIGTTOU };
+	static const int quiet[] = { SIGINT, SIGQUIT, SIGTSTP, SIGHUP, SIGTERM,
+		SIGPIPE, SIGTTOU };
 
 	umask(077);
 	setrlimit(RLIMIT_CORE, &none);
@@ -126,7 +130,8 @@ command(struct ctx *c, int argc, char **argv)
 		return cmd_check(c, argc, argv);
 	if (strcmp(cmd, "verify") == 0)
 		return cmd_verify(c, argc, argv);
-	return fail(EXIT_USAGE, "unknown command '%.32s'; see apitoken --help", cmd);
+	return fail(EXIT_USAGE, "unknown command '%.32s'; see apitoken --help",
+	    cmd);
 }
 
 int
@@ -147,8 +152,10 @@ main(int argc, char **argv)
 	/* Who is asking: the real uid, never $USER or $LOGNAME. */
 	c.ruid = getuid();
 	c.root = c.ruid == 0;
-	if (getpwuid_r(c.ruid, &pw, buf, sizeof(buf), &found) != 0 || found == NULL)
-		return fail(EXIT_REFUSED, "who are you? (uid %u has no account)", (unsigned)c.ruid);
+	if (getpwuid_r(c.ruid, &pw, buf, sizeof(buf), &found) != 0 ||
+	    found == NULL)
+		return fail(EXIT_REFUSED,
+		    "who are you? (uid %u has no account)", (unsigned)c.ruid);
 	if (strlen(pw.pw_name) > USER_MAX_LEN)
 		return fail(EXIT_REFUSED, "account name too long");
 	strcpy(c.caller, pw.pw_name);
@@ -156,8 +163,11 @@ main(int argc, char **argv)
 	env_conf = getenv("APITOKEN_CONFIG");
 	if (!c.root) {
 		if (env_store != NULL || env_conf != NULL)
-			return fail(EXIT_REFUSED, "APITOKEN_STORE and APITOKEN_CONFIG are honoured only for root");
-		/* Nothing from the caller's environment reaches us or our children. */
+			return fail(EXIT_REFUSED,
+			    "APITOKEN_STORE and APITOKEN_CONFIG are honoured "
+			    "only for root");
+		/* Nothing from the caller's environment reaches us or our
+		 * children. */
 		clearenv();
 		env_store = env_conf = NULL;
 	}
@@ -167,19 +177,24 @@ main(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
 			if (!c.root)
-				return fail(EXIT_REFUSED, "--store is only for root");
+				return fail(EXIT_REFUSED,
+				    "--store is only for root");
 			c.store_dir = argv[++i];
-		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+		} else if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
 			fputs(usage_text, stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("apitoken %s\n", PACKAGE_VERSION);
 			return 0;
 		} else
-			return fail(EXIT_USAGE, "unknown option '%.32s'; see apitoken --help", argv[i]);
+			return fail(EXIT_USAGE,
+			    "unknown option '%.32s'; see apitoken --help",
+			    argv[i]);
 	}
 	if (i >= argc)
-		return fail(EXIT_USAGE, "no command given; see apitoken --help");
+		return fail(EXIT_USAGE,
+		    "no command given; see apitoken --help");
 	if (c.store_dir[0] != '/' || strlen(c.store_dir) > 1024)
 		return fail(EXIT_USAGE, "the store must be an absolute path");
 	/*
@@ -187,9 +202,11 @@ main(int argc, char **argv)
 	 * uid 0 too the caller can no longer signal us half way through.
 	 */
 	if (geteuid() != 0)
-		return fail(EXIT_REFUSED, "not running as root (is apitoken installed setuid root?)");
+		return fail(EXIT_REFUSED,
+		    "not running as root (is apitoken installed setuid root?)");
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-		return fail(EXIT_REFUSED, "cannot become root: %s", strerror(errno));
+		return fail(EXIT_REFUSED, "cannot become root: %s",
+		    strerror(errno));
 	if (conf_load(c.conf_path, &c.conf, err) < 0)
 		return fail(EXIT_REFUSED, "%s", err);
 	c.now = when_now();

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* output.c - records as JSON (jansson) or as text for people. */
 #include "config.h"
 
@@ -34,7 +35,8 @@ who_when(int64_t at, const char *by)
 }
 
 static json_t *
-to_json(const struct ctx *c, struct store *st, const struct record *r, const char *token)
+to_json(const struct ctx *c, struct store *st, const struct record *r,
+    const char *token)
 {
 	struct usage u;
 	json_t *o, *from = json_array();
@@ -44,24 +46,26 @@ to_json(const struct ctx *c, struct store *st, const struct record *r, const cha
 		memset(&u, 0, sizeof(u));
 	for (int i = 0; i < USAGE_ADDRS; i++)
 		if (u.last_used_from[i][0] != '\0')
-			json_array_append_new(from, json_string(u.last_used_from[i]));
-	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:o, s:o, s:o, s:s, s:o, s:o, s:o,"
-	    " s:I, s:o, s:o, s:I, s:b, s:{s:b, s:b, s:b, s:b, s:b}}",
-	    "id", r->id, "name", r->name, "description", r->description, "user", r->user,
-	    "uid", (json_int_t)r->uid, "service_user", r->service_user,
-	    "services", list(&r->services), "permissions", list(&r->permissions),
-	    "allowed_addresses", list(&r->allowed_addresses),
-	    "status", record_status_name(r->status), "expires_at", time_or_null(r->expires_at),
-	    "created", who_when(r->created_at, r->created_by),
-	    "updated", who_when(r->updated_at, r->updated_by),
-	    "revision", (json_int_t)r->revision, "last_used_at", time_or_null(u.last_used_at),
-	    "last_used_from", from, "use_count", (json_int_t)u.use_count,
-	    "expired", record_expired(r, c->now),
-	    "available_actions",
-	    "activate", r->status == STATUS_SUSPENDED,
-	    "suspend", r->status == STATUS_ACTIVE,
-	    "revoke", live,
-	    "delete", r->status != STATUS_DELETED && r->status != STATUS_PENDING,
+			json_array_append_new(from,
+			    json_string(u.last_used_from[i]));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:o, s:o, s:o, s:s, s:o, "
+	              "s:o, s:o,"
+	              " s:I, s:o, s:o, s:I, s:b, s:{s:b, s:b, s:b, s:b, s:b}}",
+	    "id", r->id, "name", r->name, "description", r->description, "user",
+	    r->user, "uid", (json_int_t)r->uid, "service_user", r->service_user,
+	    "services", list(&r->services), "permissions",
+	    list(&r->permissions), "allowed_addresses",
+	    list(&r->allowed_addresses), "status",
+	    record_status_name(r->status), "expires_at",
+	    time_or_null(r->expires_at), "created",
+	    who_when(r->created_at, r->created_by), "updated",
+	    who_when(r->updated_at, r->updated_by), "revision",
+	    (json_int_t)r->revision, "last_used_at",
+	    time_or_null(u.last_used_at), "last_used_from", from, "use_count",
+	    (json_int_t)u.use_count, "expired", record_expired(r, c->now),
+	    "available_actions", "activate", r->status == STATUS_SUSPENDED,
+	    "suspend", r->status == STATUS_ACTIVE, "revoke", live, "delete",
+	    r->status != STATUS_DELETED && r->status != STATUS_PENDING,
 	    "rotate", live);
 	if (o != NULL && token != NULL)
 		json_object_set_new(o, "token", json_string(token));
@@ -71,11 +75,14 @@ to_json(const struct ctx *c, struct store *st, const struct record *r, const cha
 static void
 emit(json_t *j)
 {
-	char *s = j != NULL ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	char *s = j != NULL ?
+	    json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) :
+	    NULL;
 
 	if (s != NULL) {
 		puts(s);
-		/* The one output that may hold a secret: wipe it before freeing. */
+		/* The one output that may hold a secret: wipe it before
+		 * freeing. */
 		explicit_bzero(s, strlen(s));
 		free(s);
 	}
@@ -92,7 +99,8 @@ text_list(const char *key, const struct strlist *l)
 }
 
 void
-print_record(const struct ctx *c, struct store *st, const struct record *r, const char *token)
+print_record(const struct ctx *c, struct store *st, const struct record *r,
+    const char *token)
 {
 	char a[WHEN_BUF], b[WHEN_BUF];
 	struct usage u;
@@ -113,17 +121,21 @@ print_record(const struct ctx *c, struct store *st, const struct record *r, cons
 	text_list("services:", &r->services);
 	text_list("permissions:", &r->permissions);
 	text_list("allowed from:", &r->allowed_addresses);
-	printf("%-18s%s by %s\n", "created:", when_format(r->created_at, a), r->created_by);
-	printf("%-18s%s by %s (revision %llu)\n", "updated:", when_format(r->updated_at, b),
-	    r->updated_by, (unsigned long long)r->revision);
-	printf("%-18s%s", "last used:", u.last_used_at ? when_format(u.last_used_at, a) : "never");
+	printf("%-18s%s by %s\n", "created:", when_format(r->created_at, a),
+	    r->created_by);
+	printf("%-18s%s by %s (revision %llu)\n",
+	    "updated:", when_format(r->updated_at, b), r->updated_by,
+	    (unsigned long long)r->revision);
+	printf("%-18s%s", "last used:",
+	    u.last_used_at ? when_format(u.last_used_at, a) : "never");
 	if (u.last_used_from[0][0] != '\0')
 		printf(" from %s", u.last_used_from[0]);
 	printf(" (%llu uses)\n", (unsigned long long)u.use_count);
 }
 
 void
-print_table(const struct ctx *c, struct store *st, const struct record *r, int n)
+print_table(const struct ctx *c, struct store *st, const struct record *r,
+    int n)
 {
 	char a[WHEN_BUF], b[WHEN_BUF];
 	struct usage u;
@@ -136,14 +148,18 @@ print_table(const struct ctx *c, struct store *st, const struct record *r, int n
 		emit(all);
 		return;
 	}
-	printf("%-12s  %-20s  %-16s  %-9s  %-20s  %s\n", "ID", "NAME", "USER", "STATUS",
-	    "EXPIRES", "LAST USED");
+	printf("%-12s  %-20s  %-16s  %-9s  %-20s  %s\n", "ID", "NAME", "USER",
+	    "STATUS", "EXPIRES", "LAST USED");
 	for (int i = 0; i < n; i++) {
 		if (store_usage_get(st, r[i].id, &u, NULL) < 0)
 			memset(&u, 0, sizeof(u));
-		printf("%-12s  %-20s  %-16s  %-9s  %-20s  %s\n", r[i].id, r[i].name, r[i].user,
-		    record_expired(&r[i], c->now) && r[i].status == STATUS_ACTIVE ? "expired" :
-		    record_status_name(r[i].status), when_format(r[i].expires_at, a),
+		printf("%-12s  %-20s  %-16s  %-9s  %-20s  %s\n", r[i].id,
+		    r[i].name, r[i].user,
+		    record_expired(&r[i], c->now) &&
+		            r[i].status == STATUS_ACTIVE ?
+		        "expired" :
+		        record_status_name(r[i].status),
+		    when_format(r[i].expires_at, a),
 		    u.last_used_at ? when_format(u.last_used_at, b) : "never");
 	}
 }

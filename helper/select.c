@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* select.c - from what a user typed to a record they may manage. */
 #include "config.h"
 
@@ -43,7 +44,8 @@ match_fn(const struct record *r, void *ctx)
 		return 0;
 	if (m->n++ == 0)
 		m->first = *r;
-	snprintf(m->ids + used, sizeof(m->ids) - used, "%s%s", used ? ", " : "", r->id);
+	snprintf(m->ids + used, sizeof(m->ids) - used, "%s%s", used ? ", " : "",
+	    r->id);
 	return 0;
 }
 
@@ -69,7 +71,8 @@ find_fn(struct store_txn *t, void *ctx, char *err)
 }
 
 int
-select_token(struct ctx *c, struct store *st, const char *what, struct record *r)
+select_token(struct ctx *c, struct store *st, const char *what,
+    struct record *r)
 {
 	struct find f = { .what = what, .m = { .c = c } };
 	char err[ERR_MAX];
@@ -81,8 +84,9 @@ select_token(struct ctx *c, struct store *st, const char *what, struct record *r
 		return fail(EXIT_REFUSED, "no token '%.64s'%s", what,
 		    c->root ? "" : " among yours");
 	if (f.m.n > 1)
-		return fail(EXIT_REFUSED, "'%.64s' names %d tokens (%s): use an id", what,
-		    f.m.n, f.m.ids);
+		return fail(EXIT_REFUSED,
+		    "'%.64s' names %d tokens (%s): use an id", what, f.m.n,
+		    f.m.ids);
 	*r = f.m.first;
 	return 0;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * validate.c - what the helper accepts from a command line, before any of
  * it is used.  Kept apart so the fuzzer (tests/fuzz/fuzz_args.c) reaches it.
@@ -13,11 +14,13 @@ valid_name(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > NAME_MAX_LEN || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+	if (n == 0 || n > NAME_MAX_LEN ||
+	    !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
 		return false;
 	for (size_t i = 1; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '_' || s[i] == '-'))
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		        (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		        s[i] == '-'))
 			return false;
 	return true;
 }
@@ -31,8 +34,10 @@ valid_item(const char *s)
 	if (n == 0 || n > ITEM_MAX_LEN)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || strchr("_.:*-", s[i]) != NULL))
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		        (s[i] >= 'A' && s[i] <= 'Z') ||
+		        (s[i] >= '0' && s[i] <= '9') ||
+		        strchr("_.:*-", s[i]) != NULL))
 			return false;
 	return true;
 }
@@ -60,4 +65,3 @@ valid_text(const char *s)
 	}
 	return more == 0;
 }
-

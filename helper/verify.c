@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * verify.c - `apitoken verify USER SERVICE RHOST`, the helper's side of the
  * verify protocol of common/verify.h, for PAM callers that are not root.
@@ -27,18 +28,21 @@ cmd_verify(struct ctx *c, int argc, char **argv)
 	ssize_t r;
 
 	if (argc != 4 || isatty(STDIN_FILENO)) {
-		syslog(LOG_AUTHPRIV | LOG_NOTICE, "inappropriate use of the verify mode by %s", c->caller);
+		syslog(LOG_AUTHPRIV | LOG_NOTICE,
+		    "inappropriate use of the verify mode by %s", c->caller);
 		fail(EXIT_USAGE, "verify is for the PAM module only");
 		return VERIFY_DENIED;
 	}
 	log_redact(argv[1], u, sizeof(u));
 	if (!c->root && strcmp(argv[1], c->caller) != 0) {
-		syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s may not verify tokens of %s", c->caller, u);
+		syslog(LOG_AUTHPRIV | LOG_NOTICE,
+		    "%s may not verify tokens of %s", c->caller, u);
 		return VERIFY_DENIED;
 	}
 	/* The module writes the password and a NUL, then closes the pipe. */
 	while (n < VERIFY_MAX_INPUT && memchr(pw, '\0', n) == NULL &&
-	    ((r = read(STDIN_FILENO, pw + n, VERIFY_MAX_INPUT - n)) > 0 || (r < 0 && errno == EINTR)))
+	    ((r = read(STDIN_FILENO, pw + n, VERIFY_MAX_INPUT - n)) > 0 ||
+	        (r < 0 && errno == EINTR)))
 		if (r > 0)
 			n += (size_t)r;
 	pw[n] = '\0';
@@ -60,7 +64,8 @@ cmd_verify(struct ctx *c, int argc, char **argv)
 		printf("\t%lld\n", (long long)res.rec.expires_at);
 		fflush(stdout);
 	} else if (res.code != VERIFY_NOT_TOKEN)
-		syslog(LOG_AUTHPRIV | LOG_NOTICE, "token %s refused for user %s: %s",
+		syslog(LOG_AUTHPRIV | LOG_NOTICE,
+		    "token %s refused for user %s: %s",
 		    res.id[0] ? res.id : "-", u, res.reason);
 	return res.code;
 }

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # man/: the manual pages, installed by make install and linted by make check.
 dist_man_MANS = man/pam_apitoken.8 man/apitoken.8 man/apitoken.conf.5
 TESTS += tests/man.sh tests/completion.sh

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <errno.h>
@@ -37,7 +38,8 @@ parse_answer(char *line, struct verify_result *res)
 	    field_set(res->rec.name, sizeof(res->rec.name), f[1]) < 0)
 		return -1;
 	while ((item = strsep(&f[2], ",")) != NULL)
-		if (*item != '\0' && strlist_add(&res->rec.permissions, item) < 0)
+		if (*item != '\0' &&
+		    strlist_add(&res->rec.permissions, item) < 0)
 			return -1;
 	res->rec.expires_at = expires;
 	memcpy(res->id, res->rec.id, sizeof(res->id));
@@ -46,7 +48,8 @@ parse_answer(char *line, struct verify_result *res)
 
 enum verify_code
 helper_verify(const char *helper, const char *user, const char *service,
-    const char *rhost, const char *password, size_t len, struct verify_result *res)
+    const char *rhost, const char *password, size_t len,
+    struct verify_result *res)
 {
 	char *argv[] = { "apitoken", "verify", (char *)user, (char *)service,
 		(char *)(rhost != NULL ? rhost : ""), NULL };
@@ -71,7 +74,8 @@ helper_verify(const char *helper, const char *user, const char *service,
 	 * before the child exists: a helper that dies early can then never
 	 * raise SIGPIPE in the calling program.
 	 */
-	if (write(in[1], password, len) != (ssize_t)len || write(in[1], "", 1) != 1)
+	if (write(in[1], password, len) != (ssize_t)len ||
+	    write(in[1], "", 1) != 1)
 		goto out;
 	close(in[1]);
 	in[1] = -1;
@@ -85,16 +89,21 @@ helper_verify(const char *helper, const char *user, const char *service,
 	 */
 	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
 		goto out;
-	if ((rc = posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO)) == 0 &&
-	    (rc = posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO)) == 0 &&
-	    (rc = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null",
-	    O_WRONLY, 0)) == 0 &&
-	    (rc = posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1)) == 0) {
-		/* The application may reap children in a SIGCHLD handler: not ours. */
+	if ((rc = posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO)) ==
+	        0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, out[1],
+	         STDOUT_FILENO)) == 0 &&
+	    (rc = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO,
+	         "/dev/null", O_WRONLY, 0)) == 0 &&
+	    (rc = posix_spawn_file_actions_addclosefrom_np(&fa,
+	         STDERR_FILENO + 1)) == 0) {
+		/* The application may reap children in a SIGCHLD handler: not
+		 * ours. */
 		memset(&dfl, 0, sizeof(dfl));
 		dfl.sa_handler = SIG_DFL;
 		sigaction(SIGCHLD, &dfl, &old);
-		if ((rc = posix_spawn(&pid, helper, &fa, NULL, argv, envp)) != 0)
+		if ((rc = posix_spawn(&pid, helper, &fa, NULL, argv, envp)) !=
+		    0)
 			sigaction(SIGCHLD, &old, NULL);
 	}
 	posix_spawn_file_actions_destroy(&fa);
@@ -110,7 +119,7 @@ helper_verify(const char *helper, const char *user, const char *service,
 	out[1] = -1;
 	while (got < sizeof(answer) - 1 &&
 	    ((r = read(out[0], answer + got, sizeof(answer) - 1 - got)) > 0 ||
-	    (r < 0 && errno == EINTR)))
+	        (r < 0 && errno == EINTR)))
 		if (r > 0)
 			got += (size_t)r;
 	answer[got] = '\0';
@@ -143,14 +152,16 @@ helper_verify(const char *helper, const char *user, const char *service,
 		break;
 	case 127:
 		/*
-		 * posix_spawn's child when exec fails, wherever the failure cannot
-		 * be reported back (a fork-based posix_spawn, valgrind's).
+		 * posix_spawn's child when exec fails, wherever the failure
+		 * cannot be reported back (a fork-based posix_spawn,
+		 * valgrind's).
 		 */
 		res->code = VERIFY_UNAVAIL;
 		res->reason = "cannot run the verify helper";
 		break;
 	default:
-		/* Only token-shaped input comes here: any other answer is a refusal. */
+		/* Only token-shaped input comes here: any other answer is a
+		 * refusal. */
 		res->reason = "refused by the verify helper";
 		break;
 	}

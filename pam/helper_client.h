@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * helper_client.h - the module's side of the verify protocol (verify.h).
  *

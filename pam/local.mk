@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # pam/: pam_apitoken.so, thin PAM glue over common/.  Only the pam_sm_*
 # entry points are exported.  -z nodelete keeps the module, and the store
 # handle it caches, loaded after pam_end: a long-lived process then pays

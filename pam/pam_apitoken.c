@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pam_apitoken.c - PAM glue: arguments, items, logging and return codes.
  * The decision itself is verify_token() in common/verify.c.
@@ -50,15 +51,18 @@ parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
 			a->debug = true;
 		else if (strcmp(argv[i], "use_first_pass") == 0 ||
 		    strcmp(argv[i], "try_first_pass") == 0)
-			;  /* pam_get_authtok reads these itself */
-		else if (strncmp(argv[i], "store=", 6) == 0 && argv[i][6] == '/')
+			; /* pam_get_authtok reads these itself */
+		else if (strncmp(argv[i], "store=", 6) == 0 &&
+		    argv[i][6] == '/')
 			a->store = argv[i] + 6;
-		else if (strncmp(argv[i], "config=", 7) == 0 && argv[i][7] == '/')
+		else if (strncmp(argv[i], "config=", 7) == 0 &&
+		    argv[i][7] == '/')
 			a->config = argv[i] + 7;
 		else if (strncmp(argv[i], "prompt=", 7) == 0)
 			a->prompt = argv[i] + 7;
 		else
-			pam_syslog(pamh, LOG_ERR, "unknown or invalid option: %.64s", argv[i]);
+			pam_syslog(pamh, LOG_ERR,
+			    "unknown or invalid option: %.64s", argv[i]);
 	}
 }
 
@@ -103,7 +107,8 @@ load_conf(pam_handle_t *pamh, const struct args *a, const struct conf **out)
 		return PAM_BUF_ERR;
 	}
 	*out = &cc->conf;
-	if (strcmp(cc->path, a->config) == 0 && conf_unchanged(a->config, &cc->stamp))
+	if (strcmp(cc->path, a->config) == 0 &&
+	    conf_unchanged(a->config, &cc->stamp))
 		return PAM_SUCCESS;
 	snprintf(cc->path, sizeof(cc->path), "%s", a->config);
 	if (conf_load_stamped(a->config, &cc->conf, &cc->stamp, err) < 0) {
@@ -125,8 +130,8 @@ export_env(pam_handle_t *pamh, const struct record *r)
 	pam_putenv(pamh, buf);
 	n = (size_t)snprintf(buf, sizeof(buf), "APITOKEN_PERMISSIONS=");
 	for (int i = 0; i < r->permissions.n; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i > 0 ? "," : "",
-		    r->permissions.v[i]);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+		    i > 0 ? "," : "", r->permissions.v[i]);
 	pam_putenv(pamh, buf);
 }
 
@@ -141,10 +146,12 @@ warn_expiry(pam_handle_t *pamh, int flags, const struct conf *c,
 	    left > (int64_t)c->expiry_warning_days * 86400)
 		return;
 	if (left < 86400)
-		pam_info(pamh, "Your API token %s expires in less than a day, at %s.", r->id,
-		    when_format(r->expires_at, when));
+		pam_info(pamh,
+		    "Your API token %s expires in less than a day, at %s.",
+		    r->id, when_format(r->expires_at, when));
 	else
-		pam_info(pamh, "Your API token %s expires in %lld day%s, at %s.", r->id,
+		pam_info(pamh,
+		    "Your API token %s expires in %lld day%s, at %s.", r->id,
 		    (long long)(left / 86400), left < 2 * 86400 ? "" : "s",
 		    when_format(r->expires_at, when));
 }
@@ -160,7 +167,8 @@ user_exists(const char *user)
 	struct passwd pw, *res = NULL;
 	char buf[16384];
 
-	return getpwnam_r(user, &pw, buf, sizeof(buf), &res) == 0 && res != NULL;
+	return getpwnam_r(user, &pw, buf, sizeof(buf), &res) == 0 &&
+	    res != NULL;
 }
 
 static const char *
@@ -196,11 +204,13 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return retval;
 	if (user == NULL || *user == '\0')
 		return PAM_USER_UNKNOWN;
-	if ((retval = pam_get_authtok(pamh, PAM_AUTHTOK, &password, a.prompt)) != PAM_SUCCESS)
+	if ((retval = pam_get_authtok(pamh, PAM_AUTHTOK, &password,
+	         a.prompt)) != PAM_SUCCESS)
 		return retval;
 	if (password == NULL)
 		return PAM_AUTH_ERR;
-	/* Not a token: no store, no helper, no log line; let the next module try. */
+	/* Not a token: no store, no helper, no log line; let the next module
+	 * try. */
 	if (!token_has_prefix(password, strlen(password))) {
 		if (a.debug)
 			pam_syslog(pamh, LOG_DEBUG, "not a token; ignored");
@@ -224,27 +234,31 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (geteuid() == 0)
 		verify_token(c, &req, &res);
 	else
-		helper_verify(helper_path(), user, req.service, req.rhost, password,
-		    req.password_len, &res);
+		helper_verify(helper_path(), user, req.service, req.rhost,
+		    password, req.password_len, &res);
 
 	switch (res.code) {
 	case VERIFY_NOT_TOKEN:
 		return PAM_IGNORE;
 	case VERIFY_UNAVAIL:
-		pam_syslog(pamh, LOG_ERR, "token %s for user %s service %s rhost %s: %s%s%s",
+		pam_syslog(pamh, LOG_ERR,
+		    "token %s for user %s service %s rhost %s: %s%s%s",
 		    res.id[0] ? res.id : "-", u, s, h, res.reason,
 		    res.detail[0] ? ": " : "", res.detail);
 		return PAM_AUTHINFO_UNAVAIL;
 	case VERIFY_OK:
 		break;
 	default:
-		/* An accepted token proved the account; a refused one may not have. */
+		/* An accepted token proved the account; a refused one may not
+		 * have. */
 		if (!user_exists(user)) {
-			pam_syslog(pamh, LOG_NOTICE, "token %s for unknown user %s refused",
+			pam_syslog(pamh, LOG_NOTICE,
+			    "token %s for unknown user %s refused",
 			    res.id[0] ? res.id : "-", u);
 			return PAM_USER_UNKNOWN;
 		}
-		pam_syslog(pamh, LOG_NOTICE, "token %s refused for user %s service %s rhost %s: %s",
+		pam_syslog(pamh, LOG_NOTICE,
+		    "token %s refused for user %s service %s rhost %s: %s",
 		    res.id[0] ? res.id : "-", u, s, h, res.reason);
 		return PAM_AUTH_ERR;
 	}
@@ -256,8 +270,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	export_env(pamh, &res.rec);
 	warn_expiry(pamh, flags, c, &res.rec, req.now);
-	pam_syslog(pamh, LOG_INFO, "token %s accepted for user %s service %s rhost %s",
-	    res.rec.id, u, s, h);
+	pam_syslog(pamh, LOG_INFO,
+	    "token %s accepted for user %s service %s rhost %s", res.rec.id, u,
+	    s, h);
 	return PAM_SUCCESS;
 }
 
@@ -306,24 +321,31 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if ((retval = pam_get_user(pamh, &user, NULL)) != PAM_SUCCESS)
 		return retval;
 	log_redact(user, u, sizeof(u));
-	/* Without root the store cannot be read; the helper checked it moments ago. */
+	/* Without root the store cannot be read; the helper checked it moments
+	 * ago. */
 	if (geteuid() != 0)
 		return PAM_IGNORE;
 	switch (verify_account(a.store, id, user, when_now(), &res)) {
 	case VERIFY_OK:
 		break;
 	case VERIFY_UNAVAIL:
-		pam_syslog(pamh, LOG_ERR, "token %s for user %s: %s: %s", (const char *)id, u,
-		    res.reason, res.detail);
+		pam_syslog(pamh, LOG_ERR, "token %s for user %s: %s: %s",
+		    (const char *)id, u, res.reason, res.detail);
 		return PAM_AUTHINFO_UNAVAIL;
 	default:
-		pam_syslog(pamh, LOG_NOTICE, "account of token %s for user %s refused: %s",
+		pam_syslog(pamh, LOG_NOTICE,
+		    "account of token %s for user %s refused: %s",
 		    (const char *)id, u, res.reason);
-		return strcmp(res.reason, "token expired") == 0 ? PAM_ACCT_EXPIRED : PAM_PERM_DENIED;
+		return strcmp(res.reason, "token expired") == 0 ?
+		    PAM_ACCT_EXPIRED :
+		    PAM_PERM_DENIED;
 	}
-	if (res.rec.service_user && (retval = check_shadow(user)) != PAM_SUCCESS) {
-		pam_syslog(pamh, LOG_NOTICE, "account of token %s for user %s refused: "
-		    "service user expired", (const char *)id, u);
+	if (res.rec.service_user &&
+	    (retval = check_shadow(user)) != PAM_SUCCESS) {
+		pam_syslog(pamh, LOG_NOTICE,
+		    "account of token %s for user %s refused: "
+		    "service user expired",
+		    (const char *)id, u);
 		return retval;
 	}
 	return PAM_SUCCESS;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The bash completion offers apitoken's commands and each command's options.
 [ -r /usr/share/bash-completion/bash_completion ] ||
 	{ echo "SKIP: no bash-completion (apt-get install bash-completion)"; exit 77; }

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Check unit tests for common/.
 check_PROGRAMS += tests/unit
 TESTS += tests/unit

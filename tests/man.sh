@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The manual pages are clean for mandoc's linter, warnings included.
 command -v mandoc >/dev/null || { echo "SKIP: no mandoc (apt-get install mandoc)"; exit 77; }
 status=0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * stress - logins racing a writer; zero wrong answers allowed.
  *
@@ -34,12 +35,18 @@
 
 #define READERS 4
 
-enum { ACTIVE, REVOKED, DELETED, FLAPPING, NKINDS };
+enum {
+	ACTIVE,
+	REVOKED,
+	DELETED,
+	FLAPPING,
+	NKINDS
+};
 
 static char dir[PATH_MAX], me[USER_MAX_LEN + 1];
 static uid_t my_uid;
 static char tokens[NKINDS][TOKEN_LEN + 1];
-static char never_valid[TOKEN_LEN + 1];   /* right id of FLAPPING, wrong secret */
+static char never_valid[TOKEN_LEN + 1]; /* right id of FLAPPING, wrong secret */
 static struct record recs[NKINDS];
 
 static int
@@ -70,7 +77,9 @@ make(int kind, struct store *st)
 	strcpy(r->user, me);
 	r->uid = my_uid;
 	strlist_add(&r->services, "stress");
-	r->status = kind == REVOKED ? STATUS_REVOKED : kind == DELETED ? STATUS_DELETED : STATUS_ACTIVE;
+	r->status = kind == REVOKED ? STATUS_REVOKED :
+	    kind == DELETED         ? STATUS_DELETED :
+	                              STATUS_ACTIVE;
 	token_hash(&t, r->hash);
 	if (store_write(st, put_fn, r, err) < 0)
 		die("put", err);
@@ -84,15 +93,20 @@ static int
 check(const char *tok, const struct conf *c)
 {
 	struct verify_request req = {
-		.password = tok, .password_len = strlen(tok), .user = me,
-		.service = "stress", .rhost = "192.0.2.1", .store_dir = dir,
+		.password = tok,
+		.password_len = strlen(tok),
+		.user = me,
+		.service = "stress",
+		.rhost = "192.0.2.1",
+		.store_dir = dir,
 		.now = when_now(),
 	};
 	struct verify_result res;
 
 	int v = verify_token(c, &req, &res);
 
-	snprintf(last_detail, sizeof(last_detail), "%s (%s)", res.reason, res.detail);
+	snprintf(last_detail, sizeof(last_detail), "%s (%s)", res.reason,
+	    res.detail);
 	return v;
 }
 
@@ -117,14 +131,16 @@ reader(time_t end)
 			die("never-valid secret not denied", last_detail);
 		n++;
 	}
-	printf("stress: reader %d: %ld rounds, no wrong answer\n", (int)getpid(), n);
+	printf("stress: reader %d: %ld rounds, no wrong answer\n",
+	    (int)getpid(), n);
 	exit(0);
 }
 
 static void
 writer(time_t end)
 {
-	static const uint8_t cycle[] = { STATUS_SUSPENDED, STATUS_ACTIVE, STATUS_REVOKED, STATUS_ACTIVE };
+	static const uint8_t cycle[] = { STATUS_SUSPENDED, STATUS_ACTIVE,
+		STATUS_REVOKED, STATUS_ACTIVE };
 	struct record extra, *f = &recs[FLAPPING];
 	struct store *st;
 	struct token t;
@@ -183,7 +199,8 @@ main(int argc, char **argv)
 		die("getpwuid", "no account for this uid");
 	snprintf(me, sizeof(me), "%s", pw->pw_name);
 	my_uid = pw->pw_uid;
-	snprintf(dir, sizeof(dir), "%s/apitoken-stress.XXXXXX", base ? base : "/tmp");
+	snprintf(dir, sizeof(dir), "%s/apitoken-stress.XXXXXX",
+	    base ? base : "/tmp");
 	if (mkdtemp(dir) == NULL)
 		die("mkdtemp", dir);
 	strcat(dir, "/store");
@@ -208,11 +225,13 @@ main(int argc, char **argv)
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			failed = 1;
 
-	if (store_open(&st, dir, STORE_RDONLY, err) < 0 || store_read(st, list_fn, &records, err) < 0)
+	if (store_open(&st, dir, STORE_RDONLY, err) < 0 ||
+	    store_read(st, list_fn, &records, err) < 0)
 		die("store after the race", err);
 	store_close(st);
 	printf("stress: store consistent afterwards, %ld records\n", records);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)(strlen(dir) - 6), dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)(strlen(dir) - 6),
+	    dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "stress: could not remove %s\n", dir);
 	return failed;

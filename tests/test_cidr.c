@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <string.h>
@@ -34,9 +35,9 @@ START_TEST(ipv4)
 	ck_assert(!in("192.0.2.128/25", "192.0.2.127"));
 	ck_assert(in("192.0.2.1/32", "192.0.2.1"));
 	ck_assert(!in("192.0.2.1/32", "192.0.2.2"));
-	ck_assert(in("192.0.2.1", "192.0.2.1"));     /* bare address = /32 */
+	ck_assert(in("192.0.2.1", "192.0.2.1")); /* bare address = /32 */
 	ck_assert(in("0.0.0.0/0", "203.0.113.9"));
-	ck_assert(!in("0.0.0.0/0", "2001:db8::1"));  /* families never mix */
+	ck_assert(!in("0.0.0.0/0", "2001:db8::1")); /* families never mix */
 	ck_assert(in("172.16.0.0/12", "172.31.255.255"));
 	ck_assert(!in("172.16.0.0/12", "172.32.0.0"));
 }
@@ -90,16 +91,27 @@ END_TEST
 START_TEST(bad_blocks)
 {
 	static const char *const bad[] = {
-		"", "/8", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/8x",
-		"10.0.0.1/8", "2001:db8::/129", "2001:db8::1/32", "example.com/24",
-		"10.0.0.0/08000", "10.0.0.0/ 8", "::ffff:10.0.0.0/95",
+		"",
+		"/8",
+		"10.0.0.0/",
+		"10.0.0.0/33",
+		"10.0.0.0/-1",
+		"10.0.0.0/8x",
+		"10.0.0.1/8",
+		"2001:db8::/129",
+		"2001:db8::1/32",
+		"example.com/24",
+		"10.0.0.0/08000",
+		"10.0.0.0/ 8",
+		"::ffff:10.0.0.0/95",
 	};
 	struct cidr c;
 	const char *why;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		why = NULL;
-		ck_assert_msg(cidr_parse(bad[i], &c, &why) == ERR_INVAL, "accepted '%s'", bad[i]);
+		ck_assert_msg(cidr_parse(bad[i], &c, &why) == ERR_INVAL,
+		    "accepted '%s'", bad[i]);
 		ck_assert_ptr_nonnull(why);
 	}
 }

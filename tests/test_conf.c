@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <fcntl.h>
@@ -60,22 +61,22 @@ START_TEST(full_file)
 	char err[ERR_MAX] = "";
 
 	write_conf("# a comment\n"
-	    "\n"
-	    "default_services = sshd, sudo login\n"
-	    "  default_lifetime=30d   # trailing comment\n"
-	    "max_lifetime = 60d\n"
-	    "self_service = no\n"
-	    "service_user_shell = /usr/sbin/nologin\n"
-	    "service_user_home = /var/lib/apitoken/home\n"
-	    "service_user_groups = ci,deploy\n"
-	    "uid_min = 70000\n"
-	    "uid_max = 70010\n"
-	    "lockout_attempts = 0\n"
-	    "lockout_window = 5m\n"
-	    "lockout_time = 1h\n"
-	    "expiry_warning_days = 14\n"
-	    "usage_write_interval = 0s\n"
-	    "fail_delay = 0\n");
+	           "\n"
+	           "default_services = sshd, sudo login\n"
+	           "  default_lifetime=30d   # trailing comment\n"
+	           "max_lifetime = 60d\n"
+	           "self_service = no\n"
+	           "service_user_shell = /usr/sbin/nologin\n"
+	           "service_user_home = /var/lib/apitoken/home\n"
+	           "service_user_groups = ci,deploy\n"
+	           "uid_min = 70000\n"
+	           "uid_max = 70010\n"
+	           "lockout_attempts = 0\n"
+	           "lockout_window = 5m\n"
+	           "lockout_time = 1h\n"
+	           "expiry_warning_days = 14\n"
+	           "usage_write_interval = 0s\n"
+	           "fail_delay = 0\n");
 	ck_assert_msg(conf_load(path, &c, err) == 0, "%s", err);
 	ck_assert_int_eq(c.default_services.n, 3);
 	ck_assert_str_eq(c.default_services.v[2], "login");
@@ -102,23 +103,30 @@ expect_error(const char *text, const char *needle)
 
 	write_conf(text);
 	ck_assert_int_eq(conf_load(path, &c, err), ERR_INVAL);
-	ck_assert_msg(strstr(err, needle) != NULL, "'%s' lacks '%s'", err, needle);
+	ck_assert_msg(strstr(err, needle) != NULL, "'%s' lacks '%s'", err,
+	    needle);
 	ck_assert(strstr(err, path) != NULL);
 }
 
 START_TEST(errors_name_file_and_line)
 {
-	expect_error("self_service = yes\nself_servce = no\n", ":2: unknown key: self_servce");
+	expect_error("self_service = yes\nself_servce = no\n",
+	    ":2: unknown key: self_servce");
 	expect_error("\n\n\nno equals sign\n", ":4: expected 'key = value'");
 	expect_error("self_service = maybe\n", ":1: expected yes or no");
-	expect_error("default_lifetime = 30x\n", ":1: expected a duration or never");
+	expect_error("default_lifetime = 30x\n",
+	    ":1: expected a duration or never");
 	expect_error("uid_min = 12\n", "at least 1000");
-	expect_error("uid_min = 5000\nuid_max=4000\n", "uid_min is greater than uid_max");
+	expect_error("uid_min = 5000\nuid_max=4000\n",
+	    "uid_min is greater than uid_max");
 	expect_error("service_user_shell = bin/sh\n", "absolute path");
 	expect_error("lockout_attempts = -1\n", "from 0 to 1000");
-	expect_error("max_lifetime = 7d\ndefault_lifetime = 30d\n", "exceeds max_lifetime");
-	expect_error("max_lifetime = 7d\ndefault_lifetime = never\n", "exceeds max_lifetime");
-	expect_error("fail_delay = 2s\nfail_delay = 3s\n", ":2: key given twice");
+	expect_error("max_lifetime = 7d\ndefault_lifetime = 30d\n",
+	    "exceeds max_lifetime");
+	expect_error("max_lifetime = 7d\ndefault_lifetime = never\n",
+	    "exceeds max_lifetime");
+	expect_error("fail_delay = 2s\nfail_delay = 3s\n",
+	    ":2: key given twice");
 	expect_error("fail_delay = 2m\n", "at most 60s");
 }
 END_TEST
@@ -166,16 +174,16 @@ START_TEST(stamp_sees_every_change)
 	char err[ERR_MAX];
 
 	ck_assert_int_eq(conf_load_stamped(path, &c, &st, err), 0);
-	ck_assert(conf_unchanged(path, &st));          /* absent, still absent */
+	ck_assert(conf_unchanged(path, &st)); /* absent, still absent */
 	write_conf("fail_delay = 1s\n");
-	ck_assert(!conf_unchanged(path, &st));         /* created */
+	ck_assert(!conf_unchanged(path, &st)); /* created */
 	ck_assert_int_eq(conf_load_stamped(path, &c, &st, err), 0);
-	ck_assert(!conf_unchanged(path, &st));         /* too fresh to trust */
+	ck_assert(!conf_unchanged(path, &st)); /* too fresh to trust */
 	sleep(2);
 	ck_assert_int_eq(conf_load_stamped(path, &c, &st, err), 0);
 	ck_assert(conf_unchanged(path, &st));
 	ck_assert_int_eq(c.fail_delay, 1);
-	write_conf("fail_delay = 2s\n");              /* same size, new content */
+	write_conf("fail_delay = 2s\n"); /* same size, new content */
 	ck_assert(!conf_unchanged(path, &st));
 	sleep(2);
 	ck_assert_int_eq(conf_load_stamped(path, &c, &st, err), 0);
@@ -204,7 +212,8 @@ conf_suite(void)
 	tcase_add_test(tc, unsafe_file_refused);
 	tcase_add_test(tc, nul_byte_refused);
 	tcase_add_test(tc, stamp_sees_every_change);
-	tcase_set_timeout(tc, 30);  /* the stamp test waits out two time stamps */
+	/* the stamp test waits out two time stamps */
+	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
 }

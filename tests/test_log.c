@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <stdio.h>
@@ -27,7 +28,8 @@ START_TEST(damaged_tokens_redacted)
 	struct token t;
 
 	ck_assert_int_eq(token_generate(&t, NULL, s), 0);
-	/* truncated, with a bad checksum, or with an invalid id: no secret survives */
+	/* truncated, with a bad checksum, or with an invalid id: no secret
+	 * survives */
 	s[TOKEN_LEN - 3] = '\0';
 	log_redact(s, out, sizeof(out));
 	ck_assert(strstr(out, t.secret + 4) == NULL);
@@ -38,7 +40,8 @@ START_TEST(damaged_tokens_redacted)
 	snprintf(in, sizeof(in), "xapitok_%s_%s\tend", t.id, t.secret);
 	log_redact(in, out, sizeof(out));
 	ck_assert(strstr(out, t.secret) == NULL);
-	ck_assert(strstr(out, "?end") != NULL);  /* control characters replaced */
+	/* control characters replaced */
+	ck_assert(strstr(out, "?end") != NULL);
 }
 END_TEST
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <stdio.h>
@@ -28,11 +29,12 @@ sample_record(struct record *r)
 	ck_assert_int_eq(strlist_add(&r->services, "sudo"), 0);
 	ck_assert_int_eq(strlist_add(&r->permissions, "deploy:write"), 0);
 	ck_assert_int_eq(strlist_add(&r->allowed_addresses, "10.0.0.0/8"), 0);
-	ck_assert_int_eq(strlist_add(&r->allowed_addresses, "2001:db8::/32"), 0);
+	ck_assert_int_eq(strlist_add(&r->allowed_addresses, "2001:db8::/32"),
+	    0);
 	r->expires_at = 1798675200;
 	r->created_at = 1764000000;
 	strcpy(r->created_by, "root");
-	r->updated_at = -5;   /* negative values survive too */
+	r->updated_at = -5; /* negative values survive too */
 	strcpy(r->updated_by, "alice");
 	r->revision = 0x0102030405060708ULL;
 	token_hash(&t, r->hash);
@@ -73,7 +75,9 @@ START_TEST(fixed_byte_order)
 	ck_assert_mem_eq(buf + 3, "0123456789AB", 12);
 	/* three empty strings (name, description, user), then uid big-endian */
 	ck_assert_mem_eq(buf + 15, "\0\0\0\0\0\0\x01\x02\x03\x04", 10);
-	ck_assert_int_eq(n, 1 + 14 + 6 + 4 + 3 + 3 + 8 + 8 + 2 + 8 + 2 + 8 + 64 + 8 + RECORD_SUM_LEN);
+	ck_assert_int_eq(n,
+	    1 + 14 + 6 + 4 + 3 + 3 + 8 + 8 + 2 + 8 + 2 + 8 + 64 + 8 +
+	        RECORD_SUM_LEN);
 }
 END_TEST
 
@@ -87,12 +91,14 @@ START_TEST(every_truncation_fails)
 	sample_record(&a);
 	n = record_encode(&a, buf, sizeof(buf));
 	for (int len = 0; len < n; len++) {
-		ck_assert_int_eq(record_decode(buf, (size_t)len, &b, err), ERR_CORRUPT);
+		ck_assert_int_eq(record_decode(buf, (size_t)len, &b, err),
+		    ERR_CORRUPT);
 		ck_assert(strstr(err, "damaged record") != NULL);
 		ck_assert_str_eq(b.id, "");
 	}
 	buf[n] = 0;
-	ck_assert_int_eq(record_decode(buf, (size_t)n + 1, &b, err), ERR_CORRUPT);
+	ck_assert_int_eq(record_decode(buf, (size_t)n + 1, &b, err),
+	    ERR_CORRUPT);
 	ck_assert(strstr(err, "checksum") != NULL);
 }
 END_TEST
@@ -143,16 +149,22 @@ START_TEST(field_bounds)
 
 	/* a string length far beyond the buffer, with a valid checksum */
 	blake2b(buf + 3, RECORD_SUM_LEN, buf, 3);
-	ck_assert_int_eq(record_decode(buf, 3 + RECORD_SUM_LEN, &b, err), ERR_CORRUPT);
+	ck_assert_int_eq(record_decode(buf, 3 + RECORD_SUM_LEN, &b, err),
+	    ERR_CORRUPT);
 	ck_assert(strstr(err, "string too long") != NULL);
 	/* an id with a control character */
-	memcpy(buf, "\x01\x00\x0c" "0123456789A\n", 15);
+	memcpy(buf,
+	    "\x01\x00\x0c"
+	    "0123456789A\n",
+	    15);
 	blake2b(buf + 15, RECORD_SUM_LEN, buf, 15);
-	ck_assert_int_eq(record_decode(buf, 15 + RECORD_SUM_LEN, &b, err), ERR_CORRUPT);
+	ck_assert_int_eq(record_decode(buf, 15 + RECORD_SUM_LEN, &b, err),
+	    ERR_CORRUPT);
 	ck_assert(strstr(err, "control character") != NULL);
 	/* a wrong checksum is named as such */
 	buf[15] ^= 1;
-	ck_assert_int_eq(record_decode(buf, 15 + RECORD_SUM_LEN, &b, err), ERR_CORRUPT);
+	ck_assert_int_eq(record_decode(buf, 15 + RECORD_SUM_LEN, &b, err),
+	    ERR_CORRUPT);
 	ck_assert(strstr(err, "checksum") != NULL);
 	/* list bounds */
 	for (int i = 0; i < LIST_MAX; i++) {
@@ -161,7 +173,7 @@ START_TEST(field_bounds)
 		ck_assert_int_eq(strlist_add(&l, item), 0);
 	}
 	ck_assert_int_eq(strlist_add(&l, "one-more"), ERR_LIMIT);
-	ck_assert_int_eq(strlist_add(&l, "s3"), 0);  /* duplicates are no-ops */
+	ck_assert_int_eq(strlist_add(&l, "s3"), 0); /* duplicates are no-ops */
 	l.n = 0;
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
@@ -198,7 +210,8 @@ START_TEST(usage_roundtrip_and_addresses)
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(usage_decode(buf, (size_t)n, &v, NULL), 0);
 	ck_assert_mem_eq(&u, &v, sizeof(u));
-	ck_assert_int_eq(usage_decode(buf, (size_t)n - 1, &v, NULL), ERR_CORRUPT);
+	ck_assert_int_eq(usage_decode(buf, (size_t)n - 1, &v, NULL),
+	    ERR_CORRUPT);
 }
 END_TEST
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <dirent.h>
@@ -228,7 +229,7 @@ START_TEST(indexes_follow_changes)
 	ck_assert_int_eq(count(st, NULL, NULL), 3);
 	ck_assert_int_eq(count(st, "alice", NULL), 2);
 	ck_assert_int_eq(count(st, "bob", NULL), 1);
-	ck_assert_int_eq(count(st, "ali", NULL), 0);   /* no prefix matches */
+	ck_assert_int_eq(count(st, "ali", NULL), 0); /* no prefix matches */
 	ck_assert_int_eq(count(st, NULL, "laptop"), 2);
 	ck_assert_int_eq(count(st, NULL, "lap"), 0);
 	ck_assert_int_eq(count(st, NULL, "ci"), 1);
@@ -245,7 +246,9 @@ START_TEST(indexes_follow_changes)
 	ck_assert_int_eq(count(st, "bob", NULL), 0);
 	ck_assert_int_eq(count(st, NULL, "laptop"), 0);
 	ck_assert_int_eq(count(st, NULL, NULL), 3);
-	ck_assert_int_eq(store_read(st, uid_lookup_fn, &(struct uid_lookup){ c.uid, id }, err), 0);
+	ck_assert_int_eq(store_read(st, uid_lookup_fn,
+	                     &(struct uid_lookup){ c.uid, id }, err),
+	    0);
 	ck_assert_str_eq(id, c.id);
 	ck_assert_int_eq(store_write(st, del_fn, b.id, err), 0);
 	ck_assert_int_eq(count(st, "alice", NULL), 1);
@@ -299,7 +302,8 @@ START_TEST(uids_never_reused)
 	q.got = 61002;
 	ck_assert_int_eq(store_read(st, by_uid_fn, &q, err), 0);
 	ck_assert_str_eq(q.id, r.id);
-	/* the counter only moves up, and skips uids the callback says are taken */
+	/* the counter only moves up, and skips uids the callback says are taken
+	 */
 	q.free_fn = odd_only;
 	ck_assert_int_eq(store_write(st, next_uid_fn, &q, err), 0);
 	ck_assert_uint_eq(q.got, 61003);
@@ -355,7 +359,8 @@ START_TEST(reader_survives_resize)
 	if (pid == 0) {
 		/* the writer, in another process as in real life */
 		struct store *w;
-		if (read(fds[0], &c, 1) != 1 || store_open(&w, dir, 0, NULL) != 0)
+		if (read(fds[0], &c, 1) != 1 ||
+		    store_open(&w, dir, 0, NULL) != 0)
 			_exit(1);
 		for (int i = 0; i < 6000; i++) {
 			sample_record(&r);
@@ -415,7 +420,8 @@ START_TEST(threaded_readers_survive_resize)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		struct store *w;
-		if (read(fds[0], &c, 1) != 1 || store_open(&w, dir, 0, NULL) != 0)
+		if (read(fds[0], &c, 1) != 1 ||
+		    store_open(&w, dir, 0, NULL) != 0)
 			_exit(1);
 		for (int i = 0; i < 6000; i++) {
 			sample_record(&r);
@@ -429,7 +435,9 @@ START_TEST(threaded_readers_survive_resize)
 	st = open_ok(STORE_RDONLY);
 	writer_done = 0;
 	for (int i = 0; i < 4; i++)
-		ck_assert_int_eq(pthread_create(&t[i], NULL, read_until_done, st), 0);
+		ck_assert_int_eq(pthread_create(&t[i], NULL, read_until_done,
+		                     st),
+		    0);
 	ck_assert_int_eq(write(fds[1], "go", 1), 1);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	writer_done = 1;
@@ -490,7 +498,7 @@ START_TEST(refuses_foreign_owner)
 
 	store_close(st);
 	if (geteuid() != 0)
-		return;  /* only root can give the directory away */
+		return; /* only root can give the directory away */
 	ck_assert_int_eq(chown(dir, 65534, 0), 0);
 	ck_assert_int_eq(store_open(&st, dir, STORE_RDONLY, err), ERR_UNAVAIL);
 	ck_assert(strstr(err, "bad ownership") != NULL);
@@ -500,7 +508,8 @@ END_TEST
 START_TEST(refuses_symlinks)
 {
 	struct store *st = open_ok(STORE_CREATE);
-	char err[ERR_MAX], link[PATH_MAX + 16], path[PATH_MAX + 32], moved[PATH_MAX + 32];
+	char err[ERR_MAX], link[PATH_MAX + 16], path[PATH_MAX + 32],
+	    moved[PATH_MAX + 32];
 
 	store_close(st);
 	snprintf(link, sizeof(link), "%s/link", tmp);
@@ -582,7 +591,8 @@ START_TEST(truncated_tail)
 	if (rc == 0) {
 		for (int i = 0; i < 400; i++) {
 			rc = store_get(st, ids[i], &back, err);
-			ck_assert(rc == 0 || rc == ERR_CORRUPT || rc == ERR_UNAVAIL);
+			ck_assert(
+			    rc == 0 || rc == ERR_CORRUPT || rc == ERR_UNAVAIL);
 			if (rc != 0)
 				bad++;
 		}
@@ -621,7 +631,8 @@ START_TEST(unknown_schema_refused)
 	char err[ERR_MAX];
 
 	store_close(st);
-	ck_assert_int_eq(put_raw_meta(dir, "schema_version", "\0\0\0\x02", 4), 0);
+	ck_assert_int_eq(put_raw_meta(dir, "schema_version", "\0\0\0\x02", 4),
+	    0);
 	ck_assert_int_eq(store_open(&st, dir, STORE_RDONLY, err), ERR_CORRUPT);
 	ck_assert(strstr(err, "schema version 2 is not supported") != NULL);
 	ck_assert_int_eq(store_open(&st, dir, 0, err), ERR_CORRUPT);
@@ -659,7 +670,7 @@ START_TEST(shared_handle_in_process)
 	struct store *a = open_ok(STORE_CREATE), *b, *c;
 	char err[ERR_MAX], other[PATH_MAX + 16];
 
-	b = open_ok(STORE_RDONLY);   /* read-only use of the open writer */
+	b = open_ok(STORE_RDONLY); /* read-only use of the open writer */
 	ck_assert_ptr_eq(a, b);
 	snprintf(other, sizeof(other), "%s/other", tmp);
 	ck_assert_int_eq(store_open(&c, other, STORE_CREATE, err), ERR_UNAVAIL);
@@ -685,8 +696,8 @@ START_TEST(fork_gets_own_handle)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		if (store_open(&child, dir, STORE_RDONLY, NULL) != 0 || child == st ||
-		    store_get(child, r.id, &back, NULL) != 0)
+		if (store_open(&child, dir, STORE_RDONLY, NULL) != 0 ||
+		    child == st || store_get(child, r.id, &back, NULL) != 0)
 			_exit(1);
 		store_close(child);
 		_exit(0);
@@ -753,7 +764,9 @@ START_TEST(threads_share_one_usage_env)
 
 	ck_assert_int_eq(pthread_barrier_init(&start_line, NULL, RACERS), 0);
 	for (int i = 0; i < RACERS; i++)
-		ck_assert_int_eq(pthread_create(&t[i], NULL, first_usage_read, NULL), 0);
+		ck_assert_int_eq(pthread_create(&t[i], NULL, first_usage_read,
+		                     NULL),
+		    0);
 	for (int i = 0; i < RACERS; i++) {
 		ck_assert_int_eq(pthread_join(t[i], &rc), 0);
 		ck_assert_int_eq((intptr_t)rc, 0);
@@ -791,9 +804,15 @@ START_TEST(usage_data)
 
 	ck_assert_int_eq(store_usage_get(st, "0123456789AB", &u, err), 0);
 	ck_assert_uint_eq(u.use_count, 0);
-	ck_assert_int_eq(store_usage_update(st, "0123456789AB", bump, "192.0.2.1", err), 0);
-	ck_assert_int_eq(store_usage_update(st, "0123456789AB", bump, "192.0.2.2", err), 0);
-	ck_assert_int_eq(store_usage_update(st, "0123456789AB", leave, NULL, err), 0);
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB", bump,
+	                     "192.0.2.1", err),
+	    0);
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB", bump,
+	                     "192.0.2.2", err),
+	    0);
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB", leave, NULL,
+	                     err),
+	    0);
 	ck_assert_int_eq(store_usage_get(st, "0123456789AB", &u, err), 0);
 	ck_assert_uint_eq(u.use_count, 2);
 	ck_assert_str_eq(u.last_used_from[0], "192.0.2.2");
@@ -807,7 +826,9 @@ START_TEST(usage_data)
 
 	/* a read-only (PAM) handle can still record usage */
 	st = open_ok(STORE_RDONLY);
-	ck_assert_int_eq(store_usage_update(st, "0123456789AB", bump, "192.0.2.3", err), 0);
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB", bump,
+	                     "192.0.2.3", err),
+	    0);
 	store_close(st);
 }
 END_TEST
@@ -833,18 +854,23 @@ START_TEST(limited_address_space)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		if (setrlimit(RLIMIT_AS, &lim) != 0 || store_open(&st, dir, STORE_RDONLY, NULL) != 0)
+		if (setrlimit(RLIMIT_AS, &lim) != 0 ||
+		    store_open(&st, dir, STORE_RDONLY, NULL) != 0)
 			_exit(1);
-		if (store_get(st, r.id, &back, NULL) != 0 || strcmp(back.id, r.id) != 0)
+		if (store_get(st, r.id, &back, NULL) != 0 ||
+		    strcmp(back.id, r.id) != 0)
 			_exit(2);
-		if (store_usage_update(st, r.id, bump, "192.0.2.1", NULL) != 0 ||
-		    store_usage_get(st, r.id, &u, NULL) != 0 || u.use_count != 1)
+		if (store_usage_update(st, r.id, bump, "192.0.2.1", NULL) !=
+		        0 ||
+		    store_usage_get(st, r.id, &u, NULL) != 0 ||
+		    u.use_count != 1)
 			_exit(3);
 		store_close(st);
 		_exit(0);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child: status %#x", status);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "child: status %#x", status);
 }
 END_TEST
 #endif
@@ -872,7 +898,8 @@ copy_file(const char *from, const char *to)
 {
 	char buf[65536];
 	ssize_t n;
-	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	int in = open(from, O_RDONLY),
+	    out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
 	ck_assert(in >= 0 && out >= 0);
 	while ((n = read(in, buf, sizeof(buf))) > 0)
@@ -894,26 +921,35 @@ START_TEST(usage_fault_releases_the_writer_lock)
 	int status;
 	pid_t pid;
 
-	ck_assert_int_eq(store_usage_update(st, "0123456789AB", bump, "192.0.2.1", err), 0);
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB", bump,
+	                     "192.0.2.1", err),
+	    0);
 	snprintf(path, sizeof(path), "%s/usage.mdb", dir);
 	snprintf(good, sizeof(good), "%s/usage.good", tmp);
 	copy_file(path, good);
-	/* the two meta pages stay, the tree beyond them is gone: a read faults */
+	/* the two meta pages stay, the tree beyond them is gone: a read faults
+	 */
 	ck_assert_int_eq(truncate(path, 2 * sysconf(_SC_PAGESIZE)), 0);
 	leaks_ignored(1);
-	ck_assert_int_eq(store_usage_update(st, "0123456789AB", bump, "192.0.2.2", err), ERR_CORRUPT);
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB", bump,
+	                     "192.0.2.2", err),
+	    ERR_CORRUPT);
 	store_close(st);
 	leaks_ignored(0);
 	copy_file(good, path);
 	if ((pid = fork()) == 0) {
 		alarm(10);
 		st = open_ok(STORE_RDONLY);
-		_exit(store_usage_update(st, "0123456789AB", bump, "192.0.2.3", err) == 0 ? 0 : 1);
+		_exit(store_usage_update(st, "0123456789AB", bump, "192.0.2.3",
+		          err) == 0 ?
+		        0 :
+		        1);
 	}
 	ck_assert_int_gt(pid, 0);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "the other process %s", WIFSIGNALED(status) ? "waited for the lock" : "failed");
+	    "the other process %s",
+	    WIFSIGNALED(status) ? "waited for the lock" : "failed");
 }
 END_TEST
 
@@ -943,7 +979,8 @@ START_TEST(random_damage_never_crashes)
 		fd = open(path, O_RDWR);
 		for (int k = 0; k < 3; k++) {
 			unsigned char b = (unsigned char)rand();
-			ck_assert_int_eq(pwrite(fd, &b, 1, rand() % sb.st_size), 1);
+			ck_assert_int_eq(pwrite(fd, &b, 1, rand() % sb.st_size),
+			    1);
 		}
 		close(fd);
 		leaks_ignored(1);

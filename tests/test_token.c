@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <string.h>
@@ -10,7 +11,7 @@
 #include "unit.h"
 
 static const char b62[] =
-	"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 static void
 fresh(char out[TOKEN_LEN + 1], struct token *tok)
@@ -87,19 +88,19 @@ START_TEST(malformed_classes)
 	m[TOKEN_LEN] = 'x';
 	ck_assert_str_eq(why_of(m, TOKEN_LEN + 1), "too long");
 	memcpy(m, s, TOKEN_LEN + 1);
-	m[8] = 'U';   /* not in Crockford base32 */
+	m[8] = 'U'; /* not in Crockford base32 */
 	ck_assert_str_eq(why_of(m, TOKEN_LEN), "malformed id");
 	memcpy(m, s, TOKEN_LEN + 1);
-	m[8] = 'a';   /* lower case is not the canonical form */
+	m[8] = 'a'; /* lower case is not the canonical form */
 	ck_assert_str_eq(why_of(m, TOKEN_LEN), "malformed id");
 	memcpy(m, s, TOKEN_LEN + 1);
-	m[19] = '-';  /* the separator */
+	m[19] = '-'; /* the separator */
 	ck_assert_str_eq(why_of(m, TOKEN_LEN), "malformed id");
 	memcpy(m, s, TOKEN_LEN + 1);
 	m[30] = '_';
 	ck_assert_str_eq(why_of(m, TOKEN_LEN), "bad character");
 	memcpy(m, s, TOKEN_LEN + 1);
-	m[30] = '\0';  /* embedded NUL with the full length */
+	m[30] = '\0'; /* embedded NUL with the full length */
 	ck_assert_str_eq(why_of(m, TOKEN_LEN), "bad character");
 	memcpy(m, s, TOKEN_LEN + 1);
 	m[TOKEN_LEN - 1] = '\xc3';
@@ -127,7 +128,9 @@ START_TEST(every_typo_caught)
 					continue;
 				memcpy(m, s, sizeof(s));
 				m[i] = *c;
-				ck_assert_int_eq(token_parse(m, TOKEN_LEN, &p, NULL), ERR_INVAL);
+				ck_assert_int_eq(token_parse(m, TOKEN_LEN, &p,
+				                     NULL),
+				    ERR_INVAL);
 				tried++;
 			}
 	}
@@ -150,7 +153,8 @@ START_TEST(transpositions_caught)
 			c = m[i];
 			m[i] = m[i + 1];
 			m[i + 1] = c;
-			ck_assert_int_eq(token_parse(m, TOKEN_LEN, &p, NULL), ERR_INVAL);
+			ck_assert_int_eq(token_parse(m, TOKEN_LEN, &p, NULL),
+			    ERR_INVAL);
 		}
 	}
 }
@@ -183,7 +187,8 @@ START_TEST(prefix_and_peek)
 	ck_assert_int_eq(token_peek_id(s, TOKEN_LEN, id), 0);
 	ck_assert_str_eq(id, t.id);
 	ck_assert_int_eq(token_peek_id("apitok_short", 12, id), ERR_INVAL);
-	ck_assert_int_eq(token_peek_id("apitok_abcdefghijkl_", 20, id), ERR_INVAL);
+	ck_assert_int_eq(token_peek_id("apitok_abcdefghijkl_", 20, id),
+	    ERR_INVAL);
 }
 END_TEST
 
@@ -214,8 +219,12 @@ START_TEST(hash_known_vector)
 {
 	struct token t;
 	uint8_t h[TOKEN_HASH_LEN];
-	/* python3: hashlib.blake2b(b"0123456789ABCDEFGHIJKLMNOPQRSTUV", digest_size=32) */
-	static const uint8_t want[] = { 0x34, 0x80, 0xd8, 0xee, 0x5d, 0xf5, 0xbc, 0xb5, 0x78, 0x67, 0x2e, 0x65, 0xf0, 0x70, 0xe3, 0xb4, 0x74, 0x9c, 0xcf, 0xaf, 0xae, 0xc5, 0xe2, 0x74, 0x61, 0x86, 0x1c, 0xcf, 0x8e, 0x61, 0xc1, 0xef };
+	/* python3: hashlib.blake2b(b"0123456789ABCDEFGHIJKLMNOPQRSTUV",
+	 * digest_size=32) */
+	static const uint8_t want[] = { 0x34, 0x80, 0xd8, 0xee, 0x5d, 0xf5,
+		0xbc, 0xb5, 0x78, 0x67, 0x2e, 0x65, 0xf0, 0x70, 0xe3, 0xb4,
+		0x74, 0x9c, 0xcf, 0xaf, 0xae, 0xc5, 0xe2, 0x74, 0x61, 0x86,
+		0x1c, 0xcf, 0x8e, 0x61, 0xc1, 0xef };
 
 	memset(&t, 0, sizeof(t));
 	memcpy(t.secret, "0123456789ABCDEFGHIJKLMNOPQRSTUV", TOKEN_SECRET_LEN);

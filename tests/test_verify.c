@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <limits.h>
@@ -78,8 +79,13 @@ try(const char *pw, const char *user, const char *service, const char *rhost,
     struct verify_result *res)
 {
 	struct verify_request req = {
-		.password = pw, .password_len = strlen(pw), .user = user,
-		.service = service, .rhost = rhost, .store_dir = dir, .now = NOW,
+		.password = pw,
+		.password_len = strlen(pw),
+		.user = user,
+		.service = service,
+		.rhost = rhost,
+		.store_dir = dir,
+		.now = NOW,
 	};
 
 	return verify_token(&conf, &req, res);
@@ -104,10 +110,12 @@ START_TEST(not_a_token_is_ignored_before_io)
 	struct verify_result res;
 
 	/* no store exists at all: a plain password must not even look */
-	ck_assert_int_eq(try("hunter2", me, "sshd", NULL, &res), VERIFY_NOT_TOKEN);
+	ck_assert_int_eq(try("hunter2", me, "sshd", NULL, &res),
+	    VERIFY_NOT_TOKEN);
 	ck_assert_int_eq(try("", me, "sshd", NULL, &res), VERIFY_NOT_TOKEN);
 	/* a damaged token is denied, still without I/O */
-	ck_assert_int_eq(try("apitok_0123456789AB_x", me, "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try("apitok_0123456789AB_x", me, "sshd", NULL, &res),
+	    VERIFY_DENIED);
 	ck_assert_str_eq(res.reason, "too short");
 	ck_assert_str_eq(res.id, "0123456789AB");
 }
@@ -131,7 +139,7 @@ START_TEST(denials)
 	ck_assert_int_eq(try(other, me, "sshd", NULL, &res), VERIFY_DENIED);
 	ck_assert_str_eq(res.reason, "wrong secret");
 	ck_assert_str_eq(res.id, r.id);
-	ck_assert_str_eq(res.rec.id, "");  /* nothing of the record leaks out */
+	ck_assert_str_eq(res.rec.id, ""); /* nothing of the record leaks out */
 
 	/* an id that does not exist */
 	ck_assert_int_eq(token_generate(&t, NULL, other), 0);
@@ -148,7 +156,10 @@ END_TEST
 
 START_TEST(states)
 {
-	static const struct { int status; const char *reason; } cases[] = {
+	static const struct {
+		int status;
+		const char *reason;
+	} cases[] = {
 		{ STATUS_SUSPENDED, "token suspended" },
 		{ STATUS_REVOKED, "token revoked" },
 		{ STATUS_PENDING, "unknown token id" },
@@ -162,7 +173,8 @@ START_TEST(states)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		r.status = (uint8_t)cases[i].status;
 		save(&r);
-		ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_DENIED);
+		ck_assert_int_eq(try(tok, me, "sshd", NULL, &res),
+		    VERIFY_DENIED);
 		ck_assert_str_eq(res.reason, cases[i].reason);
 	}
 	r.status = STATUS_ACTIVE;
@@ -188,19 +200,24 @@ START_TEST(services_and_addresses)
 	strlist_add(&r.allowed_addresses, "2001:db8::/32");
 	save(&r);
 	/* the record's own list replaces the default */
-	ck_assert_int_eq(try(tok, me, "sshd", "192.0.2.1", &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, me, "sshd", "192.0.2.1", &res),
+	    VERIFY_DENIED);
 	ck_assert_int_eq(try(tok, me, "login", "192.0.2.1", &res), VERIFY_OK);
 	ck_assert_int_eq(try(tok, me, "login", "2001:db8::7", &res), VERIFY_OK);
-	ck_assert_int_eq(try(tok, me, "login", "::ffff:192.0.2.9", &res), VERIFY_OK);
-	ck_assert_int_eq(try(tok, me, "login", "192.0.3.1", &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, me, "login", "::ffff:192.0.2.9", &res),
+	    VERIFY_OK);
+	ck_assert_int_eq(try(tok, me, "login", "192.0.3.1", &res),
+	    VERIFY_DENIED);
 	ck_assert_str_eq(res.reason, "source address not allowed");
-	ck_assert_int_eq(try(tok, me, "login", "client.example.com", &res), VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, me, "login", "client.example.com", &res),
+	    VERIFY_DENIED);
 	ck_assert_int_eq(try(tok, me, "login", NULL, &res), VERIFY_DENIED);
 	ck_assert_int_eq(try(tok, me, "login", "", &res), VERIFY_DENIED);
 	/* "*" allows every service */
 	strlist_add(&r.services, "*");
 	save(&r);
-	ck_assert_int_eq(try(tok, me, "anything", "192.0.2.1", &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, me, "anything", "192.0.2.1", &res),
+	    VERIFY_OK);
 }
 END_TEST
 
@@ -256,7 +273,8 @@ START_TEST(lockout_and_usage)
 	ck_assert_int_eq(token_generate(&t, r.id, wrong), 0);
 	ck_assert_int_eq(try(tok, me, "sshd", "192.0.2.5", &res), VERIFY_OK);
 	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(try(wrong, me, "sshd", NULL, &res), VERIFY_DENIED);
+		ck_assert_int_eq(try(wrong, me, "sshd", NULL, &res),
+		    VERIFY_DENIED);
 	/* now even the right secret is refused, without looking at it */
 	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_DENIED);
 	ck_assert_str_eq(res.reason, "locked out after repeated failures");
@@ -301,18 +319,23 @@ START_TEST(account_recheck)
 
 	make_token(&r, tok);
 	ck_assert_int_eq(verify_account(dir, r.id, me, NOW, &res), VERIFY_OK);
-	ck_assert_int_eq(verify_account(dir, r.id, "nobody", NOW, &res), VERIFY_DENIED);
+	ck_assert_int_eq(verify_account(dir, r.id, "nobody", NOW, &res),
+	    VERIFY_DENIED);
 	r.status = STATUS_SUSPENDED;
 	save(&r);
-	ck_assert_int_eq(verify_account(dir, r.id, me, NOW, &res), VERIFY_DENIED);
+	ck_assert_int_eq(verify_account(dir, r.id, me, NOW, &res),
+	    VERIFY_DENIED);
 	ck_assert_str_eq(res.reason, "token suspended");
-	ck_assert_int_eq(verify_account(dir, "0000000000AA", me, NOW, &res), VERIFY_DENIED);
+	ck_assert_int_eq(verify_account(dir, "0000000000AA", me, NOW, &res),
+	    VERIFY_DENIED);
 	ck_assert_str_eq(res.reason, "token deleted");
-	/* the name is the same, the account is not: refused, at auth and after */
+	/* the name is the same, the account is not: refused, at auth and after
+	 */
 	r.status = STATUS_ACTIVE;
 	r.uid = my_uid + 4242;
 	save(&r);
-	ck_assert_int_eq(verify_account(dir, r.id, me, NOW, &res), VERIFY_DENIED);
+	ck_assert_int_eq(verify_account(dir, r.id, me, NOW, &res),
+	    VERIFY_DENIED);
 	ck_assert(strstr(res.reason, "uid changed") != NULL);
 	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_DENIED);
 	ck_assert(strstr(res.reason, "uid changed") != NULL);
@@ -329,7 +352,7 @@ START_TEST(same_work_for_unknown_id)
 	unsigned long before, for_wrong, for_unknown, for_malformed;
 	struct token t;
 
-	conf.lockout_attempts = 3;  /* the lockout read happens for both too */
+	conf.lockout_attempts = 3; /* the lockout read happens for both too */
 	make_token(&r, tok);
 	ck_assert_int_eq(token_generate(&t, r.id, wrong), 0);
 	ck_assert_int_eq(token_generate(&t, NULL, unknown), 0);
@@ -340,7 +363,9 @@ START_TEST(same_work_for_unknown_id)
 	ck_assert_int_eq(try(unknown, me, "sshd", NULL, &res), VERIFY_DENIED);
 	for_unknown = token_hash_count - before;
 	before = token_hash_count;
-	ck_assert_int_eq(try("apitok_0123456789AB_short", me, "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(try("apitok_0123456789AB_short", me, "sshd", NULL,
+	                     &res),
+	    VERIFY_DENIED);
 	for_malformed = token_hash_count - before;
 	ck_assert_uint_eq(for_wrong, 1);
 	ck_assert_uint_eq(for_unknown, for_wrong);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <stdio.h>
@@ -13,7 +14,8 @@ make_tmpdir(char *buf, size_t len)
 {
 	const char *base = getenv("TMPDIR");
 
-	snprintf(buf, len, "%s/apitoken-unit.XXXXXX", base != NULL ? base : "/tmp");
+	snprintf(buf, len, "%s/apitoken-unit.XXXXXX",
+	    base != NULL ? base : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(buf));
 }
 

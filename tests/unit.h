@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* unit.h - the Check suites of the unit test program, one per common/ file. */
 #ifndef APITOKEN_TESTS_UNIT_H
 #define APITOKEN_TESTS_UNIT_H

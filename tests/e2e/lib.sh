@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Shared by the end-to-end tests: finding the built programs, a private
 # work directory, test accounts and clean-up on every exit path.
 # Names start with "zzapt" and a random number, so they cannot clash with

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # A su/login-style service as an administrator writes it: a file in
 # /etc/pam.d naming the module by its short name, installed where libpam
 # looks (a staged install of this build), driven by pamtester.  Token first

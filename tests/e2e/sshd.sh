@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # End to end through real OpenSSH: sshd on loopback with UsePAM and
 # password authentication, the built module in its PAM stack, and the real
 # ssh client typing tokens as passwords.  sshd names its PAM service after

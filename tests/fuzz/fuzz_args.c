@@ -1,4 +1,6 @@
-/* The helper's argument checks, and the parsers its options use, on arbitrary text. */
+/* SPDX-License-Identifier: ISC */
+/* The helper's argument checks, and the parsers its options use, on arbitrary
+ * text. */
 #include "config.h"
 
 #include <stdint.h>
@@ -23,14 +25,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data, size);
 	s[size] = '\0';
-	/* A name that passes is a valid user name: useradd will take it as is. */
-	if (valid_name(s) && (strlen(s) > NAME_MAX_LEN || strchr(s, ':') != NULL ||
-	    strchr(s, '/') != NULL || s[0] == '-'))
+	/* A name that passes is a valid user name: useradd will take it as is.
+	 */
+	if (valid_name(s) &&
+	    (strlen(s) > NAME_MAX_LEN || strchr(s, ':') != NULL ||
+	        strchr(s, '/') != NULL || s[0] == '-'))
 		abort();
-	if (valid_item(s) && (strlen(s) > ITEM_MAX_LEN || strpbrk(s, " ,\t\n") != NULL))
+	if (valid_item(s) &&
+	    (strlen(s) > ITEM_MAX_LEN || strpbrk(s, " ,\t\n") != NULL))
 		abort();
 	if (valid_text(s))
-		for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+		for (const unsigned char *p = (const unsigned char *)s;
+		     *p != '\0'; p++)
 			if (*p < 0x20 || *p == 0x7f)
 				abort();
 	cidr_parse(s, &c, &why);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Dates, durations, expiries and CIDR blocks from arbitrary text. */
 #include "config.h"
 
@@ -27,9 +28,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	/* A parsed date formats and parses back to itself. */
 	if (when_parse_date(s, &v, NULL) == 0 &&
-	    (when_parse_date(when_format(v, buf), &back, NULL) != 0 || back != v))
+	    (when_parse_date(when_format(v, buf), &back, NULL) != 0 ||
+	        back != v))
 		abort();
-	if (when_parse_expiry(s, 1790000000, &v, NULL) == 0 && v != 0 && v <= 1790000000)
+	if (when_parse_expiry(s, 1790000000, &v, NULL) == 0 && v != 0 &&
+	    v <= 1790000000)
 		abort();
 	/* "BLOCK ADDRESS": a block always contains its own network address. */
 	addr = strchr(s, ' ');

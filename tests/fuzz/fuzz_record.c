@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Arbitrary bytes as a stored record or usage entry. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Token parsing and log redaction on arbitrary bytes. */
 #include "config.h"
 
@@ -18,7 +19,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *why;
 
 	if (token_parse((const char *)data, size, &t, &why) == 0 &&
-	    (strlen(t.id) != TOKEN_ID_LEN || strlen(t.secret) != TOKEN_SECRET_LEN))
+	    (strlen(t.id) != TOKEN_ID_LEN ||
+	        strlen(t.secret) != TOKEN_SECRET_LEN))
 		abort();
 	token_peek_id((const char *)data, size, id);
 	if ((s = malloc(size + 1)) == NULL)
@@ -27,7 +29,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = '\0';
 	log_redact(s, out, sizeof(out));
 	/* No secret of a valid token may survive redaction. */
-	if (token_parse(s, strlen(s), &t, &why) == 0 && strstr(out, t.secret) != NULL)
+	if (token_parse(s, strlen(s), &t, &why) == 0 &&
+	    strstr(out, t.secret) != NULL)
 		abort();
 	free(s);
 	return 0;

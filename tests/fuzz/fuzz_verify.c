@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The PAM conversation's answer, as arbitrary bytes, into the login decision
  * against a real store holding one token.  Nothing but the real token may
@@ -53,10 +54,12 @@ setup(void)
 	struct record r;
 	struct token t;
 
-	snprintf(dir, sizeof(dir), "/tmp/apitoken-fuzz-verify.%ld", (long)getpid());
+	snprintf(dir, sizeof(dir), "/tmp/apitoken-fuzz-verify.%ld",
+	    (long)getpid());
 	snprintf(me, sizeof(me), "%s", pw != NULL ? pw->pw_name : "root");
 	memset(&r, 0, sizeof(r));
-	if (token_generate(&t, NULL, good) < 0 || store_open(&st, dir, STORE_CREATE, NULL) < 0)
+	if (token_generate(&t, NULL, good) < 0 ||
+	    store_open(&st, dir, STORE_CREATE, NULL) < 0)
 		abort();
 	strcpy(r.id, t.id);
 	strcpy(r.name, "fuzz");
@@ -76,8 +79,12 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct verify_request req = {
-		.password = (const char *)data, .password_len = size, .user = me,
-		.service = "sshd", .rhost = "192.0.2.1", .now = 1790000000,
+		.password = (const char *)data,
+		.password_len = size,
+		.user = me,
+		.service = "sshd",
+		.rhost = "192.0.2.1",
+		.now = 1790000000,
 	};
 	struct verify_result res;
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # apitoken as root against a private store: every command and option, plain
 # and --json (parsed with jq), service users created, locked, expired and
 # deleted (and never an account we did not create), and a SIGKILL at every

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Faults under the helper: a full disk and damaged stores.  A write that
 # cannot be made fails with one line and changes nothing; what was there
 # keeps working; a damaged store is refused, never overwritten.

@@ -1,1 +1,2 @@
+# SPDX-License-Identifier: ISC
 # tests/helper/: see Makefile.am.  Filled in by its owner.

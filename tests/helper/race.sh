@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Logins racing the helper.  While one loop runs apitoken to suspend,
 # activate and rotate a token and to create and revoke others, three loops
 # ask for the login decision the PAM module makes (apitoken verify runs the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # apitoken installed setuid root, run by ordinary users: self-service works,
 # and every attempt at another account's tokens, at service users, at
 # another store or configuration, or with oversized or garbage arguments is

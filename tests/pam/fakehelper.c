@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakehelper - stands in for `apitoken verify` so the module's side of the
  * verify protocol (common/verify.h) is tested on its own.  It checks what
@@ -34,7 +35,8 @@ main(int argc, char **argv)
 		return 12;
 	if (fcntl(3, F_GETFD) != -1 || errno != EBADF)
 		return 13;
-	while (n < sizeof(pw) && (r = read(STDIN_FILENO, pw + n, 1)) == 1 && pw[n] != '\0')
+	while (n < sizeof(pw) && (r = read(STDIN_FILENO, pw + n, 1)) == 1 &&
+	    pw[n] != '\0')
 		n++;
 	if (n == sizeof(pw) || pw[n] != '\0')
 		return 14;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # PAM integration tests: the built module through real libpam.
 check_PROGRAMS += tests/pam/pamtest tests/pam/fakehelper
 TESTS += tests/pam/pamtest

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pamtest - pam_apitoken.so through real libpam.
  *
@@ -47,9 +48,11 @@ pam_vsyslog(const pam_handle_t *pamh, int prio, const char *fmt, va_list ap)
 	(void)prio;
 	if (logged_len >= sizeof(logged) - 2)
 		return;
-	n = vsnprintf(logged + logged_len, sizeof(logged) - logged_len - 1, fmt, ap);
+	n = vsnprintf(logged + logged_len, sizeof(logged) - logged_len - 1, fmt,
+	    ap);
 	if (n > 0)
-		logged_len += (size_t)n < sizeof(logged) - logged_len - 1 ? (size_t)n :
+		logged_len += (size_t)n < sizeof(logged) - logged_len - 1 ?
+		    (size_t)n :
 		    sizeof(logged) - logged_len - 2;
 	logged[logged_len++] = '\n';
 	logged[logged_len] = '\0';
@@ -76,7 +79,8 @@ static int prompts;
 static char infos[1024];
 
 static int
-conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+conv(int n, const struct pam_message **msg, struct pam_response **resp,
+    void *data)
 {
 	struct pam_response *r = calloc((size_t)n, sizeof(*r));
 
@@ -88,7 +92,8 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp, void *da
 			prompts++;
 			r[i].resp = strdup(answer);
 		} else if (msg[i]->msg_style == PAM_TEXT_INFO)
-			strncat(infos, msg[i]->msg, sizeof(infos) - strlen(infos) - 1);
+			strncat(infos, msg[i]->msg,
+			    sizeof(infos) - strlen(infos) - 1);
 	}
 	*resp = r;
 	return PAM_SUCCESS;
@@ -118,18 +123,21 @@ static void
 setup(void)
 {
 	struct passwd *pw = getpwuid(geteuid());
-	const char *base = getenv("TMPDIR"), *m = getenv("PAM_MODULE"), *p = getenv("PAM_PROBE");
+	const char *base = getenv("TMPDIR"), *m = getenv("PAM_MODULE"),
+	           *p = getenv("PAM_PROBE");
 	char line[8 * PATH_MAX];
 	static char store_arg[PATH_MAX + 16], conf_arg[PATH_MAX + 16];
 
 	ck_assert_ptr_nonnull(pw);
-	ck_assert_msg(m != NULL && p != NULL, "PAM_MODULE or PAM_PROBE is not set");
+	ck_assert_msg(m != NULL && p != NULL,
+	    "PAM_MODULE or PAM_PROBE is not set");
 	snprintf(module, sizeof(module), "%s", m);
 	snprintf(probe, sizeof(probe), "%s", p);
 	ck_assert_uint_le(strlen(pw->pw_name), USER_MAX_LEN);
 	memcpy(me, pw->pw_name, strlen(pw->pw_name) + 1);
 	my_uid = pw->pw_uid;
-	snprintf(tmp, sizeof(tmp), "%s/apitoken-pam.XXXXXX", base ? base : "/tmp");
+	snprintf(tmp, sizeof(tmp), "%s/apitoken-pam.XXXXXX",
+	    base ? base : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(tmp));
 	/* Traversable, so the non-root test can reach the service files. */
 	ck_assert_int_eq(chmod(tmp, 0755), 0);
@@ -137,16 +145,19 @@ setup(void)
 	snprintf(conf, sizeof(conf), "%s/apitoken.conf", tmp);
 	snprintf(svc, sizeof(svc), "%s/svc", tmp);
 	ck_assert_int_eq(mkdir(svc, 0755), 0);
-	write_text(conf, "fail_delay = 0\nlockout_attempts = 3\nexpiry_warning_days = 7\n", 0644);
+	write_text(conf,
+	    "fail_delay = 0\nlockout_attempts = 3\nexpiry_warning_days = 7\n",
+	    0644);
 	snprintf(store_arg, sizeof(store_arg), "store=%s", store);
 	snprintf(conf_arg, sizeof(conf_arg), "config=%s", conf);
 	args[0] = store_arg;
 	args[1] = conf_arg;
 	snprintf(line, sizeof(line),
-	    "auth required %s %s %s debug\naccount required %s %s %s\n",
-	    probe, store_arg, conf_arg, probe, store_arg, conf_arg);
+	    "auth required %s %s %s debug\naccount required %s %s %s\n", probe,
+	    store_arg, conf_arg, probe, store_arg, conf_arg);
 	service("sshd", line);
-	service("other", "auth required pam_deny.so\naccount required pam_deny.so\n");
+	service("other",
+	    "auth required pam_deny.so\naccount required pam_deny.so\n");
 	logged_len = 0;
 	logged[0] = '\0';
 	infos[0] = '\0';
@@ -220,9 +231,11 @@ start(const char *service_name, const char *user, const char *rhost)
 	struct pam_conv c = { conv, NULL };
 	pam_handle_t *h = NULL;
 
-	ck_assert_int_eq(pam_start_confdir(service_name, user, &c, svc, &h), PAM_SUCCESS);
+	ck_assert_int_eq(pam_start_confdir(service_name, user, &c, svc, &h),
+	    PAM_SUCCESS);
 	if (rhost != NULL)
-		ck_assert_int_eq(pam_set_item(h, PAM_RHOST, rhost), PAM_SUCCESS);
+		ck_assert_int_eq(pam_set_item(h, PAM_RHOST, rhost),
+		    PAM_SUCCESS);
 	return h;
 }
 
@@ -252,7 +265,8 @@ run_acct(pam_handle_t *h)
 
 /* The module's own answer for password, user, service and rhost. */
 static int
-auth(const char *password, const char *user, const char *service_name, const char *rhost)
+auth(const char *password, const char *user, const char *service_name,
+    const char *rhost)
 {
 	pam_handle_t *h;
 	char line[8 * PATH_MAX];
@@ -260,7 +274,8 @@ auth(const char *password, const char *user, const char *service_name, const cha
 
 	/* The module checks the service name: give each one the probe stack. */
 	if (strcmp(service_name, "sshd") != 0) {
-		snprintf(line, sizeof(line), "auth required %s %s %s\n", probe, args[0], args[1]);
+		snprintf(line, sizeof(line), "auth required %s %s %s\n", probe,
+		    args[0], args[1]);
 		service(service_name, line);
 	}
 	h = start(service_name, user, rhost);
@@ -292,7 +307,8 @@ START_TEST(right_token)
 	pam_end(h, PAM_SUCCESS);
 	ck_assert(strstr(logged, "accepted") != NULL);
 	ck_assert(strstr(logged, r.id) != NULL);
-	ck_assert(strstr(logged, tok + TOKEN_PREFIX_LEN + TOKEN_ID_LEN + 1) == NULL);
+	ck_assert(
+	    strstr(logged, tok + TOKEN_PREFIX_LEN + TOKEN_ID_LEN + 1) == NULL);
 }
 END_TEST
 
@@ -321,7 +337,8 @@ START_TEST(refusals)
 	struct record r;
 	char tok[TOKEN_LEN + 1], bad[TOKEN_LEN + 1];
 	struct token t;
-	static const int positions[] = { 0, 6, 7, 13, 18, 19, 20, 35, 51, 52, 57 };
+	static const int positions[] = { 0, 6, 7, 13, 18, 19, 20, 35, 51, 52,
+		57 };
 
 	make_token(&r, tok);
 	/* another secret under the same id */
@@ -333,12 +350,14 @@ START_TEST(refusals)
 		strcpy(bad, tok);
 		bad[positions[i]] = bad[positions[i]] == 'A' ? 'B' : 'A';
 		ck_assert_int_eq(auth(bad, me, "sshd", NULL),
-		    positions[i] < TOKEN_PREFIX_LEN ? PAM_IGNORE : PAM_AUTH_ERR);
+		    positions[i] < TOKEN_PREFIX_LEN ? PAM_IGNORE :
+		                                      PAM_AUTH_ERR);
 	}
 	/* another user's token; an account that does not exist */
 	ck_assert_int_eq(auth(tok, "nobody", "sshd", NULL), PAM_AUTH_ERR);
 	ck_assert(strstr(logged, "another user") != NULL);
-	ck_assert_int_eq(auth(tok, "zzapt-no-such-user", "sshd", NULL), PAM_USER_UNKNOWN);
+	ck_assert_int_eq(auth(tok, "zzapt-no-such-user", "sshd", NULL),
+	    PAM_USER_UNKNOWN);
 	/* a service the token is not for */
 	ck_assert_int_eq(auth(tok, me, "sudo", NULL), PAM_AUTH_ERR);
 	ck_assert(strstr(logged, "service not allowed") != NULL);
@@ -349,7 +368,11 @@ END_TEST
 
 START_TEST(states)
 {
-	static const struct { int status; int64_t expires; const char *why; } cases[] = {
+	static const struct {
+		int status;
+		int64_t expires;
+		const char *why;
+	} cases[] = {
 		{ STATUS_SUSPENDED, 0, "token suspended" },
 		{ STATUS_REVOKED, 0, "token revoked" },
 		{ STATUS_PENDING, 0, "unknown token id" },
@@ -365,7 +388,8 @@ START_TEST(states)
 		r.expires_at = cases[i].expires;
 		save(&r);
 		ck_assert_int_eq(auth(tok, me, "sshd", NULL), PAM_AUTH_ERR);
-		ck_assert_msg(strstr(logged, cases[i].why) != NULL, "no '%s' in log", cases[i].why);
+		ck_assert_msg(strstr(logged, cases[i].why) != NULL,
+		    "no '%s' in log", cases[i].why);
 	}
 }
 END_TEST
@@ -383,8 +407,10 @@ START_TEST(source_addresses)
 	ck_assert_int_eq(auth(tok, me, "sshd", "192.0.3.1"), PAM_AUTH_ERR);
 	ck_assert_int_eq(auth(tok, me, "sshd", "2001:db8:1::5"), PAM_SUCCESS);
 	ck_assert_int_eq(auth(tok, me, "sshd", "2001:db9::5"), PAM_AUTH_ERR);
-	ck_assert_int_eq(auth(tok, me, "sshd", "::ffff:192.0.2.9"), PAM_SUCCESS);
-	ck_assert_int_eq(auth(tok, me, "sshd", "host.example.com"), PAM_AUTH_ERR);
+	ck_assert_int_eq(auth(tok, me, "sshd", "::ffff:192.0.2.9"),
+	    PAM_SUCCESS);
+	ck_assert_int_eq(auth(tok, me, "sshd", "host.example.com"),
+	    PAM_AUTH_ERR);
 	ck_assert_int_eq(auth(tok, me, "sshd", NULL), PAM_AUTH_ERR);
 	ck_assert(strstr(logged, "source address not allowed") != NULL);
 }
@@ -394,7 +420,8 @@ START_TEST(not_tokens_are_ignored)
 {
 	static char big[1 << 20];
 
-	/* no store exists: a password that is not a token never looks for one */
+	/* no store exists: a password that is not a token never looks for one
+	 */
 	ck_assert_int_eq(auth("hunter2", me, "sshd", NULL), PAM_IGNORE);
 	ck_assert_int_eq(auth("", me, "sshd", NULL), PAM_IGNORE);
 	memset(big, 'x', sizeof(big) - 1);
@@ -412,7 +439,8 @@ START_TEST(damaged_store_fails_closed)
 {
 	struct record r;
 	char tok[TOKEN_LEN + 1], path[PATH_MAX + 32];
-	static const char junk[] = "this is not an LMDB file at all, not even close";
+	static const char junk[] =
+	    "this is not an LMDB file at all, not even close";
 
 	make_token(&r, tok);
 	snprintf(path, sizeof(path), "%s/tokens.mdb", store);
@@ -432,7 +460,8 @@ START_TEST(damaged_store_fails_closed)
 	write_text(conf, "fail_delay = 0\nself_servce = yes\n", 0644);
 	ck_assert_int_eq(auth(tok, me, "sshd", NULL), PAM_AUTHINFO_UNAVAIL);
 	ck_assert(strstr(logged, "unknown key") != NULL);
-	ck_assert(strstr(logged, tok + TOKEN_PREFIX_LEN + TOKEN_ID_LEN + 1) == NULL);
+	ck_assert(
+	    strstr(logged, tok + TOKEN_PREFIX_LEN + TOKEN_ID_LEN + 1) == NULL);
 }
 END_TEST
 
@@ -477,7 +506,8 @@ START_TEST(expiry_warning)
 	r.expires_at = when_now() + 3 * 86400 + 60;
 	save(&r);
 	ck_assert_int_eq(auth(tok, me, "sshd", NULL), PAM_SUCCESS);
-	ck_assert_msg(strstr(infos, "expires in 3 days") != NULL, "info: '%s'", infos);
+	ck_assert_msg(strstr(infos, "expires in 3 days") != NULL, "info: '%s'",
+	    infos);
 	infos[0] = '\0';
 	r.expires_at = when_now() + 30 * 86400;
 	save(&r);
@@ -516,10 +546,13 @@ START_TEST(config_edit_seen_by_a_kept_handle)
 	answer = tok;
 	ck_assert_int_eq(run_auth(h), PAM_SUCCESS);
 	ck_assert_int_eq(run_auth(h), PAM_SUCCESS);
-	write_text(conf, "fail_delay = 0\nlockout_attempts = 3\ndefault_services = login\n", 0644);
+	write_text(conf,
+	    "fail_delay = 0\nlockout_attempts = 3\ndefault_services = login\n",
+	    0644);
 	ck_assert_int_eq(run_auth(h), PAM_AUTH_ERR);
 	ck_assert(strstr(logged, "service not allowed") != NULL);
-	write_text(conf, "fail_delay = 0\nlockout_attempts = 3\nbogus = 1\n", 0644);
+	write_text(conf, "fail_delay = 0\nlockout_attempts = 3\nbogus = 1\n",
+	    0644);
 	ck_assert_int_eq(run_auth(h), PAM_AUTHINFO_UNAVAIL);
 	pam_end(h, PAM_SUCCESS);
 }
@@ -540,7 +573,8 @@ START_TEST(first_pass_stacks)
 	snprintf(line, sizeof(line),
 	    "auth optional pam_unix.so\n"
 	    "auth sufficient %s %s %s use_first_pass\n"
-	    "auth required pam_deny.so\n", module, args[0], args[1]);
+	    "auth required pam_deny.so\n",
+	    module, args[0], args[1]);
 	service("first", line);
 	h = start("first", me, NULL);
 	answer = tok;
@@ -551,7 +585,8 @@ START_TEST(first_pass_stacks)
 	prompts = 0;
 	snprintf(line, sizeof(line),
 	    "auth sufficient %s %s %s\n"
-	    "auth required pam_unix.so try_first_pass\n", module, args[0], args[1]);
+	    "auth required pam_unix.so try_first_pass\n",
+	    module, args[0], args[1]);
 	service("then-unix", line);
 	h = start("then-unix", me, NULL);
 	answer = "not the password";
@@ -572,7 +607,11 @@ END_TEST
 /* Without root the module asks the helper; tested against a fake one. */
 START_TEST(non_root_asks_the_helper)
 {
-	static const struct { const char *pw; bool missing; int want; } cases[] = {
+	static const struct {
+		const char *pw;
+		bool missing;
+		int want;
+	} cases[] = {
 		{ "apitok_FAKEOK_0123456789", false, PAM_SUCCESS },
 		{ "apitok_FAKENO_0123456789", false, PAM_AUTH_ERR },
 		{ "apitok_FAKEKILL_01234567", false, PAM_AUTH_ERR },
@@ -590,8 +629,11 @@ START_TEST(non_root_asks_the_helper)
 	if (geteuid() != 0) {
 		/* Already unprivileged: the helper path is the only path. */
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-			setenv("APITOKEN_TEST_HELPER", cases[i].missing ? "/nonexistent/apitoken" : fake, 1);
-			ck_assert_int_eq(auth(cases[i].pw, me, "sshd", NULL), cases[i].want);
+			setenv("APITOKEN_TEST_HELPER",
+			    cases[i].missing ? "/nonexistent/apitoken" : fake,
+			    1);
+			ck_assert_int_eq(auth(cases[i].pw, me, "sshd", NULL),
+			    cases[i].want);
 		}
 		return;
 	}
@@ -601,16 +643,20 @@ START_TEST(non_root_asks_the_helper)
 		pid = fork();
 		ck_assert_int_ge(pid, 0);
 		if (pid == 0) {
-			if (setgroups(0, NULL) < 0 || setresgid(nobody->pw_gid, nobody->pw_gid, nobody->pw_gid) < 0 ||
-			    setresuid(nobody->pw_uid, nobody->pw_uid, nobody->pw_uid) < 0)
+			if (setgroups(0, NULL) < 0 ||
+			    setresgid(nobody->pw_gid, nobody->pw_gid,
+			        nobody->pw_gid) < 0 ||
+			    setresuid(nobody->pw_uid, nobody->pw_uid,
+			        nobody->pw_uid) < 0)
 				_exit(100);
 			setenv("APITOKEN_TEST_HELPER", helper, 1);
 			_exit(auth(cases[i].pw, "nobody", "sshd", NULL));
 		}
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		ck_assert(WIFEXITED(status));
-		ck_assert_msg(WEXITSTATUS(status) == cases[i].want, "%s: got %d, want %d",
-		    cases[i].pw, WEXITSTATUS(status), cases[i].want);
+		ck_assert_msg(WEXITSTATUS(status) == cases[i].want,
+		    "%s: got %d, want %d", cases[i].pw, WEXITSTATUS(status),
+		    cases[i].want);
 	}
 }
 END_TEST
@@ -620,13 +666,15 @@ START_TEST(unknown_argument_logged)
 	char line[8 * PATH_MAX];
 	pam_handle_t *h;
 
-	snprintf(line, sizeof(line), "auth required %s %s %s frobnicate=yes\n", probe, args[0], args[1]);
+	snprintf(line, sizeof(line), "auth required %s %s %s frobnicate=yes\n",
+	    probe, args[0], args[1]);
 	service("odd", line);
 	h = start("odd", me, NULL);
 	answer = "hunter2";
 	ck_assert_int_eq(run_auth(h), PAM_IGNORE);
 	pam_end(h, PAM_IGNORE);
-	ck_assert(strstr(logged, "unknown or invalid option: frobnicate=yes") != NULL);
+	ck_assert(strstr(logged, "unknown or invalid option: frobnicate=yes") !=
+	    NULL);
 }
 END_TEST
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * probe - a test-only PAM module standing in front of pam_apitoken.
  *
@@ -18,7 +19,8 @@
 typedef int (*sm_fn)(pam_handle_t *, int, int, const char **);
 
 static int
-call(const char *sym, pam_handle_t *pamh, int flags, int argc, const char **argv)
+call(const char *sym, pam_handle_t *pamh, int flags, int argc,
+    const char **argv)
 {
 	const char *path = getenv("PAM_MODULE");
 	char buf[32];

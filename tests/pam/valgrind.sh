@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The PAM integration suite under valgrind memcheck: no invalid access, no
 # use of uninitialised memory, no definite leak.  ("Possibly lost" blocks
 # are the store handle the module keeps for the process's lifetime.)
