@@ -108,3 +108,16 @@ cidr_contains(const struct cidr *c, const char *addr)
 		return false;
 	return rest == 0 || ((a[full] ^ c->addr[full]) & (0xff00 >> rest)) == 0;
 }
+
+bool
+cidr_within(const struct cidr *a, const struct cidr *b)
+{
+	unsigned full = b->prefix / 8, rest = b->prefix % 8;
+
+	if (a->family != b->family || a->prefix < b->prefix)
+		return false;
+	if (memcmp(a->addr, b->addr, full) != 0)
+		return false;
+	return rest == 0 ||
+	    ((a->addr[full] ^ b->addr[full]) & (0xff00 >> rest)) == 0;
+}

@@ -28,6 +28,9 @@ int cidr_parse(const char *s, struct cidr *c, const char **why);
  */
 bool cidr_contains(const struct cidr *c, const char *addr);
 
+/* True when block a lies wholly inside block b (same family, no shorter). */
+bool cidr_within(const struct cidr *a, const struct cidr *b);
+
 /* True when s parses as a bare IPv4 or IPv6 address. */
 bool cidr_is_address(const char *s);
 

@@ -38,6 +38,9 @@ int fail(int status, const char *fmt, ...)
 
 /* Audit log (authpriv): who did what to which token. */
 void audit(const struct ctx *c, const char *what, const struct record *r);
+/* The same, with what changed ("expiry services", a reason) in parentheses. */
+void audit_change(const struct ctx *c, const char *what, const struct record *r,
+    const char *detail);
 
 /* Test builds only: die by SIGKILL at the named step when asked to. */
 void crash_point(const struct ctx *c, const char *step);
@@ -48,6 +51,7 @@ int cmd_list(struct ctx *c, int argc, char **argv);
 int cmd_show(struct ctx *c, int argc, char **argv);
 int cmd_change(struct ctx *c, const char *action, int argc, char **argv);
 int cmd_rotate(struct ctx *c, int argc, char **argv);
+int cmd_update(struct ctx *c, int argc, char **argv);
 int cmd_unlock(struct ctx *c, int argc, char **argv);
 int cmd_check(struct ctx *c, int argc, char **argv);
 int cmd_verify(struct ctx *c, int argc, char **argv);

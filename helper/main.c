@@ -38,6 +38,10 @@ static const char usage_text[] =
     "  show ID|NAME [--json]\n"
     "  suspend|activate|revoke|delete ID|NAME [--json]\n"
     "  rotate ID|NAME [--grace DURATION] [--json]\n"
+    "  update ID|NAME [--expires DATE|DURATION|never] [--description TEXT]\n"
+    "              [--service SVC... | --no-service] [--permission PERM... |\n"
+    "              --no-permission] [--allow-from CIDR... | --no-allow-from] "
+    "[--json]\n"
     "  unlock ID|NAME\n"
     "  check [--repair]\n"
     "  apitoken COMMAND --help, apitoken --version\n";
@@ -64,6 +68,19 @@ audit(const struct ctx *c, const char *what, const struct record *r)
 	log_redact(r->name, name, sizeof(name));
 	syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s %s token %s (%s) of user %s",
 	    c->caller, what, r->id, name, r->user);
+}
+
+void
+audit_change(const struct ctx *c, const char *what, const struct record *r,
+    const char *detail)
+{
+	char name[NAME_MAX_LEN * 2 + 8];
+
+	log_redact(r->name, name, sizeof(name));
+	syslog(LOG_AUTHPRIV | LOG_NOTICE,
+	    "%s %s token %s (%s) of user %s (%s), revision %llu", c->caller,
+	    what, r->id, name, r->user, detail,
+	    (unsigned long long)r->revision);
 }
 
 void
@@ -124,6 +141,8 @@ command(struct ctx *c, int argc, char **argv)
 		return cmd_change(c, cmd, argc, argv);
 	if (strcmp(cmd, "rotate") == 0)
 		return cmd_rotate(c, argc, argv);
+	if (strcmp(cmd, "update") == 0)
+		return cmd_update(c, argc, argv);
 	if (strcmp(cmd, "unlock") == 0)
 		return cmd_unlock(c, argc, argv);
 	if (strcmp(cmd, "check") == 0)

@@ -17,6 +17,9 @@ check() { got=$(comp "$@"); [ "$got" = "$want" ] || { echo "FAIL: $* -> \"$got\"
 want=create; check apitoken cr
 want="--expires"; check apitoken create ci --exp
 want="--grace"; check apitoken rotate ci --gr
+want="update"; check apitoken upd
+want="--no-service"; check apitoken update ci --no-s
+want="--no-allow-from"; check apitoken update ci --no-a
 want="--repair"; check apitoken check --re
 want="--all"; check apitoken --store /x list --al
 want="never"; check apitoken create ci --expires nev

@@ -117,6 +117,37 @@ START_TEST(bad_blocks)
 }
 END_TEST
 
+static bool
+within(const char *a, const char *b)
+{
+	struct cidr x, y;
+	const char *why;
+
+	ck_assert_msg(cidr_parse(a, &x, &why) == 0, "%s: %s", a, why);
+	ck_assert_msg(cidr_parse(b, &y, &why) == 0, "%s: %s", b, why);
+	return cidr_within(&x, &y);
+}
+
+START_TEST(block_within_block)
+{
+	ck_assert(within("10.1.0.0/16", "10.0.0.0/8"));
+	ck_assert(within("10.0.0.0/8", "10.0.0.0/8"));
+	ck_assert(
+	    !within("10.0.0.0/8", "10.1.0.0/16")); /* wider is not within */
+	ck_assert(!within("11.0.0.0/16", "10.0.0.0/8"));
+	ck_assert(within("192.0.2.128/25", "192.0.2.0/24"));
+	ck_assert(!within("192.0.2.0/23", "192.0.2.0/24"));
+	ck_assert(within("192.0.2.5", "192.0.2.0/29"));
+	ck_assert(!within("192.0.2.16", "192.0.2.0/29"));
+	ck_assert(within("203.0.113.0/24", "0.0.0.0/0"));
+	ck_assert(
+	    !within("2001:db8::/48", "0.0.0.0/0")); /* families never mix */
+	ck_assert(within("2001:db8:1::/48", "2001:db8::/32"));
+	ck_assert(!within("2001:db9::/48", "2001:db8::/32"));
+	ck_assert(within("::ffff:192.0.2.0/120", "192.0.2.0/24"));
+}
+END_TEST
+
 Suite *
 cidr_suite(void)
 {
@@ -128,6 +159,7 @@ cidr_suite(void)
 	tcase_add_test(tc, v4_mapped);
 	tcase_add_test(tc, not_addresses_never_match);
 	tcase_add_test(tc, bad_blocks);
+	tcase_add_test(tc, block_within_block);
 	suite_add_tcase(s, tc);
 	return s;
 }

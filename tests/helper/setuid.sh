@@ -79,6 +79,19 @@ printf '%sX\0' "$OUT" | as "$A" verify "$A" sshd "" >/dev/null 2>&1 &&
 	fail "verify of a token with a byte appended"
 pass_msg "verify mode: own tokens only"
 
+# update: a user narrows their own token, never widens it (nothing in the
+# record says whether root set the current limits)
+expect 0 "$A" update mine --expires 1d --allow-from 192.0.2.0/24 --json
+expect 1 "$A" update mine --expires 30d
+expect 1 "$A" update mine --expires never
+expect 1 "$A" update mine --no-allow-from
+expect 1 "$A" update mine --allow-from 198.51.100.0/24
+expect 0 "$A" update mine --allow-from 192.0.2.0/25
+expect 1 "$A" update mine --permission extra
+expect 1 "$A" update mine --service sudo
+expect 0 "$A" update mine --service sshd --description "narrowed"
+pass_msg "self-service update: narrowing only"
+
 BEFORE=$(root list --all --json | jq -S 'map(del(.last_used_at, .last_used_from, .use_count))')
 expect 1 "$A" create svc2
 expect 1 "$A" create x --user "$B"
@@ -89,6 +102,8 @@ expect 1 "$A" revoke "$BID"
 expect 1 "$A" delete theirs
 expect 1 "$A" suspend "${TAG}svc"
 expect 1 "$A" rotate "${TAG}svc"
+expect 1 "$A" update theirs --description x
+expect 1 "$A" update "${TAG}svc" --expires 1d
 expect 1 "$A" check --repair
 expect 1 "$A" unlock mine
 expect 1 "$A" --store "$WORK" list

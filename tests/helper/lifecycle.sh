@@ -1,0 +1,84 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# The token lifecycle as root sees it, against a private store: update
+# without a new secret, id or service user, with revision and audit line.
+# (What ordinary users may do with these commands is in setuid.sh.)
+. "${srcdir:-.}/tests/e2e/lib.sh"
+command -v jq >/dev/null || skip "no jq (apt-get install jq)"
+
+ok() { pass_msg "$*"; }
+expect() {  # status command...: stdout in $OUT
+	want=$1
+	shift
+	OUT=$("$@" 2>"$WORK/stderr")
+	got=$?
+	[ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$WORK/stderr"))"
+}
+json() { printf '%s' "$OUT" | jq -e "$1" >/dev/null || fail "JSON lacks $1: $OUT"; }
+vfy() { printf '%s\0' "$1" | APITOKEN_CONFIG=$CONF "$APITOKEN" --store "$STORE" verify "$2" "${3:-$SERVICE}" "${4:-192.0.2.9}"; }
+day() { echo $(( ($(date -d "$1" +%s) + 86399) / 86400 )); }
+
+U=${TAG}p
+add_user "$U"
+
+# --- update ----------------------------------------------------------
+expect 0 at create laptop --user "$U" --service "$SERVICE" --permission a:read \
+	--allow-from 192.0.2.0/24 --expires 10d --json
+TOK=$(printf '%s' "$OUT" | jq -r .token)
+ID=$(printf '%s' "$OUT" | jq -r .id)
+expect 0 at update laptop --expires 30d --permission a:read --permission a:write \
+	--allow-from 192.0.2.0/25 --allow-from 2001:db8::/32 --description "renewed" --json
+json ".id == \"$ID\" and .revision == 2 and .updated.by == \"root\" and (has(\"token\") | not)"
+json '.permissions == ["a:read","a:write"] and .allowed_addresses == ["192.0.2.0/25","2001:db8::/32"]'
+json '.description == "renewed" and .status == "active"'
+[ "$(printf '%s' "$OUT" | jq -r .expires_at | cut -c1-10)" = "$(date -u -d '+30 days' +%F)" ] ||
+	fail "update --expires 30d: $(printf '%s' "$OUT" | jq -r .expires_at)"
+vfy "$TOK" "$U" > /dev/null || fail "the secret changed with update"
+vfy "$TOK" "$U" "$SERVICE" 192.0.2.200 > /dev/null && fail "narrowed address still accepted"
+ok "update changes expiry, lists and description; same id and secret; revision 2"
+
+expect 0 at update "$ID" --no-allow-from --no-permission --json
+json '.allowed_addresses == [] and .permissions == [] and .revision == 3'
+vfy "$TOK" "$U" "$SERVICE" 198.51.100.7 > /dev/null || fail "--no-allow-from: still limited"
+expect 0 at update "$ID" --no-service --json
+json '.services == []'
+vfy "$TOK" "$U" "$SERVICE" > /dev/null || fail "--no-service: the default services do not apply"
+expect 0 at update "$ID" --service sshd --json
+vfy "$TOK" "$U" "$SERVICE" > /dev/null && fail "update --service sshd: $SERVICE still allowed"
+ok "update --no-* empties lists (default services, any address)"
+
+expect 0 at update "$ID" --service sshd
+grep -q unchanged "$WORK/stderr" || fail "a no-op update is not reported as unchanged"
+expect 0 at show "$ID" --json
+json '.revision == 5'
+ok "a no-op update changes nothing, not even the revision"
+
+expect 2 at update "$ID"
+expect 2 at update "$ID" --service x --no-service
+expect 2 at update "$ID" --service ''
+expect 2 at update "$ID" --allow-from 10.0.0.1/8
+expect 2 at update "$ID" --expires yesterday
+expect 2 at update "$ID" --bogus
+grep -q -- "--bogus" "$WORK/stderr" || fail "the bad option is not named"
+printf 'default_services = %s\nfail_delay = 0\nmax_lifetime = 30d\n' "$SERVICE" > "$WORK/max.conf"
+expect 1 env APITOKEN_CONFIG="$WORK/max.conf" "$APITOKEN" --store "$STORE" update "$ID" --expires never
+expect 1 env APITOKEN_CONFIG="$WORK/max.conf" "$APITOKEN" --store "$STORE" update "$ID" --expires 60d
+ok "update refuses nothing-to-do, contradictions, bad values, beyond max_lifetime"
+
+S=${TAG}s
+expect 0 at create "$S" --expires 5d --json
+STOK=$(printf '%s' "$OUT" | jq -r .token)
+SUID=$(printf '%s' "$OUT" | jq -r .uid)
+expect 0 at update "$S" --expires 40d --json
+json ".uid == $SUID and .service_user == true"
+[ "$(getent shadow "$S" | cut -d: -f8)" = "$(day "$(printf '%s' "$OUT" | jq -r .expires_at)")" ] ||
+	fail "the service user's account expiry did not follow"
+[ "$(getent passwd "$S" | cut -d: -f3)" = "$SUID" ] || fail "the service user changed"
+vfy "$STOK" "$S" > /dev/null || fail "service token after update"
+ok "update moves a service user's account expiry, keeps the account"
+
+expect 0 at revoke "$S"
+expect 1 at update "$S" --expires 1d
+ok "a revoked token is not updated"
+
+echo "lifecycle as root: all checks passed"
