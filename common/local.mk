@@ -7,7 +7,9 @@ common_libcommon_la_SOURCES = \
 	common/token.c common/token.h \
 	common/blake2b.c common/blake2b.h \
 	common/record.c common/record.h \
-	common/store.c common/store.h \
+	common/store.h common/store_int.h common/store.c \
+	common/store_fault.c common/store_env.c common/store_txn.c \
+	common/store_tokens.c common/store_usage.c common/store_lock.c \
 	common/conf.c common/conf.h \
 	common/when.c common/when.h \
 	common/cidr.c common/cidr.h \

@@ -42,6 +42,29 @@
  * Writes run a caller's function inside one write transaction; when the map
  * is full the store grows it and runs the function again from the start, so
  * the function must only read and write through its store_txn.
+ *
+ * Process-wide effects (what a program that links the store, and an admin
+ * of a host that loads the PAM module, should know):
+ *
+ *   - Signal handlers.  The first store_open installs handlers for SIGBUS
+ *     and SIGSEGV, so that a fault in LMDB's maps (a damaged file, a full
+ *     disk) becomes ERR_CORRUPT instead of killing the process (see
+ *     store_fault.c).  They stay as long as the handle does, and the last
+ *     store_close keeps the handle: in practice from the first store_open
+ *     until the process exits.  The PAM module is linked -z nodelete, so in
+ *     a host such as sshd, sudo or a screen locker that is the life of the
+ *     host process.  A fault outside the store gets the previous handler
+ *     back and recurs; a handler the host installs later is never replaced,
+ *     but from then on faults in the store are the host's.
+ *   - The cached handle.  One store per process: opening another directory
+ *     while a handle exists is ERR_UNAVAIL, as is opening read-write what
+ *     is open read-only.  Its maps and file descriptors (close-on-exec)
+ *     stay until the process exits; a forked child leaves them alone.
+ *   - The writers' lock.  store_lock's flock on helper.lock is released by
+ *     store_unlock or when the handle is freed, NOT by store_close, which
+ *     keeps the handle and so the lock: a process that took it holds it
+ *     until it exits (the helper relies on that).  A child forked while it
+ *     is held shares it until the child exits or execs.
  */
 #ifndef APITOKEN_STORE_H
 #define APITOKEN_STORE_H
@@ -102,7 +125,8 @@ int store_txn_by_uid(struct store_txn *t, uint32_t uid,
     char id[TOKEN_ID_LEN + 1], char *err);
 /*
  * Allocate the next service-user uid in [min, max] from a counter that only
- * moves up, skipping uids that pass_ok rejects (e.g. already in passwd).
+ * moves up, skipping uids for which uid_free (if not NULL) returns 0, e.g.
+ * uids already in passwd.
  * ERR_LIMIT when the range is used up.
  */
 int store_txn_next_uid(struct store_txn *t, uint32_t min, uint32_t max,

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * store_usage.c - the usage environment (usage.mdb): opened on first use,
+ * written on logins without fsync, grown like the tokens map.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "err.h"
+#include "store_int.h"
+
+/*
+ * A usage call packaged for fault_guard(): opening the environment, or
+ * reading the entry of id in a new transaction (a write one when write).
+ * A fault leaves that transaction in txn, for the caller to end.
+ */
+struct usage_call {
+	struct store *st;
+	MDB_txn *txn;
+	const char *id;
+	struct usage *u;
+	char *err;
+	bool write;
+};
+
+static int
+usage_env_open(void *arg)
+{
+	struct usage_call *a = arg;
+	struct store *st = a->st;
+	char *err = a->err;
+	bool fresh;
+	int rc;
+
+	/* Statistics only: never fsync, so logins never wait on the disk. */
+	rc = env_open(st->dir, USAGE_FILE, MDB_NOSYNC, true, true, &st->uenv,
+	    &fresh, err);
+	if (rc < 0)
+		return rc;
+	/* A write transaction only the first time, to create the table. */
+	for (int create = 0; create < 2; create++) {
+		if ((rc = env_begin(st->uenv, create ? 0 : MDB_RDONLY,
+		         &a->txn)) != 0)
+			break;
+		if ((rc = mdb_dbi_open(a->txn, "usage", create ? MDB_CREATE : 0,
+		         &st->usage)) != 0)
+			mdb_txn_abort(a->txn);
+		else
+			rc = mdb_txn_commit(a->txn);
+		a->txn = NULL;
+		if (rc != MDB_NOTFOUND)
+			break;
+	}
+	if (rc != 0) {
+		mdb_env_close(st->uenv);
+		st->uenv = NULL;
+		return env_error(err, st->dir, rc);
+	}
+	return 0;
+}
+
+static int
+usage_env(struct store *st, char *err)
+{
+	struct usage_call a = { st, NULL, NULL, NULL, err, false };
+	int rc = 0;
+
+	/*
+	 * Threads share the handle, so two first logins can race here; a second
+	 * open of the same environment in one process may take its lock file
+	 * for unused and reset it under every reader.  One opens, under the
+	 * registry's mutex; the rest find it open.
+	 */
+	pthread_mutex_lock(&store_registry_mu);
+	if (st->uenv == NULL) {
+		rc = fault_guard(st->dir, &st->udamaged, usage_env_open, &a,
+		    err);
+		if (st->udamaged) {
+			fault_abandon(st->uenv, a.txn);
+			st->uenv = NULL;
+		}
+	}
+	pthread_mutex_unlock(&store_registry_mu);
+	return rc;
+}
+
+/*
+ * Begin a transaction (a write one when a->write), then read and decode the
+ * usage entry of id; a missing one reads as zeros.
+ */
+static int
+usage_read(void *arg)
+{
+	struct usage_call *a = arg;
+	MDB_val k = mkval(a->id, strlen(a->id)), v;
+	int rc;
+
+	memset(a->u, 0, sizeof(*a->u));
+	if ((rc = env_begin(a->st->uenv, a->write ? 0 : MDB_RDONLY, &a->txn)) !=
+	    0)
+		return env_error(a->err, a->st->dir, rc);
+	rc = mdb_get(a->txn, a->st->usage, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return env_error(a->err, a->st->dir, rc);
+	return usage_decode(v.mv_data, v.mv_size, a->u, a->err);
+}
+
+int
+store_usage_get(struct store *st, const char *id, struct usage *u, char *err)
+{
+	struct usage_call a = { st, NULL, id, u, err, false };
+	int rc;
+
+	memset(u, 0, sizeof(*u));
+	if ((rc = usage_env(st, err)) < 0)
+		return rc;
+	rc = fault_guard(st->dir, &st->udamaged, usage_read, &a, err);
+	fault_end_read(a.txn, st->udamaged);
+	return rc;
+}
+
+int
+store_usage_update(struct store *st, const char *id,
+    int (*fn)(struct usage *u, void *ctx), void *ctx, char *err)
+{
+	MDB_txn *txn;
+	MDB_val k = mkval(id, strlen(id)), v;
+	struct usage u;
+	struct usage_call a = { st, NULL, id, &u, err, true };
+	uint8_t buf[512];
+	int rc, mrc, n;
+
+	if ((rc = usage_env(st, err)) < 0)
+		return rc;
+	for (;;) {
+		a.txn = NULL;
+		rc = fault_guard(st->dir, &st->udamaged, usage_read, &a, err);
+		if (st->udamaged) {
+			/*
+			 * The write transaction holds the usage writer lock:
+			 * keep it and every other login's usage write waits for
+			 * this process to exit (login(1) lives as long as the
+			 * session).  The fault was in a read, nothing is
+			 * written yet, and abort touches only the lock page
+			 * that taking the lock already touched.
+			 */
+			if (a.txn != NULL)
+				mdb_txn_abort(a.txn);
+			return rc;
+		}
+		if ((txn = a.txn) == NULL)
+			return rc;
+		/* A record that only fails to decode is replaced rather than
+		 * blocking logins. */
+		if (rc < 0)
+			memset(&u, 0, sizeof(u));
+		if ((rc = fn(&u, ctx)) != 0) {
+			mdb_txn_abort(txn);
+			return rc > 0 ? 0 : rc;
+		}
+		n = usage_encode(&u, buf, sizeof(buf));
+		v = mkval(buf, (size_t)n);
+		if ((mrc = mdb_put(txn, st->usage, &k, &v, 0)) != 0)
+			mdb_txn_abort(txn);
+		else
+			mrc = mdb_txn_commit(txn);
+		if (mrc == 0)
+			return 0;
+		if (mrc != MDB_MAP_FULL)
+			return env_error(err, st->dir, mrc);
+		if ((rc = txn_grow(st->uenv, st->dir, err)) < 0)
+			return rc;
+	}
+}
+
+int
+store_usage_del(struct store *st, const char *id, char *err)
+{
+	MDB_txn *txn;
+	MDB_val k = mkval(id, strlen(id));
+	int rc;
+
+	if ((rc = usage_env(st, err)) < 0)
+		return rc;
+	if ((rc = env_begin(st->uenv, 0, &txn)) != 0)
+		return env_error(err, st->dir, rc);
+	rc = mdb_del(txn, st->usage, &k, NULL);
+	if (rc == 0 || rc == MDB_NOTFOUND)
+		return (rc = mdb_txn_commit(txn)) == 0 ?
+		    0 :
+		    env_error(err, st->dir, rc);
+	mdb_txn_abort(txn);
+	return env_error(err, st->dir, rc);
+}
