@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,26 +16,6 @@
 #include "when.h"
 
 #define CONF_MAX_SIZE 65536
-
-void
-conf_defaults(struct conf *c)
-{
-	memset(c, 0, sizeof(*c));
-	strlist_add(&c->default_services, "sshd");
-	c->default_lifetime = 90 * 86400;
-	c->max_lifetime = 0;
-	c->self_service = true;
-	strcpy(c->shell, "/bin/sh");
-	strcpy(c->home, "/nonexistent");
-	c->uid_min = 60600;
-	c->uid_max = 61099;
-	c->lockout_attempts = 5;
-	c->lockout_window = 15 * 60;
-	c->lockout_time = 15 * 60;
-	c->expiry_warning_days = 7;
-	c->usage_write_interval = 60;
-	c->fail_delay = 2;
-}
 
 static int
 parse_list(const char *v, struct strlist *l, const char **why)
@@ -96,82 +77,122 @@ parse_path(const char *v, char *dst, size_t cap)
 	return 0;
 }
 
-/* Apply one key; returns NULL or why the value is bad. */
+/*
+ * The keys: this table drives parsing, the defaults (given as they would
+ * be written in the file, and parsed like it) and each key's validation;
+ * apitoken.conf(5) lists the same keys (test_conf.c checks that).  Checks
+ * between keys are in conf_load_stamped.  A new key is a row here, a field
+ * in struct conf and an entry in the manual.
+ */
+enum key_kind {
+	KEY_LIST,  /* struct strlist: comma or space separated */
+	KEY_SPAN,  /* int64_t seconds: a duration, or 0 */
+	KEY_YESNO, /* bool */
+	KEY_PATH,  /* char[]: absolute, no ':' (passwd field) */
+	KEY_UINT,  /* unsigned */
+	KEY_U32,   /* uint32_t */
+};
+
+struct conf_key {
+	const char *name;
+	enum key_kind kind;
+	size_t off, size; /* of the field in struct conf */
+	const char *dflt;
+	/* KEY_UINT, KEY_U32, KEY_SPAN: bounds (max 0: none for a span) */
+	unsigned long min, max;
+	bool never;      /* KEY_SPAN: "never" is accepted, as 0 */
+	const char *why; /* what a bad value is told (lists say why) */
+};
+
+#define KEY(n, k, field)                                               \
+	.name = (n), .kind = (k), .off = offsetof(struct conf, field), \
+	.size = sizeof(((struct conf *)0)->field)
+
+static const struct conf_key keys[] = {
+	{ KEY("default_services", KEY_LIST, default_services), .dflt = "sshd" },
+	{ KEY("default_lifetime", KEY_SPAN, default_lifetime), .dflt = "90d",
+	    .never = true, .why = "expected a duration or never" },
+	{ KEY("max_lifetime", KEY_SPAN, max_lifetime), .dflt = "never",
+	    .never = true, .why = "expected a duration or never" },
+	{ KEY("self_service", KEY_YESNO, self_service), .dflt = "yes",
+	    .why = "expected yes or no" },
+	{ KEY("service_user_shell", KEY_PATH, shell), .dflt = "/bin/sh",
+	    .why = "expected an absolute path" },
+	{ KEY("service_user_home", KEY_PATH, home), .dflt = "/nonexistent",
+	    .why = "expected an absolute path" },
+	{ KEY("service_user_groups", KEY_LIST, groups), .dflt = "" },
+	{ KEY("uid_min", KEY_U32, uid_min), .dflt = "60600", .min = 1000,
+	    .max = 0x7ffffffeUL, .why = "expected a uid of at least 1000" },
+	{ KEY("uid_max", KEY_U32, uid_max), .dflt = "61099", .min = 1000,
+	    .max = 0x7ffffffeUL, .why = "expected a uid of at least 1000" },
+	{ KEY("lockout_attempts", KEY_UINT, lockout_attempts), .dflt = "5",
+	    .max = 1000, .why = "expected a number from 0 to 1000" },
+	{ KEY("lockout_window", KEY_SPAN, lockout_window), .dflt = "15m",
+	    .min = 1, .why = "expected a duration" },
+	{ KEY("lockout_time", KEY_SPAN, lockout_time), .dflt = "15m", .min = 1,
+	    .why = "expected a duration" },
+	{ KEY("expiry_warning_days", KEY_UINT, expiry_warning_days),
+	    .dflt = "7", .max = 3650, .why = "expected a number of days" },
+	{ KEY("usage_write_interval", KEY_SPAN, usage_write_interval),
+	    .dflt = "60s", .why = "expected a duration" },
+	{ KEY("fail_delay", KEY_SPAN, fail_delay), .dflt = "2s", .max = 60,
+	    .why = "expected a duration of at most 60s" },
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* Set key k of c from v; returns NULL or why the value is bad. */
 static const char *
-apply(struct conf *c, const char *k, const char *v)
+apply(struct conf *c, const struct conf_key *k, const char *v)
 {
+	void *field = (char *)c + k->off;
 	const char *why = "invalid value";
 	unsigned long n;
+	int64_t *span = field;
 
-	if (strcmp(k, "default_services") == 0)
-		return parse_list(v, &c->default_services, &why) < 0 ? why :
-		                                                       NULL;
-	if (strcmp(k, "service_user_groups") == 0)
-		return parse_list(v, &c->groups, &why) < 0 ? why : NULL;
-	if (strcmp(k, "default_lifetime") == 0)
-		return parse_span(v, true, &c->default_lifetime) < 0 ?
-		    "expected a duration or never" :
-		    NULL;
-	if (strcmp(k, "max_lifetime") == 0)
-		return parse_span(v, true, &c->max_lifetime) < 0 ?
-		    "expected a duration or never" :
-		    NULL;
-	if (strcmp(k, "lockout_window") == 0)
-		return parse_span(v, false, &c->lockout_window) < 0 ||
-		        c->lockout_window == 0 ?
-		    "expected a duration" :
-		    NULL;
-	if (strcmp(k, "lockout_time") == 0)
-		return parse_span(v, false, &c->lockout_time) < 0 ||
-		        c->lockout_time == 0 ?
-		    "expected a duration" :
-		    NULL;
-	if (strcmp(k, "usage_write_interval") == 0)
-		return parse_span(v, false, &c->usage_write_interval) < 0 ?
-		    "expected a duration" :
-		    NULL;
-	if (strcmp(k, "fail_delay") == 0)
-		return parse_span(v, false, &c->fail_delay) < 0 ||
-		        c->fail_delay > 60 ?
-		    "expected a duration of at most 60s" :
-		    NULL;
-	if (strcmp(k, "self_service") == 0) {
+	switch (k->kind) {
+	case KEY_LIST:
+		return parse_list(v, field, &why) < 0 ? why : NULL;
+	case KEY_SPAN:
+		if (parse_span(v, k->never, span) < 0 ||
+		    *span < (int64_t)k->min ||
+		    (k->max != 0 && *span > (int64_t)k->max))
+			return k->why;
+		return NULL;
+	case KEY_YESNO:
 		if (strcmp(v, "yes") == 0)
-			c->self_service = true;
+			*(bool *)field = true;
 		else if (strcmp(v, "no") == 0)
-			c->self_service = false;
+			*(bool *)field = false;
 		else
-			return "expected yes or no";
+			return k->why;
+		return NULL;
+	case KEY_PATH:
+		return parse_path(v, field, k->size) < 0 ? k->why : NULL;
+	case KEY_UINT:
+	case KEY_U32:
+		if (parse_uint(v, k->max, &n) < 0 || n < k->min)
+			return k->why;
+		if (k->kind == KEY_UINT)
+			*(unsigned *)field = (unsigned)n;
+		else
+			*(uint32_t *)field = (uint32_t)n;
 		return NULL;
 	}
-	if (strcmp(k, "service_user_shell") == 0)
-		return parse_path(v, c->shell, sizeof(c->shell)) < 0 ?
-		    "expected an absolute path" :
-		    NULL;
-	if (strcmp(k, "service_user_home") == 0)
-		return parse_path(v, c->home, sizeof(c->home)) < 0 ?
-		    "expected an absolute path" :
-		    NULL;
-	if (strcmp(k, "uid_min") == 0 || strcmp(k, "uid_max") == 0) {
-		if (parse_uint(v, 0x7ffffffeUL, &n) < 0 || n < 1000)
-			return "expected a uid of at least 1000";
-		*(strcmp(k, "uid_min") == 0 ? &c->uid_min : &c->uid_max) =
-		    (uint32_t)n;
-		return NULL;
-	}
-	if (strcmp(k, "lockout_attempts") == 0) {
-		if (parse_uint(v, 1000, &n) < 0)
-			return "expected a number from 0 to 1000";
-		c->lockout_attempts = (unsigned)n;
-		return NULL;
-	}
-	if (strcmp(k, "expiry_warning_days") == 0) {
-		if (parse_uint(v, 3650, &n) < 0)
-			return "expected a number of days";
-		c->expiry_warning_days = (unsigned)n;
-		return NULL;
-	}
-	return "unknown key";
+	return why;
+}
+
+void
+conf_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < NKEYS; i++)
+		apply(c, &keys[i], keys[i].dflt);
+}
+
+const char *
+conf_key_name(size_t i)
+{
+	return i < NKEYS ? keys[i].name : NULL;
 }
 
 static char *
@@ -186,25 +207,6 @@ trim(char *s)
 		*--e = '\0';
 	return s;
 }
-
-static const char *const known_keys[] = {
-	"default_services",
-	"default_lifetime",
-	"max_lifetime",
-	"self_service",
-	"service_user_shell",
-	"service_user_home",
-	"service_user_groups",
-	"uid_min",
-	"uid_max",
-	"lockout_attempts",
-	"lockout_window",
-	"lockout_time",
-	"expiry_warning_days",
-	"usage_write_interval",
-	"fail_delay",
-};
-#define NKEYS (sizeof(known_keys) / sizeof(known_keys[0]))
 
 static void
 stamp_of(const struct stat *sb, struct conf_stamp *stamp)
@@ -321,9 +323,9 @@ conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp,
 		v = trim(eq + 1);
 		why = "unknown key";
 		for (size_t i = 0; i < NKEYS; i++)
-			if (strcmp(k, known_keys[i]) == 0) {
+			if (strcmp(k, keys[i].name) == 0) {
 				why = seen[i] ? "key given twice" :
-				                apply(c, k, v);
+				                apply(c, &keys[i], v);
 				seen[i] = true;
 			}
 		if (why != NULL) {

@@ -6,31 +6,14 @@
  * An unknown key, a bad value or a repeated key is an error naming the file
  * and line.  A missing file means all defaults.  The file must be a regular
  * file owned by root (or the caller's effective uid) and not writable by
- * group or others.  Keys, values and defaults:
- *
- *   default_services      sshd      services a token without --service may
- *                                   be used for (comma or space separated)
- *   default_lifetime      90d       expiry of a token created without
- *                                   --expires (a duration, or never)
- *   max_lifetime          never     longest expiry accepted (duration/never)
- *   self_service          yes       non-root users may manage their own tokens
- *   service_user_shell    /bin/sh
- *   service_user_home     /nonexistent
- *   service_user_groups   (none)    supplementary groups, comma separated
- *   uid_min, uid_max      60600, 61099   the service-user uid range
- *   lockout_attempts      5         failures per token within lockout_window
- *                                   before it is locked out (0 disables)
- *   lockout_window        15m
- *   lockout_time          15m       how long a lockout lasts
- *   expiry_warning_days   7         warn at login when expiry is this close
- *   usage_write_interval  60s       at most one usage write per token per
- *                                   interval (0s: every login)
- *   fail_delay            2s        minimum delay after a failed login
+ * group or others.  The keys, their defaults and bounds are the table
+ * keys[] in conf.c; apitoken.conf(5) describes each.
  */
 #ifndef APITOKEN_CONF_H
 #define APITOKEN_CONF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -57,7 +40,11 @@ struct conf {
 	int64_t fail_delay; /* seconds */
 };
 
+/* Every key at its default. */
 void conf_defaults(struct conf *c);
+
+/* The name of the i-th key, in the manual's order; NULL past the last. */
+const char *conf_key_name(size_t i);
 
 /*
  * Defaults, then the settings of path.  0 (also when path does not exist),

@@ -3,7 +3,9 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -52,6 +54,54 @@ START_TEST(absent_means_defaults)
 	ck_assert_uint_eq(c.uid_min, 60600);
 	ck_assert_uint_eq(c.lockout_attempts, 5);
 	ck_assert_int_eq(c.fail_delay, 2);
+	/* The rest of the table's defaults. */
+	ck_assert_str_eq(c.home, "/nonexistent");
+	ck_assert_int_eq(c.groups.n, 0);
+	ck_assert_uint_eq(c.uid_max, 61099);
+	ck_assert_int_eq(c.lockout_window, 15 * 60);
+	ck_assert_int_eq(c.lockout_time, 15 * 60);
+	ck_assert_uint_eq(c.expiry_warning_days, 7);
+	ck_assert_int_eq(c.usage_write_interval, 60);
+}
+END_TEST
+
+/*
+ * apitoken.conf(5) lists exactly the keys conf.c knows, in the same order:
+ * the names that start an .It line of its key list (".It Cm KEY", and
+ * ", Cm KEY" where one line names two keys).
+ */
+START_TEST(manual_lists_every_key)
+{
+	char page[PATH_MAX], line[512], *p;
+	const char *src = getenv("srcdir");
+	size_t n = 0;
+	bool in_list = false;
+	FILE *f;
+
+	snprintf(page, sizeof(page), "%s/man/apitoken.conf.5",
+	    src != NULL ? src : ".");
+	ck_assert_msg((f = fopen(page, "r")) != NULL, "cannot read %s", page);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, ".Bl -tag", 8) == 0)
+			in_list = true;
+		else if (strncmp(line, ".El", 3) == 0 && in_list)
+			break;
+		if (!in_list || strncmp(line, ".It Cm ", 7) != 0)
+			continue;
+		for (p = line + 4; p != NULL; p = strstr(p, ", Cm ")) {
+			char key[64];
+
+			p += *p == ',' ? 5 : 3;
+			ck_assert_int_eq(sscanf(p, "%63[a-z0-9_]", key), 1);
+			ck_assert_msg(conf_key_name(n) != NULL,
+			    "manual has key %s, conf.c has no more", key);
+			ck_assert_str_eq(key, conf_key_name(n));
+			n++;
+		}
+	}
+	fclose(f);
+	ck_assert_msg(conf_key_name(n) == NULL, "manual does not list %s",
+	    conf_key_name(n));
 }
 END_TEST
 
@@ -212,6 +262,7 @@ conf_suite(void)
 	tcase_add_test(tc, unsafe_file_refused);
 	tcase_add_test(tc, nul_byte_refused);
 	tcase_add_test(tc, stamp_sees_every_change);
+	tcase_add_test(tc, manual_lists_every_key);
 	/* the stamp test waits out two time stamps */
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
