@@ -19,6 +19,11 @@ exampledir = $(docdir)/examples
 dist_example_DATA = pam/examples/sshd-token-or-password pam/examples/sshd-token-only \
 	pam/examples/sudo-token pam/examples/login-token doc/apitoken.conf.example
 
+# The pam-auth-update profile (Debian, Ubuntu): off until an administrator
+# runs pam-auth-update --enable apitoken (debian/libpam-apitoken.README.Debian).
+pamconfigsdir = $(datadir)/pam-configs
+dist_pamconfigs_DATA = pam/pam-configs/apitoken
+
 # libpam loads pam_apitoken.so; the libtool archive is of no use there.
 INSTALL_EXEC_HOOKS += install-pam-module
 UNINSTALL_HOOKS += uninstall-pam-module
