@@ -52,6 +52,7 @@ int cmd_show(struct ctx *c, int argc, char **argv);
 int cmd_change(struct ctx *c, const char *action, int argc, char **argv);
 int cmd_rotate(struct ctx *c, int argc, char **argv);
 int cmd_update(struct ctx *c, int argc, char **argv);
+int cmd_prune(struct ctx *c, int argc, char **argv);
 int cmd_unlock(struct ctx *c, int argc, char **argv);
 int cmd_check(struct ctx *c, int argc, char **argv);
 int cmd_verify(struct ctx *c, int argc, char **argv);
@@ -80,6 +81,13 @@ int account_set_expiry(const struct record *r, char *err);
 int account_delete(const struct record *r, char *err);
 /* 1 when an account named r->user exists that we made for r (GECOS marker). */
 int account_is_ours(const struct record *r);
+
+/*
+ * change.c: the one revoke and the one delete, for every command that
+ * needs them; the caller holds the store lock and has r fresh from it.
+ */
+int token_revoke(struct ctx *c, struct store *st, struct record *r, char *err);
+int token_delete(struct ctx *c, struct store *st, struct record *r, char *err);
 
 /* Write r (a whole record) in one transaction. */
 int save_record(struct store *st, const struct record *r, char *err);

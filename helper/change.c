@@ -93,8 +93,8 @@ touch(const struct ctx *c, struct record *r)
 	r->revision++;
 }
 
-static int
-revoke(struct ctx *c, struct store *st, struct record *r, char *err)
+int
+token_revoke(struct ctx *c, struct store *st, struct record *r, char *err)
 {
 	int rc;
 
@@ -110,7 +110,8 @@ revoke(struct ctx *c, struct store *st, struct record *r, char *err)
 	return save_record(st, r, err);
 }
 
-static int delete (struct ctx *c, struct store *st, struct record *r, char *err)
+int
+token_delete(struct ctx *c, struct store *st, struct record *r, char *err)
 {
 	int rc;
 
@@ -178,9 +179,9 @@ cmd_change(struct ctx *c, const char *action, int argc, char **argv)
 			fail(rc, "token %s is already revoked", r.id);
 			goto out;
 		}
-		rc = revoke(c, st, &r, err);
+		rc = token_revoke(c, st, &r, err);
 	} else
-		rc = delete (c, st, &r, err);
+		rc = token_delete(c, st, &r, err);
 	if (rc < 0) {
 		rc = fail(EXIT_REFUSED, "%s: %s", action, err);
 		goto out;

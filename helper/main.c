@@ -42,6 +42,7 @@ static const char usage_text[] =
     "              [--service SVC... | --no-service] [--permission PERM... |\n"
     "              --no-permission] [--allow-from CIDR... | --no-allow-from] "
     "[--json]\n"
+    "  prune [--older-than DURATION] [--dry-run] [--json]\n"
     "  unlock ID|NAME\n"
     "  check [--repair]\n"
     "  apitoken COMMAND --help, apitoken --version\n";
@@ -143,6 +144,8 @@ command(struct ctx *c, int argc, char **argv)
 		return cmd_rotate(c, argc, argv);
 	if (strcmp(cmd, "update") == 0)
 		return cmd_update(c, argc, argv);
+	if (strcmp(cmd, "prune") == 0)
+		return cmd_prune(c, argc, argv);
 	if (strcmp(cmd, "unlock") == 0)
 		return cmd_unlock(c, argc, argv);
 	if (strcmp(cmd, "check") == 0)

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * prune.c - apitoken prune [--older-than DURATION] [--dry-run] [--json]
+ *
+ * Removes tokens that can never log in again and have not for a while:
+ * revoked, or expired, more than --older-than ago (30 days by default, as
+ * GitLab keeps inactive tokens and their bot users).  Each goes through
+ * the one delete path (change.c): its service user is removed, its usage
+ * dropped, and a tombstone stays, which keeps the id and the uid from
+ * ever being handed out again.  A kill half way leaves the pending state
+ * that `apitoken check --repair` finishes, as for delete.
+ *
+ * A suspended token is kept until it expires: a suspension is meant to be
+ * lifted.  Pending records are check --repair's business, not ours.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "apitoken.h"
+#include "err.h"
+#include "when.h"
+
+#define PRUNE_DEFAULT_AGE (30 * 86400)
+
+enum prune_reason {
+	PRUNE_REVOKED,
+	PRUNE_EXPIRED,
+};
+
+static const char *const reason_name[] = {
+	[PRUNE_REVOKED] = "revoked",
+	[PRUNE_EXPIRED] = "expired",
+};
+
+struct victim {
+	struct record r;
+	enum prune_reason why;
+	int64_t since;
+	bool done;
+	char err[ERR_MAX];
+};
+
+struct scan {
+	int64_t cutoff;
+	int n, cap;
+	struct victim *v;
+};
+
+static int
+pick_fn(const struct record *r, void *ctx)
+{
+	struct scan *s = ctx;
+	struct victim *grown;
+	enum prune_reason why;
+	int64_t since;
+
+	if (r->status == STATUS_DELETED || r->status == STATUS_PENDING ||
+	    r->pending != PENDING_NONE)
+		return 0;
+	if (r->expires_at != 0 && r->expires_at <= s->cutoff) {
+		why = PRUNE_EXPIRED;
+		since = r->expires_at;
+	} else if (r->status == STATUS_REVOKED && r->updated_at <= s->cutoff) {
+		/* Nothing changes a revoked record but delete: updated_at is
+		 * the revocation. */
+		why = PRUNE_REVOKED;
+		since = r->updated_at;
+	} else
+		return 0;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 32;
+		if ((grown = realloc(s->v, (size_t)s->cap * sizeof(*grown))) ==
+		    NULL)
+			return ERR_NOMEM;
+		s->v = grown;
+	}
+	memset(&s->v[s->n], 0, sizeof(s->v[s->n]));
+	s->v[s->n].r = *r;
+	s->v[s->n].why = why;
+	s->v[s->n].since = since;
+	s->n++;
+	return 0;
+}
+
+static int
+scan_fn(struct store_txn *t, void *ctx, char *err)
+{
+	int rc = store_txn_list(t, NULL, pick_fn, ctx, err);
+
+	return rc == ERR_NOMEM ? err_set(err, rc, "out of memory") : rc;
+}
+
+static void
+report(const struct ctx *c, const struct scan *s, bool dry)
+{
+	char when[WHEN_BUF];
+	json_t *all, *o;
+	char *out;
+
+	if (c->json) {
+		all = json_array();
+		for (int i = 0; i < s->n; i++) {
+			const struct victim *v = &s->v[i];
+
+			o = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:b}",
+			    "id", v->r.id, "name", v->r.name, "user", v->r.user,
+			    "service_user", v->r.service_user, "reason",
+			    reason_name[v->why], "since",
+			    when_format(v->since, when), "pruned", v->done);
+			if (o != NULL && v->err[0] != '\0')
+				json_object_set_new(o, "error",
+				    json_string(v->err));
+			json_array_append_new(all, o);
+		}
+		if ((out = json_dumps(all,
+		         JSON_INDENT(2) | JSON_PRESERVE_ORDER)) != NULL)
+			puts(out);
+		free(out);
+		json_decref(all);
+		return;
+	}
+	for (int i = 0; i < s->n; i++) {
+		const struct victim *v = &s->v[i];
+
+		if (v->err[0] != '\0')
+			continue;
+		printf("%s %s %s (%s%s): %s since %s\n",
+		    dry ? "would prune" : "pruned", v->r.id, v->r.name,
+		    v->r.user, v->r.service_user ? ", service user" : "",
+		    reason_name[v->why], when_format(v->since, when));
+	}
+	if (s->n == 0)
+		fprintf(stderr, "apitoken: nothing to prune\n");
+}
+
+int
+cmd_prune(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "older-than", required_argument, NULL, 'o' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct scan s = { 0 };
+	struct store *st = NULL;
+	int64_t age = PRUNE_DEFAULT_AGE;
+	bool dry = false;
+	char err[ERR_MAX];
+	int ch, rc, failed = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			if (when_parse_duration(optarg, &age, err) < 0)
+				return fail(EXIT_USAGE, "--older-than: %s",
+				    err);
+			break;
+		case 'n':
+			dry = true;
+			break;
+		case 'j':
+			c->json = true;
+			break;
+		case 'h':
+			puts("usage: apitoken prune [--older-than DURATION] "
+			     "[--dry-run] [--json]");
+			return 0;
+		default:
+			return fail(EXIT_USAGE,
+			    "prune: unknown or incomplete option '%.32s'; "
+			    "see apitoken prune --help",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return fail(EXIT_USAGE,
+		    "prune takes no arguments; see apitoken prune --help");
+	if (!c->root)
+		return fail(EXIT_REFUSED, "prune is for root");
+	s.cutoff = c->now - age;
+	rc = store_open(&st, c->store_dir, dry ? STORE_RDONLY : 0, err);
+	if (rc == ERR_NOTFOUND) {
+		report(c, &s, dry);
+		return 0;
+	}
+	if (rc < 0 || (!dry && (rc = store_lock(st, err)) < 0) ||
+	    (rc = store_read(st, scan_fn, &s, err)) < 0) {
+		rc = fail(EXIT_REFUSED, "%s", err);
+		goto out;
+	}
+	for (int i = 0; i < s.n && !dry; i++) {
+		struct victim *v = &s.v[i];
+
+		if (token_delete(c, st, &v->r, v->err) < 0) {
+			fail(EXIT_REFUSED, "prune %s: %s", v->r.id, v->err);
+			failed++;
+			continue;
+		}
+		v->done = true;
+		audit_change(c, "pruned", &v->r, reason_name[v->why]);
+	}
+	/* Nothing is written to the caller's output while the lock is held. */
+	store_unlock(st);
+	report(c, &s, dry);
+	rc = failed ? EXIT_REFUSED : 0;
+out:
+	free(s.v);
+	store_close(st);
+	return rc;
+}
