@@ -53,6 +53,7 @@ int cmd_change(struct ctx *c, const char *action, int argc, char **argv);
 int cmd_rotate(struct ctx *c, int argc, char **argv);
 int cmd_update(struct ctx *c, int argc, char **argv);
 int cmd_prune(struct ctx *c, int argc, char **argv);
+int cmd_report(struct ctx *c, int argc, char **argv);
 int cmd_unlock(struct ctx *c, int argc, char **argv);
 int cmd_check(struct ctx *c, int argc, char **argv);
 int cmd_verify(struct ctx *c, int argc, char **argv);
@@ -67,6 +68,23 @@ bool valid_name(const char *s);
 bool valid_item(const char *s);
 /* Printable UTF-8 without control characters. */
 bool valid_text(const char *s);
+
+/*
+ * hygiene.c: the filters of list --expiring/--unused/--never-expires, and
+ * what report and notify judge by.  A zero member does not filter.
+ */
+struct filter {
+	int64_t expiring;   /* expires within this many seconds */
+	int64_t unused;     /* not used (or, never used, created) for as long */
+	bool never_expires; /* has no expiry */
+};
+/* Active or suspended, not expired: can log in, or could again. */
+bool hygiene_live(const struct record *r, int64_t now);
+/* The last recorded use, or the creation when none was recorded. */
+int64_t hygiene_last_use(const struct record *r, const struct usage *u);
+/* True when r passes every filter of f (all of them: they combine). */
+bool hygiene_match(const struct filter *f, const struct record *r,
+    const struct usage *u, int64_t now);
 
 /* output.c */
 void print_record(const struct ctx *c, struct store *st, const struct record *r,

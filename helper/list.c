@@ -10,6 +10,7 @@
 
 #include "apitoken.h"
 #include "err.h"
+#include "when.h"
 
 struct collect {
 	bool all;
@@ -70,14 +71,19 @@ cmd_list(struct ctx *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "user", required_argument, NULL, 'u' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "expiring", required_argument, NULL, 'e' },
+		{ "unused", required_argument, NULL, 'U' },
+		{ "never-expires", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct query q = { 0 };
+	struct filter f = { 0 };
 	struct store *st = NULL;
+	struct usage u;
 	char err[ERR_MAX];
-	int ch, rc;
+	int ch, rc, kept = 0;
 
 	optind = 1;
 	opterr = 0;
@@ -89,17 +95,29 @@ cmd_list(struct ctx *c, int argc, char **argv)
 		case 'a':
 			q.col.all = true;
 			break;
+		case 'e':
+		case 'U':
+			if (when_parse_duration(optarg,
+			        ch == 'e' ? &f.expiring : &f.unused, err) < 0)
+				return fail(EXIT_USAGE, "--%s: %s",
+				    ch == 'e' ? "expiring" : "unused", err);
+			break;
+		case 'n':
+			f.never_expires = true;
+			break;
 		case 'j':
 			c->json = true;
 			break;
 		case 'h':
 			puts("usage: apitoken list [--user USER] [--all] "
-			     "[--json]");
+			     "[--expiring DURATION] [--unused DURATION]\n"
+			     "         [--never-expires] [--json]");
 			return 0;
 		default:
 			return fail(EXIT_USAGE,
-			    "list: unknown or incomplete option; see apitoken "
-			    "list --help");
+			    "list: unknown or incomplete option '%.32s'; see "
+			    "apitoken list --help",
+			    argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
@@ -118,6 +136,14 @@ cmd_list(struct ctx *c, int argc, char **argv)
 		rc = fail(EXIT_REFUSED, "%s", err);
 		goto out;
 	}
+	/* The hygiene filters (hygiene.c) need each token's last use. */
+	for (int i = 0; i < q.col.n; i++) {
+		if (store_usage_get(st, q.col.v[i].id, &u, NULL) < 0)
+			memset(&u, 0, sizeof(u));
+		if (hygiene_match(&f, &q.col.v[i], &u, c->now))
+			q.col.v[kept++] = q.col.v[i];
+	}
+	q.col.n = kept;
 	print_table(c, st, q.col.v, q.col.n);
 	rc = 0;
 out:

@@ -34,7 +34,8 @@ static const char usage_text[] =
     "DATE|DURATION|never]\n"
     "              [--service SVC]... [--permission PERM]... [--allow-from "
     "CIDR]... [--json]\n"
-    "  list [--user USER] [--all] [--json]\n"
+    "  list [--user USER] [--all] [--expiring DURATION] [--unused DURATION]\n"
+    "       [--never-expires] [--json]\n"
     "  show ID|NAME [--json]\n"
     "  suspend|activate|revoke|delete ID|NAME [--json]\n"
     "  rotate ID|NAME [--grace DURATION] [--json]\n"
@@ -43,6 +44,8 @@ static const char usage_text[] =
     "              --no-permission] [--allow-from CIDR... | --no-allow-from] "
     "[--json]\n"
     "  prune [--older-than DURATION] [--dry-run] [--json]\n"
+    "  report [--warning DURATION] [--critical DURATION] [--unused DURATION]\n"
+    "         [--format nagios|prometheus|json] [--output FILE]\n"
     "  unlock ID|NAME\n"
     "  check [--repair]\n"
     "  apitoken COMMAND --help, apitoken --version\n";
@@ -146,6 +149,8 @@ command(struct ctx *c, int argc, char **argv)
 		return cmd_update(c, argc, argv);
 	if (strcmp(cmd, "prune") == 0)
 		return cmd_prune(c, argc, argv);
+	if (strcmp(cmd, "report") == 0)
+		return cmd_report(c, argc, argv);
 	if (strcmp(cmd, "unlock") == 0)
 		return cmd_unlock(c, argc, argv);
 	if (strcmp(cmd, "check") == 0)

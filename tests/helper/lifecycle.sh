@@ -81,6 +81,52 @@ expect 0 at revoke "$S"
 expect 1 at update "$S" --expires 1d
 ok "a revoked token is not updated"
 
+# --- list filters and report (on a store of their own) ----------------
+RS=$WORK/report-store
+rat() { APITOKEN_CONFIG=$CONF "$APITOKEN" --store "$RS" "$@"; }
+expect 0 rat report
+printf '%s' "$OUT" | grep -q '^APITOKEN OK - 0 of 0 active' || fail "report of an empty store: $OUT"
+expect 0 rat create soon --user "$U" --expires 2d
+expect 0 rat create month --user "$U" --expires 10d
+expect 0 rat create forever --user "$U" --expires never
+expect 0 rat create fine --user "$U" --expires 60d
+expect 0 rat list --expiring 14d --json
+json 'map(.name) | sort == ["month","soon"]'
+expect 0 rat list --expiring 5d
+[ "$(printf '%s\n' "$OUT" | wc -l)" -eq 2 ] && printf '%s' "$OUT" | grep -q ' soon ' ||
+	fail "list --expiring 5d: $OUT"
+expect 0 rat list --never-expires --json
+json 'map(.name) == ["forever"]'
+expect 0 rat list --unused 1d --json
+json 'length == 0'
+expect 2 rat list --expiring soon
+ok "list --expiring, --never-expires, --unused select live tokens"
+
+expect 2 rat report
+printf '%s' "$OUT" | grep -q '^APITOKEN CRITICAL - 2 of 4 active tokens expire within 14d (1 within 3d): soon .* (2d|1d)' ||
+	printf '%s' "$OUT" | grep -Eq '^APITOKEN CRITICAL - 2 of 4 active tokens expire within 14d \(1 within 3d\): soon [0-9A-Z]{12} \((1|2)d\)' ||
+	fail "nagios line: $OUT"
+printf '%s' "$OUT" | grep -q '| active=4 .*never_expire=1$' || fail "perfdata: $OUT"
+expect 1 rat report --critical 1d
+expect 0 rat report --warning 1d --critical 1d
+expect 3 rat report --critical 20d
+expect 3 rat report --format xml
+expect 0 rat report --json
+json '.state == "CRITICAL" and .code == 2 and .tokens.active == 4 and .expiring == 2 and .never_expire == 1'
+json '.alerts | map(.name) | sort == ["month","soon"]'
+expect 0 rat report --format prometheus --output "$WORK/apitoken.prom"
+[ -z "$OUT" ] || fail "report --output also printed: $OUT"
+grep -q '^apitoken_tokens{state="active"} 4$' "$WORK/apitoken.prom" || fail "prometheus: $(cat "$WORK/apitoken.prom")"
+grep -q '^apitoken_report_state 2$' "$WORK/apitoken.prom" || fail "prometheus state"
+[ "$(grep -c '^apitoken_token_expiry_timestamp_seconds{id="[0-9A-Z]*",name="[a-z]*",user="'"$U"'"} [0-9]*$' "$WORK/apitoken.prom")" -eq 3 ] ||
+	fail "prometheus per-token expiry: $(cat "$WORK/apitoken.prom")"
+[ "$(stat -c %a "$WORK/apitoken.prom")" = 644 ] || fail "textfile not readable by the collector"
+ls "$WORK" | grep -q 'apitoken.prom.' && fail "a temporary file was left"
+if command -v promtool >/dev/null; then
+	promtool check metrics < "$WORK/apitoken.prom" || fail "promtool"
+fi
+ok "report: Nagios line and exit codes, JSON, Prometheus textfile written atomically"
+
 # Time-dependent checks pin the clock (APITOKEN_TEST_NOW, test builds only).
 NOW=$(date +%s)
 later() {  # days command...: run at NOW + days
@@ -98,6 +144,13 @@ if [ $HOOKS = no ]; then
 	echo "lifecycle as root: update checked; the rest needs --enable-test-hooks (a pinned clock)"
 	exit 0
 fi
+
+# --- unused, by the clock ---------------------------------------------
+expect 0 later 100 rat list --unused 90d --json
+json 'map(.name) | sort == ["forever"]'
+expect 1 later 100 rat report --unused 90d --warning 1d --critical 1d
+printf '%s' "$OUT" | grep -q '1 unused for 90d: forever' || fail "report --unused: $OUT"
+ok "list --unused and report --unused go by last use, else creation"
 
 # --- prune -----------------------------------------------------------
 expect 0 at create gone --user "$U" --json

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * hygiene.c - what counts as expiring, unused and never-expiring: one
+ * definition for list's filters, report and notify.
+ *
+ * Only tokens that can log in, or could again (active and suspended, not
+ * expired), are judged: a revoked, expired or deleted token is no longer a
+ * risk, only a record.
+ * "Last use" falls back to the creation time when no use was recorded,
+ * and usage data is not durable (store.h): a lost usage store can make a
+ * token look older than it is, never fresher.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "apitoken.h"
+
+bool
+hygiene_live(const struct record *r, int64_t now)
+{
+	return (r->status == STATUS_ACTIVE || r->status == STATUS_SUSPENDED) &&
+	    !record_expired(r, now);
+}
+
+int64_t
+hygiene_last_use(const struct record *r, const struct usage *u)
+{
+	return u->last_used_at > r->created_at ? u->last_used_at :
+	                                         r->created_at;
+}
+
+bool
+hygiene_match(const struct filter *f, const struct record *r,
+    const struct usage *u, int64_t now)
+{
+	if (f->expiring == 0 && f->unused == 0 && !f->never_expires)
+		return true;
+	if (!hygiene_live(r, now))
+		return false;
+	if (f->expiring != 0 &&
+	    (r->expires_at == 0 || r->expires_at <= now ||
+	        r->expires_at - now > f->expiring))
+		return false;
+	if (f->unused != 0 && now - hygiene_last_use(r, u) < f->unused)
+		return false;
+	if (f->never_expires && r->expires_at != 0)
+		return false;
+	return true;
+}
