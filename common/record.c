@@ -186,6 +186,11 @@ record_encode(const struct record *r, uint8_t *buf, size_t cap)
 	put_bytes(&c, r->hash, TOKEN_HASH_LEN);
 	put_bytes(&c, r->old_hash, TOKEN_HASH_LEN);
 	put_uint(&c, (uint64_t)r->old_hash_until, 8);
+	put_uint(&c, r->max_uses, 4);
+	put_uint(&c, r->uses, 4);
+	put_uint(&c, (uint64_t)r->granted_lifetime, 8);
+	put_uint(&c, (uint64_t)r->notified_expiry, 8);
+	put_uint(&c, r->notified_days, 2);
 	put_sum(&c);
 	return c.bad ? ERR_LIMIT : (int)c.pos;
 }
@@ -202,7 +207,7 @@ record_decode(const uint8_t *buf, size_t len, struct record *r, char *err)
 		return err_set(err, ERR_CORRUPT, "damaged record: empty");
 	/* The version is read before the checksum so a newer format says so. */
 	version = get_uint(&c, 1);
-	if (version != RECORD_VERSION)
+	if (version != RECORD_VERSION && version != 1)
 		return err_set(err, ERR_CORRUPT,
 		    "record format %u is not supported by this version (knows "
 		    "%d)",
@@ -231,6 +236,13 @@ record_decode(const uint8_t *buf, size_t len, struct record *r, char *err)
 	if ((p = get_bytes(&c, TOKEN_HASH_LEN)) != NULL)
 		memcpy(r->old_hash, p, TOKEN_HASH_LEN);
 	r->old_hash_until = (int64_t)get_uint(&c, 8);
+	if (version >= 2) {
+		r->max_uses = (uint32_t)get_uint(&c, 4);
+		r->uses = (uint32_t)get_uint(&c, 4);
+		r->granted_lifetime = (int64_t)get_uint(&c, 8);
+		r->notified_expiry = (int64_t)get_uint(&c, 8);
+		r->notified_days = (uint16_t)get_uint(&c, 2);
+	}
 
 	if (!c.bad && c.pos != c.len)
 		fail(&c, "trailing bytes");

@@ -17,9 +17,11 @@
  * checks the version, then the checksum, then every length against the
  * buffer and against the bounds below, and rejects trailing bytes; a record
  * that fails any check is ERR_CORRUPT, a record of a newer version
- * ERR_CORRUPT with a message that says so.  Usage data (last use, counters)
- * lives in struct usage, stored apart from the record because it is written on
- * logins (see store.h).
+ * ERR_CORRUPT with a message that says so.  Version 1 records, which end
+ * after old_hash_until, still decode: the fields version 2 appended read
+ * as 0 (no use limit, no notice sent, lifetime as created).  Usage data (last
+ * use, counters) lives in struct usage, stored apart from the record because it
+ * is written on logins (see store.h).
  */
 #ifndef APITOKEN_RECORD_H
 #define APITOKEN_RECORD_H
@@ -30,7 +32,7 @@
 
 #include "token.h"
 
-#define RECORD_VERSION 1
+#define RECORD_VERSION 2
 #define RECORD_SUM_LEN 8
 
 #define NAME_MAX_LEN 32 /* token names double as user names */
@@ -87,6 +89,14 @@ struct record {
 	/* After rotate --grace: the previous secret stays valid until then. */
 	uint8_t old_hash[TOKEN_HASH_LEN];
 	int64_t old_hash_until; /* 0 = no previous secret */
+	/*
+	 * Version 2 appends these; a version-1 record reads them as 0.
+	 */
+	uint32_t max_uses;        /* logins allowed in all; 0 = no limit */
+	uint32_t uses;            /* logins counted against max_uses */
+	int64_t granted_lifetime; /* what root last granted (rotate --self) */
+	int64_t notified_expiry;  /* the expiry the last notice was about */
+	uint16_t notified_days;   /* that notice's threshold; 0 = none sent */
 };
 
 struct usage {

@@ -40,6 +40,11 @@ sample_record(struct record *r)
 	token_hash(&t, r->hash);
 	memset(r->old_hash, 0xab, TOKEN_HASH_LEN);
 	r->old_hash_until = 1764003600;
+	r->max_uses = 3;
+	r->uses = 2;
+	r->granted_lifetime = 90 * 86400;
+	r->notified_expiry = r->expires_at;
+	r->notified_days = 7;
 }
 
 START_TEST(roundtrip)
@@ -69,15 +74,38 @@ START_TEST(fixed_byte_order)
 	a.uid = 0x01020304;
 	n = record_encode(&a, buf, sizeof(buf));
 	/* version, then id as u16 length + bytes */
-	ck_assert_int_eq(buf[0], 1);
+	ck_assert_int_eq(buf[0], 2);
 	ck_assert_int_eq(buf[1], 0);
 	ck_assert_int_eq(buf[2], 12);
 	ck_assert_mem_eq(buf + 3, "0123456789AB", 12);
 	/* three empty strings (name, description, user), then uid big-endian */
 	ck_assert_mem_eq(buf + 15, "\0\0\0\0\0\0\x01\x02\x03\x04", 10);
 	ck_assert_int_eq(n,
-	    1 + 14 + 6 + 4 + 3 + 3 + 8 + 8 + 2 + 8 + 2 + 8 + 64 + 8 +
+	    1 + 14 + 6 + 4 + 3 + 3 + 8 + 8 + 2 + 8 + 2 + 8 + 64 + 8 + 26 +
 	        RECORD_SUM_LEN);
+}
+END_TEST
+
+/* Records written before version 2 decode, the appended fields as 0. */
+START_TEST(version_1_still_decodes)
+{
+	struct record a, b;
+	uint8_t buf[RECORD_MAX_ENCODED];
+	size_t v1;
+	int n;
+
+	sample_record(&a);
+	a.max_uses = a.uses = 0;
+	a.granted_lifetime = a.notified_expiry = 0;
+	a.notified_days = 0;
+	n = record_encode(&a, buf, sizeof(buf));
+	ck_assert_int_gt(n, 0);
+	/* Drop the 26 bytes of version 2's fields and re-seal as version 1. */
+	v1 = (size_t)n - RECORD_SUM_LEN - 26;
+	buf[0] = 1;
+	blake2b(buf + v1, RECORD_SUM_LEN, buf, v1);
+	ck_assert_int_eq(record_decode(buf, v1 + RECORD_SUM_LEN, &b, NULL), 0);
+	ck_assert_mem_eq(&a, &b, sizeof(a));
 }
 END_TEST
 
@@ -238,6 +266,7 @@ record_suite(void)
 
 	tcase_add_test(tc, roundtrip);
 	tcase_add_test(tc, fixed_byte_order);
+	tcase_add_test(tc, version_1_still_decodes);
 	tcase_add_test(tc, every_truncation_fails);
 	tcase_add_test(tc, garbled_bytes_fail_cleanly);
 	tcase_add_test(tc, newer_version_refused);
