@@ -107,6 +107,17 @@ int account_is_ours(const struct record *r);
 int token_revoke(struct ctx *c, struct store *st, struct record *r, char *err);
 int token_delete(struct ctx *c, struct store *st, struct record *r, char *err);
 
+/*
+ * reauth.c: before a self-service change that mints or widens a token
+ * (create, rotate, activate, and whatever else widens one), the caller
+ * proves who they are with their own password through the PAM service
+ * "apitoken", on the controlling terminal.  0 when root (never asked) or
+ * authenticated; otherwise the refusal is printed and its exit status
+ * returned.  what names the change in the prompt and the refusal.  Call it
+ * with no store lock held: the prompt waits on a person.
+ */
+int reauth(const struct ctx *c, const char *what);
+
 /* Write r (a whole record) in one transaction. */
 int save_record(struct store *st, const struct record *r, char *err);
 

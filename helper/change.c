@@ -71,18 +71,33 @@ parse(struct ctx *c, const char *cmd, int argc, char **argv, struct args *a)
 	return 0;
 }
 
-/* Open, lock and select; the caller closes st. */
+/*
+ * Open, lock and select; the caller closes st.  A change that widens a
+ * token (widen names it) first asks a non-root caller for their password,
+ * after the token is known to be theirs and before the lock is taken, then
+ * selects again by id under the lock: the record may have moved meanwhile.
+ */
 static int
-begin(struct ctx *c, const struct args *a, struct store **st, struct record *r)
+begin(struct ctx *c, const struct args *a, const char *widen, struct store **st,
+    struct record *r)
 {
-	char err[ERR_MAX];
+	char err[ERR_MAX], id[TOKEN_ID_LEN + 1];
+	const char *what = a->what;
 	int rc;
 
-	if ((rc = store_open(st, c->store_dir, 0, err)) < 0 ||
-	    (rc = store_lock(*st, err)) < 0)
+	if ((rc = store_open(st, c->store_dir, 0, err)) < 0)
 		return fail(EXIT_REFUSED, "%s",
 		    rc == ERR_NOTFOUND ? "no tokens yet" : err);
-	return select_token(c, *st, a->what, r);
+	if (widen != NULL && !c->root) {
+		if ((rc = select_token(c, *st, what, r)) != 0 ||
+		    (rc = reauth(c, widen)) != 0)
+			return rc;
+		strcpy(id, r->id);
+		what = id;
+	}
+	if ((rc = store_lock(*st, err)) < 0)
+		return fail(EXIT_REFUSED, "%s", err);
+	return select_token(c, *st, what, r);
 }
 
 static void
@@ -146,7 +161,9 @@ cmd_change(struct ctx *c, const char *action, int argc, char **argv)
 
 	if ((rc = parse(c, action, argc, argv, &a)) != 0)
 		return rc < 0 ? 0 : rc;
-	if ((rc = begin(c, &a, &st, &r)) != 0)
+	if ((rc = begin(c, &a,
+	         strcmp(action, "activate") == 0 ? "activate" : NULL, &st,
+	         &r)) != 0)
 		goto out;
 	rc = EXIT_REFUSED;
 	if (r.status == STATUS_PENDING) {
@@ -229,7 +246,7 @@ cmd_unlock(struct ctx *c, int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if (!c->root)
 		return fail(EXIT_REFUSED, "only root may lift a lockout");
-	if ((rc = begin(c, &a, &st, &r)) != 0)
+	if ((rc = begin(c, &a, NULL, &st, &r)) != 0)
 		goto out;
 	if (store_usage_update(st, r.id, clear_lockout, NULL, err) < 0) {
 		rc = fail(EXIT_REFUSED, "unlock: %s", err);
@@ -259,7 +276,7 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if (a.grace != NULL && when_parse_duration(a.grace, &grace, err) < 0)
 		return fail(EXIT_USAGE, "--grace: %s", err);
-	if ((rc = begin(c, &a, &st, &r)) != 0)
+	if ((rc = begin(c, &a, "rotate", &st, &r)) != 0)
 		goto out;
 	rc = EXIT_REFUSED;
 	if (r.status != STATUS_ACTIVE && r.status != STATUS_SUSPENDED) {

@@ -219,6 +219,9 @@ cmd_create(struct ctx *c, int argc, char **argv)
 		strcpy(r.user, user);
 		r.uid = (uint32_t)pw->pw_uid;
 	}
+	/* Everything that could refuse without a password has; now ask. */
+	if ((rc = reauth(c, "create")) != 0)
+		return rc;
 	if (token_generate(&t, NULL, tok) < 0)
 		return fail(EXIT_REFUSED, "cannot get random bytes");
 	strcpy(r.id, t.id);

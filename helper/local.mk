@@ -4,10 +4,24 @@
 sbin_PROGRAMS = apitoken
 apitoken_SOURCES = helper/apitoken.h helper/main.c helper/select.c \
 	helper/create.c helper/list.c helper/change.c helper/check.c helper/update.c helper/prune.c helper/hygiene.c helper/report.c \
-	helper/verify.c helper/accounts.c helper/output.c helper/validate.c
-apitoken_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(JANSSON_CFLAGS) $(LMDB_CFLAGS)
+	helper/verify.c helper/accounts.c helper/output.c helper/validate.c \
+	helper/reauth.c
+apitoken_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(JANSSON_CFLAGS) $(LMDB_CFLAGS) \
+	$(PAM_CFLAGS)
+# Where the re-authentication service is read from: /etc/pam.d (NULL), or a
+# test build's own directory (see configure --with-reauth-pam-dir).
+if REAUTH_PAM_DIR
+apitoken_CPPFLAGS = $(AM_CPPFLAGS) -DREAUTH_PAM_DIR='"$(reauthpamdir)"'
+else
+apitoken_CPPFLAGS = $(AM_CPPFLAGS) -DREAUTH_PAM_DIR=NULL
+endif
 apitoken_LDFLAGS = $(HARDEN_LDFLAGS)
-apitoken_LDADD = common/libtokengen.la $(JANSSON_LIBS)
+apitoken_LDADD = common/libtokengen.la $(JANSSON_LIBS) $(PAM_LIBS)
+
+# The PAM service of that re-authentication, installed like chsh's.
+pamddir = $(sysconfdir)/pam.d
+pamd_DATA = pam/pam.d/apitoken
+EXTRA_DIST += pam/pam.d/apitoken
 
 bashcompletiondir = $(datadir)/bash-completion/completions
 dist_bashcompletion_DATA = helper/completion/apitoken

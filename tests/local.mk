@@ -66,5 +66,5 @@ TESTS += tests/helper/cli.sh tests/helper/setuid.sh tests/helper/faults.sh tests
 if !SANITIZERS
 TESTS += tests/e2e/login.sh tests/e2e/sshd.sh
 endif
-EXTRA_DIST += tests/e2e/lib.sh tests/helper/lifecycle.sh tests/helper/cli.sh tests/helper/setuid.sh tests/helper/faults.sh tests/helper/race.sh \
+EXTRA_DIST += tests/helper/tty.py tests/e2e/lib.sh tests/helper/lifecycle.sh tests/helper/cli.sh tests/helper/setuid.sh tests/helper/faults.sh tests/helper/race.sh \
 	tests/e2e/login.sh tests/e2e/sshd.sh

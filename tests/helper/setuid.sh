@@ -5,20 +5,36 @@
 # another store or configuration, or with oversized or garbage arguments is
 # refused with one line and exit 1 or 2, leaving the store unchanged.
 #
+# Self-service changes that mint or widen a token ask for the user's own
+# password on the terminal (the PAM service "apitoken"): a wrong one, or no
+# terminal, is refused; root is never asked.
+#
 # A setuid run reads the store compiled into the program, so this runs only
 # where that store is a throwaway inside the build tree (scripts/test and
-# make distcheck configure it so); it never touches a real store.
+# make distcheck configure it so); it never touches a real store.  The
+# same holds for the directory it reads the PAM service "apitoken" from.
 . "${srcdir:-.}/tests/e2e/lib.sh"
 command -v setpriv >/dev/null || skip "no setpriv (util-linux)"
+command -v python3 >/dev/null || skip "no python3 (drives the password prompt)"
 
 # distcheck spells it with a "..": compare canonical paths.
 BUILT_STORE=$(realpath -m "${STOREDIR:?}")
-case "$BUILT_STORE" in
-"$(realpath "$top_builddir")"/*) ;;
-*) skip "the compiled-in store $BUILT_STORE is not a test store inside the build tree (configure --with-store-dir=\$builddir/test-store)" ;;
-esac
-rm -rf "$BUILT_STORE"
-trap 'rm -rf "$BUILT_STORE"; cleanup' EXIT
+PAMDIR=$(realpath -m "${REAUTH_PAM_DIR:-/etc/pam.d}")
+for d in "$BUILT_STORE" "$PAMDIR"; do
+	case "$d" in
+	"$(realpath "$top_builddir")"/*) ;;
+	*) skip "the compiled-in $d is not inside the build tree (configure --enable-test-hooks --with-store-dir=\$builddir/test-store)" ;;
+	esac
+done
+rm -rf "$BUILT_STORE" "$PAMDIR"
+trap 'rm -rf "$BUILT_STORE" "$PAMDIR"; cleanup' EXIT
+
+# The shipped service, its includes made absolute: the libpam of Debian 12
+# resolves a relative @include in /etc/pam.d even for a private directory.
+mkdir "$PAMDIR"
+sed "s|^@include |@include $PAMDIR/|" "$srcdir/pam/pam.d/apitoken" > "$PAMDIR/apitoken"
+echo 'auth required pam_unix.so' > "$PAMDIR/common-auth"
+echo 'account required pam_unix.so' > "$PAMDIR/common-account"
 
 SUID=$WORK/bin
 mkdir "$SUID"
@@ -31,12 +47,15 @@ A=${TAG}a
 B=${TAG}b
 add_user "$A"
 add_user "$B"
-# as USER ARGS...: the setuid program, run by USER, from a neutral directory
+PW_A="pw-$A-$$"
+echo "$A:$PW_A" | chpasswd || fail "chpasswd"
+# as USER ARGS...: the setuid program, run by USER, from a neutral directory,
+# with no controlling terminal (whatever runs make check)
 as() {
 	who=$1
 	shift
-	(cd / && setpriv --reuid="$who" --regid="$(id -g "$who")" --init-groups \
-		"$SUID/apitoken" "$@")
+	(cd / && setsid -w setpriv --reuid="$who" --regid="$(id -g "$who")" \
+		--init-groups "$SUID/apitoken" "$@")
 }
 expect() {  # status user args...
 	want=$1
@@ -47,6 +66,20 @@ expect() {  # status user args...
 	[ "$want" -eq 0 ] || [ "$(wc -l < "$WORK/stderr")" -eq 1 ] ||
 		fail "not one line of error: $(cat "$WORK/stderr")"
 }
+# asked STATUS PASSWORD USER ARGS...: as expect, from a terminal whose
+# password prompts get PASSWORD ("-": end of input); fails unless asked.
+asked() {
+	want=$1 pw=$2 who=$3
+	shift 3
+	OUT=$(cd / && python3 "$srcdir/tests/helper/tty.py" "$WORK/tty" "$pw" \
+		setpriv --reuid="$who" --regid="$(id -g "$who")" --init-groups \
+		"$SUID/apitoken" "$@" 2>"$WORK/stderr")
+	got=$?
+	[ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$WORK/stderr"))"
+	grep -q 'assword:' "$WORK/tty" || fail "no password asked: $*"
+	[ "$want" -eq 0 ] || [ "$(wc -l < "$WORK/stderr")" -eq 1 ] ||
+		fail "not one line of error: $(cat "$WORK/stderr")"
+}
 root() { APITOKEN_CONFIG=$CONF "$APITOKEN" --store "$BUILT_STORE" "$@"; }
 
 # root makes a token for B and a service user
@@ -54,18 +87,38 @@ root create theirs --user "$B" >/dev/null 2>&1 || fail "root create"
 BID=$(root list --json | jq -r '.[0].id')
 root create "${TAG}svc" >/dev/null 2>&1 || fail "root create service user"
 
-# self-service
-expect 0 "$A" create mine --user "$A"
+# self-service: minting and widening ask for the password, first of all
+expect 1 "$A" create mine --user "$A"
+grep -q 'terminal' "$WORK/stderr" || fail "no-terminal refusal unclear: $(cat "$WORK/stderr")"
+asked 1 wrong "$A" create mine --user "$A"
+grep -q 'authentication failed' "$WORK/stderr" || fail "wrong password: $(cat "$WORK/stderr")"
+asked 1 - "$A" create mine --user "$A"
+[ "$(root list --user "$A" --json | jq length)" -eq 0 ] || fail "a refused create left a token"
+pass_msg "self-service create: no terminal, a wrong password, no answer: refused"
+asked 0 "$PW_A" "$A" create mine --user "$A"
 TOK=$OUT
+[ "$(printf '%s' "$TOK" | grep -c '^apitok_')" -eq 1 ] || fail "create printed '$TOK'"
 expect 0 "$A" list --json
 printf '%s' "$OUT" | jq -e "length == 1 and .[0].user == \"$A\"" >/dev/null ||
 	fail "a user sees other tokens: $OUT"
 expect 0 "$A" show mine
 expect 0 "$A" suspend mine
-expect 0 "$A" activate mine
-expect 0 "$A" rotate mine
-ok_msg="self-service: create, list, show, suspend, activate, rotate own tokens"
+expect 1 "$A" activate mine
+asked 1 wrong "$A" activate mine
+asked 0 "$PW_A" "$A" activate mine
+expect 1 "$A" rotate mine
+asked 1 wrong "$A" rotate mine
+asked 0 "$PW_A" "$A" rotate mine
+ok_msg="self-service: create, activate and rotate with the password; list, show, suspend without"
 pass_msg "$ok_msg"
+# root is never asked, with a terminal or without
+(cd / && python3 "$srcdir/tests/helper/tty.py" "$WORK/tty" - env APITOKEN_CONFIG="$CONF" \
+	"$SUID/apitoken" --store "$BUILT_STORE" create byroot --user "$A" >/dev/null 2>&1) ||
+	fail "root create from a terminal"
+! grep -q 'assword' "$WORK/tty" || fail "root was asked for a password"
+root rotate byroot </dev/null >/dev/null 2>&1 || fail "root rotate without a terminal"
+root delete byroot >/dev/null 2>&1 || fail "root delete"
+pass_msg "root is not asked"
 printf '%s\0' "$OUT" | as "$A" verify "$A" sshd "" >/dev/null 2>&1 ||
 	fail "verify of an own token"
 printf '%s\0' "$TOK" | as "$A" verify "$B" sshd "" >/dev/null 2>&1 &&
