@@ -45,11 +45,17 @@ void audit_change(const struct ctx *c, const char *what, const struct record *r,
 /* Test builds only: die by SIGKILL at the named step when asked to. */
 void crash_point(const struct ctx *c, const char *step);
 
-/* The commands. */
+/*
+ * main.c: `apitoken NAME --help`, from the command table, on stdout; then
+ * exit 0.  Only for option parsing, before anything is opened.
+ */
+void command_help(const char *name) __attribute__((noreturn));
+
+/* The commands of main.c's table; argv[0] is the command's name. */
 int cmd_create(struct ctx *c, int argc, char **argv);
 int cmd_list(struct ctx *c, int argc, char **argv);
 int cmd_show(struct ctx *c, int argc, char **argv);
-int cmd_change(struct ctx *c, const char *action, int argc, char **argv);
+int cmd_change(struct ctx *c, int argc, char **argv);
 int cmd_rotate(struct ctx *c, int argc, char **argv);
 int cmd_update(struct ctx *c, int argc, char **argv);
 int cmd_prune(struct ctx *c, int argc, char **argv);

@@ -51,10 +51,7 @@ parse(struct ctx *c, const char *cmd, int argc, char **argv, struct args *a)
 			a->grace = optarg;
 			break;
 		case 'h':
-			printf("usage: apitoken %s ID|NAME%s [--json]\n", cmd,
-			    strcmp(cmd, "rotate") == 0 ? " [--grace DURATION]" :
-			                                 "");
-			return -1;
+			command_help(cmd);
 		default:
 			return fail(EXIT_USAGE,
 			    "%s: unknown or incomplete option; see apitoken %s "
@@ -150,19 +147,53 @@ token_delete(struct ctx *c, struct store *st, struct record *r, char *err)
 	return 0;
 }
 
-int
-cmd_change(struct ctx *c, const char *action, int argc, char **argv)
+/*
+ * The state changes.  A token must have status from (ANY: any but pending)
+ * and must not have status to already; run does the steps described at
+ * the top of the file, or, when NULL, the change is the one record write.
+ * done is what the audit line says.
+ */
+#define ANY -1
+static const struct action {
+	const char *name;
+	int from;
+	enum record_status to;
+	const char *done;
+	int (
+	    *run)(struct ctx *c, struct store *st, struct record *r, char *err);
+} actions[] = {
+	{ "suspend", STATUS_ACTIVE, STATUS_SUSPENDED, "suspended", NULL },
+	{ "activate", STATUS_SUSPENDED, STATUS_ACTIVE, "activated", NULL },
+	{ "revoke", ANY, STATUS_REVOKED, "revoked", token_revoke },
+	{ "delete", ANY, STATUS_DELETED, "deleted", token_delete },
+};
+
+static const struct action *
+find_action(const char *name)
 {
+	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (strcmp(actions[i].name, name) == 0)
+			return &actions[i];
+	return NULL;
+}
+
+/* suspend, activate, revoke and delete: the command's name is the action. */
+int
+cmd_change(struct ctx *c, int argc, char **argv)
+{
+	const struct action *act = find_action(argv[0]);
 	struct args a = { 0 };
 	struct store *st = NULL;
 	struct record r;
 	char err[ERR_MAX];
 	int rc;
 
-	if ((rc = parse(c, action, argc, argv, &a)) != 0)
-		return rc < 0 ? 0 : rc;
+	if (act == NULL)
+		return fail(EXIT_USAGE, "unknown command '%.32s'", argv[0]);
+	if ((rc = parse(c, act->name, argc, argv, &a)) != 0)
+		return rc;
 	if ((rc = begin(c, &a,
-	         strcmp(action, "activate") == 0 ? "activate" : NULL, &st,
+	         strcmp(act->name, "activate") == 0 ? "activate" : NULL, &st,
 	         &r)) != 0)
 		goto out;
 	rc = EXIT_REFUSED;
@@ -173,42 +204,29 @@ cmd_change(struct ctx *c, const char *action, int argc, char **argv)
 		    r.id);
 		goto out;
 	}
-	if (strcmp(action, "suspend") == 0) {
-		if (r.status != STATUS_ACTIVE) {
-			fail(rc, "token %s is %s, not active", r.id,
-			    record_status_name(r.status));
-			goto out;
-		}
-		r.status = STATUS_SUSPENDED;
-		touch(c, &r);
-		rc = save_record(st, &r, err);
-	} else if (strcmp(action, "activate") == 0) {
-		if (r.status != STATUS_SUSPENDED) {
-			fail(rc, "token %s is %s, not suspended", r.id,
-			    record_status_name(r.status));
-			goto out;
-		}
-		r.status = STATUS_ACTIVE;
-		touch(c, &r);
-		rc = save_record(st, &r, err);
-	} else if (strcmp(action, "revoke") == 0) {
-		if (r.status == STATUS_REVOKED) {
-			fail(rc, "token %s is already revoked", r.id);
-			goto out;
-		}
-		rc = token_revoke(c, st, &r, err);
-	} else
-		rc = token_delete(c, st, &r, err);
-	if (rc < 0) {
-		rc = fail(EXIT_REFUSED, "%s: %s", action, err);
+	if (act->from != ANY && (int)r.status != act->from) {
+		fail(rc, "token %s is %s, not %s", r.id,
+		    record_status_name(r.status),
+		    record_status_name(act->from));
 		goto out;
 	}
-	audit(c,
-	    strcmp(action, "activate") == 0    ? "activated" :
-	        strcmp(action, "suspend") == 0 ? "suspended" :
-	        strcmp(action, "revoke") == 0  ? "revoked" :
-	                                         "deleted",
-	    &r);
+	if (r.status == act->to) {
+		fail(rc, "token %s is already %s", r.id,
+		    record_status_name(r.status));
+		goto out;
+	}
+	if (act->run != NULL)
+		rc = act->run(c, st, &r, err);
+	else {
+		r.status = act->to;
+		touch(c, &r);
+		rc = save_record(st, &r, err);
+	}
+	if (rc < 0) {
+		rc = fail(EXIT_REFUSED, "%s: %s", act->name, err);
+		goto out;
+	}
+	audit(c, act->done, &r);
 	if (c->json)
 		print_record(c, st, &r, NULL);
 	else
@@ -243,7 +261,7 @@ cmd_unlock(struct ctx *c, int argc, char **argv)
 	int rc;
 
 	if ((rc = parse(c, "unlock", argc, argv, &a)) != 0)
-		return rc < 0 ? 0 : rc;
+		return rc;
 	if (!c->root)
 		return fail(EXIT_REFUSED, "only root may lift a lockout");
 	if ((rc = begin(c, &a, NULL, &st, &r)) != 0)
@@ -273,7 +291,7 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 	int rc;
 
 	if ((rc = parse(c, "rotate", argc, argv, &a)) != 0)
-		return rc < 0 ? 0 : rc;
+		return rc;
 	if (a.grace != NULL && when_parse_duration(a.grace, &grace, err) < 0)
 		return fail(EXIT_USAGE, "--grace: %s", err);
 	if ((rc = begin(c, &a, "rotate", &st, &r)) != 0)

@@ -116,10 +116,9 @@ cmd_check(struct ctx *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--repair") == 0)
 			repair = true;
-		else if (strcmp(argv[i], "--help") == 0) {
-			puts("usage: apitoken check [--repair]");
-			return 0;
-		} else
+		else if (strcmp(argv[i], "--help") == 0)
+			command_help("check");
+		else
 			return fail(EXIT_USAGE,
 			    "usage: apitoken check [--repair]");
 	}

@@ -24,12 +24,6 @@
 #include "token.h"
 #include "when.h"
 
-static const char create_usage[] =
-    "usage: apitoken create NAME [--user USER] [--description TEXT]\n"
-    "         [--expires DATE|DURATION|never] [--service SVC]... [--permission "
-    "PERM]...\n"
-    "         [--allow-from CIDR]... [--json]\n";
-
 static int
 uid_free(uint32_t uid)
 {
@@ -143,8 +137,7 @@ parse(struct ctx *c, int argc, char **argv, struct record *r, const char **user)
 			c->json = true;
 			break;
 		case 'h':
-			fputs(create_usage, stdout);
-			return -1;
+			command_help("create");
 		default:
 			return fail(EXIT_USAGE,
 			    "create: unknown or incomplete option; see "
@@ -189,7 +182,7 @@ cmd_create(struct ctx *c, int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	if ((rc = parse(c, argc, argv, &r, &user)) != 0)
-		return rc < 0 ? 0 : rc;
+		return rc;
 	x.service = user == NULL;
 	if (x.service) {
 		if (!c->root)

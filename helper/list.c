@@ -109,10 +109,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
 			c->json = true;
 			break;
 		case 'h':
-			puts("usage: apitoken list [--user USER] [--all] "
-			     "[--expiring DURATION] [--unused DURATION]\n"
-			     "         [--never-expires] [--json]");
-			return 0;
+			command_help("list");
 		default:
 			return fail(EXIT_USAGE,
 			    "list: unknown or incomplete option '%.32s'; see "
@@ -162,10 +159,8 @@ cmd_show(struct ctx *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--json") == 0)
 			c->json = true;
-		else if (strcmp(argv[i], "--help") == 0) {
-			puts("usage: apitoken show ID|NAME [--json]");
-			return 0;
-		}
+		else if (strcmp(argv[i], "--help") == 0)
+			command_help("show");
 	if (argc != 2 + (c->json ? 1 : 0) || argv[1][0] == '-')
 		return fail(EXIT_USAGE,
 		    "usage: apitoken show ID|NAME [--json]");

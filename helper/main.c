@@ -28,27 +28,86 @@
 #include "log.h"
 #include "when.h"
 
-static const char usage_text[] =
-    "usage: apitoken [--store DIR] COMMAND [ARGS]\n"
-    "  create NAME [--user USER] [--description TEXT] [--expires "
-    "DATE|DURATION|never]\n"
-    "              [--service SVC]... [--permission PERM]... [--allow-from "
-    "CIDR]... [--json]\n"
-    "  list [--user USER] [--all] [--expiring DURATION] [--unused DURATION]\n"
-    "       [--never-expires] [--json]\n"
-    "  show ID|NAME [--json]\n"
-    "  suspend|activate|revoke|delete ID|NAME [--json]\n"
-    "  rotate ID|NAME [--grace DURATION] [--json]\n"
-    "  update ID|NAME [--expires DATE|DURATION|never] [--description TEXT]\n"
-    "              [--service SVC... | --no-service] [--permission PERM... |\n"
-    "              --no-permission] [--allow-from CIDR... | --no-allow-from] "
-    "[--json]\n"
-    "  prune [--older-than DURATION] [--dry-run] [--json]\n"
-    "  report [--warning DURATION] [--critical DURATION] [--unused DURATION]\n"
-    "         [--format nagios|prometheus|json] [--output FILE]\n"
-    "  unlock ID|NAME\n"
-    "  check [--repair]\n"
-    "  apitoken COMMAND --help, apitoken --version\n";
+/*
+ * The commands: dispatch, `apitoken --help` and `apitoken NAME --help` all
+ * come from this table.  A synopsis continues on a new line at each '\n'.
+ * verify has none: it is the PAM module's, not a person's.
+ */
+static const struct command {
+	const char *name;
+	int (*run)(struct ctx *c, int argc, char **argv);
+	const char *synopsis;
+} commands[] = {
+	{ "create", cmd_create,
+	    "NAME [--user USER] [--description TEXT]\n"
+	    "[--expires DATE|DURATION|never] [--service SVC]...\n"
+	    "[--permission PERM]... [--allow-from CIDR]... [--json]" },
+	{ "list", cmd_list,
+	    "[--user USER] [--all] [--expiring DURATION] [--unused DURATION]\n"
+	    "[--never-expires] [--json]" },
+	{ "show", cmd_show, "ID|NAME [--json]" },
+	{ "suspend", cmd_change, "ID|NAME [--json]" },
+	{ "activate", cmd_change, "ID|NAME [--json]" },
+	{ "revoke", cmd_change, "ID|NAME [--json]" },
+	{ "delete", cmd_change, "ID|NAME [--json]" },
+	{ "rotate", cmd_rotate, "ID|NAME [--grace DURATION] [--json]" },
+	{ "update", cmd_update,
+	    "ID|NAME [--expires DATE|DURATION|never]\n"
+	    "[--description TEXT] [--service SVC... | --no-service]\n"
+	    "[--permission PERM... | --no-permission]\n"
+	    "[--allow-from CIDR... | --no-allow-from] [--json]" },
+	{ "prune", cmd_prune, "[--older-than DURATION] [--dry-run] [--json]" },
+	{ "report", cmd_report,
+	    "[--warning DURATION] [--critical DURATION] [--unused DURATION]\n"
+	    "[--format nagios|prometheus|json] [--output FILE] [--json]" },
+	{ "unlock", cmd_unlock, "ID|NAME" },
+	{ "check", cmd_check, "[--repair]" },
+	{ "verify", cmd_verify, NULL },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *
+find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* lead, the name and the synopsis, its continuation lines indented. */
+static void
+print_synopsis(const char *lead, const struct command *cmd)
+{
+	const char *s = cmd->synopsis, *nl;
+
+	printf("%s%s ", lead, cmd->name);
+	for (; (nl = strchr(s, '\n')) != NULL; s = nl + 1)
+		printf("%.*s\n        ", (int)(nl - s), s);
+	printf("%s\n", s);
+}
+
+static void
+print_usage(void)
+{
+	puts("usage: apitoken [--store DIR] COMMAND [ARGS]");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (commands[i].synopsis != NULL)
+			print_synopsis("  ", &commands[i]);
+	puts("  apitoken COMMAND --help, apitoken --version");
+}
+
+void
+command_help(const char *name)
+{
+	const struct command *cmd = find_command(name);
+
+	if (cmd != NULL && cmd->synopsis != NULL)
+		print_synopsis("usage: apitoken ", cmd);
+	else
+		print_usage();
+	exit(0);
+}
 
 int
 fail(int status, const char *fmt, ...)
@@ -132,33 +191,12 @@ harden(void)
 static int
 command(struct ctx *c, int argc, char **argv)
 {
-	const char *cmd = argv[0];
+	const struct command *cmd = find_command(argv[0]);
 
-	if (strcmp(cmd, "create") == 0)
-		return cmd_create(c, argc, argv);
-	if (strcmp(cmd, "list") == 0)
-		return cmd_list(c, argc, argv);
-	if (strcmp(cmd, "show") == 0)
-		return cmd_show(c, argc, argv);
-	if (strcmp(cmd, "suspend") == 0 || strcmp(cmd, "activate") == 0 ||
-	    strcmp(cmd, "revoke") == 0 || strcmp(cmd, "delete") == 0)
-		return cmd_change(c, cmd, argc, argv);
-	if (strcmp(cmd, "rotate") == 0)
-		return cmd_rotate(c, argc, argv);
-	if (strcmp(cmd, "update") == 0)
-		return cmd_update(c, argc, argv);
-	if (strcmp(cmd, "prune") == 0)
-		return cmd_prune(c, argc, argv);
-	if (strcmp(cmd, "report") == 0)
-		return cmd_report(c, argc, argv);
-	if (strcmp(cmd, "unlock") == 0)
-		return cmd_unlock(c, argc, argv);
-	if (strcmp(cmd, "check") == 0)
-		return cmd_check(c, argc, argv);
-	if (strcmp(cmd, "verify") == 0)
-		return cmd_verify(c, argc, argv);
-	return fail(EXIT_USAGE, "unknown command '%.32s'; see apitoken --help",
-	    cmd);
+	if (cmd == NULL)
+		return fail(EXIT_USAGE,
+		    "unknown command '%.32s'; see apitoken --help", argv[0]);
+	return cmd->run(c, argc, argv);
 }
 
 int
@@ -209,7 +247,7 @@ main(int argc, char **argv)
 			c.store_dir = argv[++i];
 		} else if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0) {
-			fputs(usage_text, stdout);
+			print_usage();
 			return 0;
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("apitoken %s\n", PACKAGE_VERSION);

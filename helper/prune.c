@@ -172,9 +172,7 @@ cmd_prune(struct ctx *c, int argc, char **argv)
 			c->json = true;
 			break;
 		case 'h':
-			puts("usage: apitoken prune [--older-than DURATION] "
-			     "[--dry-run] [--json]");
-			return 0;
+			command_help("prune");
 		default:
 			return fail(EXIT_USAGE,
 			    "prune: unknown or incomplete option '%.32s'; "

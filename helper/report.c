@@ -400,12 +400,7 @@ cmd_report(struct ctx *c, int argc, char **argv)
 			fmt = FORMAT_JSON;
 			break;
 		case 'h':
-			puts("usage: apitoken report [--warning DURATION] "
-			     "[--critical DURATION]"
-			     " [--unused DURATION]\n"
-			     "         [--format nagios|prometheus|json] "
-			     "[--output FILE] [--json]");
-			return 0;
+			command_help("report");
 		default:
 			return fail(STATE_UNKNOWN,
 			    "report: unknown or incomplete option '%.32s'; "

@@ -29,13 +29,6 @@
 #include "err.h"
 #include "when.h"
 
-static const char update_usage[] =
-    "usage: apitoken update ID|NAME [--expires DATE|DURATION|never]\n"
-    "         [--service SVC... | --no-service] [--permission PERM... | "
-    "--no-permission]\n"
-    "         [--allow-from CIDR... | --no-allow-from] [--description TEXT] "
-    "[--json]\n";
-
 /* What the command line asks to change; a NULL/false member is "keep". */
 struct want {
 	const char *what;
@@ -151,8 +144,7 @@ parse(struct ctx *c, int argc, char **argv, struct want *w)
 			c->json = true;
 			break;
 		case 'h':
-			fputs(update_usage, stdout);
-			return -1;
+			command_help("update");
 		default:
 			return fail(EXIT_USAGE,
 			    "update: unknown or incomplete option '%.32s'; "
@@ -325,7 +317,7 @@ cmd_update(struct ctx *c, int argc, char **argv)
 
 	memset(&w, 0, sizeof(w));
 	if ((rc = parse(c, argc, argv, &w)) != 0)
-		return rc < 0 ? 0 : rc;
+		return rc;
 	if ((rc = store_open(&st, c->store_dir, 0, err)) < 0 ||
 	    (rc = store_lock(st, err)) < 0) {
 		rc = fail(EXIT_REFUSED, "%s",

@@ -4,6 +4,10 @@
 [ -r /usr/share/bash-completion/bash_completion ] ||
 	{ echo "SKIP: no bash-completion (apt-get install bash-completion)"; exit 77; }
 command -v bash >/dev/null || { echo "SKIP: no bash"; exit 77; }
+# It offers exactly the commands that apitoken --help lists.
+listed=$("${top_builddir:-.}/apitoken" --help | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' | grep -vx apitoken | tr '\n' ' ')
+offered=$(sed -n 's/^[[:space:]]*local commands="\(.*\)"$/\1/p' "${srcdir:-.}/helper/completion/apitoken")
+[ "$listed" = "$offered " ] || { echo "FAIL: completion offers \"$offered\", apitoken --help lists \"$listed\""; exit 1; }
 exec bash -c '
 . /usr/share/bash-completion/bash_completion
 . "${srcdir:-.}/helper/completion/apitoken"
