@@ -13,8 +13,12 @@ pass_msg() { echo "ok: $*"; }
 : "${top_builddir:=.}"
 MODULE=$(cd "$top_builddir" && pwd)/pam/.libs/pam_apitoken.so
 APITOKEN=$(cd "$top_builddir" && pwd)/apitoken
-[ -f "$MODULE" ] || fail "module not built: $MODULE"
-[ -x "$APITOKEN" ] || fail "helper not built: $APITOKEN"
+# The same program built for the tests (crash points, a throwaway store
+# compiled in): see tests/helper/local.mk.
+TEST_APITOKEN=$(cd "$top_builddir" && pwd)/tests/helper/apitoken
+[ -f "$MODULE" ] || fail "module not built: $MODULE (run the tests through make check)"
+[ -x "$APITOKEN" ] || fail "helper not built: $APITOKEN (run the tests through make check)"
+[ -x "$TEST_APITOKEN" ] || fail "test helper not built: $TEST_APITOKEN (run the tests through make check)"
 
 TAG=zzapt$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/apitoken-e2e.XXXXXX")

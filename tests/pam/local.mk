@@ -18,3 +18,12 @@ check_LTLIBRARIES = tests/pam/probe.la
 tests_pam_probe_la_SOURCES = tests/pam/probe.c
 tests_pam_probe_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 tests_pam_probe_la_LIBADD = $(PAM_LIBS) -ldl
+# The module again, with its test hooks (APITOKEN_TEST_HELPER), so the
+# non-root path runs against the fake helper in every build, not only in
+# one configured with --enable-test-hooks.  Never installed.
+check_LTLIBRARIES += tests/pam/pam_apitoken_hooks.la
+tests_pam_pam_apitoken_hooks_la_SOURCES = $(pam_pam_apitoken_la_SOURCES)
+tests_pam_pam_apitoken_hooks_la_CPPFLAGS = $(AM_CPPFLAGS) -DAPITOKEN_TEST_HOOKS=1
+tests_pam_pam_apitoken_hooks_la_CFLAGS = $(pam_pam_apitoken_la_CFLAGS)
+tests_pam_pam_apitoken_hooks_la_LDFLAGS = $(pam_pam_apitoken_la_LDFLAGS) -rpath /nowhere
+tests_pam_pam_apitoken_hooks_la_LIBADD = $(pam_pam_apitoken_la_LIBADD)

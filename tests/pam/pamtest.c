@@ -7,7 +7,10 @@
  * pam_authenticate and pam_acct_mgmt.  Where the module's own code matters
  * (libpam turns a lone PAM_IGNORE into PAM_PERM_DENIED), the stack runs it
  * behind tests/pam/probe.c, which reports the exact code.  The module is
- * the built one, named by PAM_MODULE.
+ * the built one, named by PAM_MODULE; the non-root test runs the same
+ * sources built with test hooks (PAM_MODULE_HOOKS), whatever the build.
+ * main() copies every file a test loads or runs into a directory that
+ * `nobody` can reach: the build tree may be in a 0700 home.
  *
  * This program defines pam_syslog and pam_vsyslog and exports them, so
  * the module's log lines land in `logged` instead of syslog: tests assert
@@ -70,6 +73,7 @@ pam_syslog(const pam_handle_t *pamh, int prio, const char *fmt, ...)
 
 static char tmp[PATH_MAX / 2], store[PATH_MAX], conf[PATH_MAX], svc[PATH_MAX];
 static char me[USER_MAX_LEN + 1], module[PATH_MAX], probe[PATH_MAX];
+static char hooked[PATH_MAX], fake[PATH_MAX];
 static uid_t my_uid;
 static const char *args[2];
 
@@ -119,20 +123,67 @@ service(const char *name, const char *text)
 	write_text(path, text, 0644);
 }
 
+/*
+ * The built files a test loads or runs, copied once per process into lib,
+ * a directory `nobody` can reach.  Once, not per test: the module is
+ * linked -z nodelete, so every copy loaded stays loaded with its store
+ * mapped, and under valgrind (CK_FORK=no, one process) fourteen of them
+ * exhaust its address space.
+ */
+static char lib[PATH_MAX / 2];
+
+/* Copy the built file named by the environment variable var into lib. */
+static int
+copy_in(const char *var, const char *name, char dst[PATH_MAX])
+{
+	const char *src = getenv(var);
+	char buf[1 << 16];
+	ssize_t n = -1;
+	int in = -1, out = -1, ok = 0;
+
+	if (src == NULL) {
+		fprintf(stderr,
+		    "pamtest: %s is not set (run me through make check)\n",
+		    var);
+		return -1;
+	}
+	snprintf(dst, PATH_MAX, "%s/%s", lib, name);
+	if ((in = open(src, O_RDONLY)) >= 0 &&
+	    (out = open(dst, O_WRONLY | O_CREAT | O_EXCL, 0755)) >= 0) {
+		while ((n = read(in, buf, sizeof(buf))) > 0 &&
+		    write(out, buf, (size_t)n) == n)
+			;
+		ok = n == 0;
+	}
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) != 0)
+		ok = 0;
+	if (!ok)
+		fprintf(stderr, "pamtest: cannot copy %s=%s to %s\n", var, src,
+		    dst);
+	return ok ? 0 : -1;
+}
+
+static void
+remove_tree(const char *dir)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "pamtest: could not remove %s\n", dir);
+}
+
 static void
 setup(void)
 {
 	struct passwd *pw = getpwuid(geteuid());
-	const char *base = getenv("TMPDIR"), *m = getenv("PAM_MODULE"),
-	           *p = getenv("PAM_PROBE");
+	const char *base = getenv("TMPDIR");
 	char line[8 * PATH_MAX];
 	static char store_arg[PATH_MAX + 16], conf_arg[PATH_MAX + 16];
 
 	ck_assert_ptr_nonnull(pw);
-	ck_assert_msg(m != NULL && p != NULL,
-	    "PAM_MODULE or PAM_PROBE is not set");
-	snprintf(module, sizeof(module), "%s", m);
-	snprintf(probe, sizeof(probe), "%s", p);
 	ck_assert_uint_le(strlen(pw->pw_name), USER_MAX_LEN);
 	memcpy(me, pw->pw_name, strlen(pw->pw_name) + 1);
 	my_uid = pw->pw_uid;
@@ -141,6 +192,8 @@ setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(tmp));
 	/* Traversable, so the non-root test can reach the service files. */
 	ck_assert_int_eq(chmod(tmp, 0755), 0);
+	/* The probe loads the module it finds here. */
+	setenv("PAM_MODULE", module, 1);
 	snprintf(store, sizeof(store), "%s/store", tmp);
 	snprintf(conf, sizeof(conf), "%s/apitoken.conf", tmp);
 	snprintf(svc, sizeof(svc), "%s/svc", tmp);
@@ -167,11 +220,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-	if (system(cmd) != 0)
-		fprintf(stderr, "pamtest: could not remove %s\n", tmp);
+	remove_tree(tmp);
 }
 
 static int
@@ -604,6 +653,64 @@ START_TEST(first_pass_stacks)
 }
 END_TEST
 
+/*
+ * What the unprivileged child reports besides a PAM code: exit statuses
+ * above every PAM code, each with the reason the parent prints.
+ */
+enum child_exit {
+	CHILD_NO_DROP = 100, /* setgroups/setresgid/setresuid failed */
+	CHILD_NO_REACH,      /* a copy in tmp is out of the user's reach */
+	CHILD_NO_START,      /* pam_start_confdir failed */
+	CHILD_NO_PROBE,      /* the probe did not run the module */
+};
+
+static const char *
+child_why(int status)
+{
+	switch (status) {
+	case CHILD_NO_DROP:
+		return "could not become nobody";
+	case CHILD_NO_REACH:
+		return "nobody cannot read the test's copies of the module, "
+		       "probe or fake helper "
+		       "(is TMPDIR inside a directory closed to others?)";
+	case CHILD_NO_START:
+		return "pam_start_confdir failed as nobody";
+	case CHILD_NO_PROBE:
+		return "the probe did not run the module as nobody (libpam "
+		       "could not load it?)";
+	default:
+		return "the module's answer";
+	}
+}
+
+/*
+ * The non-root case in a forked child: no ck_assert here, since with
+ * CK_FORK=no (valgrind.sh) a failed one would return into the test runner
+ * inside the child, which would run the remaining tests as nobody.
+ */
+static int
+child_auth(const char *password, const char *user)
+{
+	struct pam_conv c = { conv, NULL };
+	pam_handle_t *h = NULL;
+	const char *rc;
+	int code;
+
+	if (access(hooked, R_OK) != 0 || access(probe, R_OK) != 0 ||
+	    access(fake, X_OK) != 0 || access(svc, R_OK | X_OK) != 0)
+		return CHILD_NO_REACH;
+	if (pam_start_confdir("sshd", user, &c, svc, &h) != PAM_SUCCESS)
+		return CHILD_NO_START;
+	answer = password;
+	pam_putenv(h, "PROBE_RC");
+	pam_authenticate(h, 0);
+	rc = pam_getenv(h, "PROBE_RC");
+	code = rc != NULL ? atoi(rc) : CHILD_NO_PROBE;
+	pam_end(h, PAM_SUCCESS);
+	return code;
+}
+
 /* Without root the module asks the helper; tested against a fake one. */
 START_TEST(non_root_asks_the_helper)
 {
@@ -620,12 +727,12 @@ START_TEST(non_root_asks_the_helper)
 		/* As pam_unix when unix_chkpwd cannot run. */
 		{ "apitok_FAKEOK_0123456789", true, PAM_AUTHINFO_UNAVAIL },
 	};
-	const char *fake = getenv("FAKE_HELPER"), *helper;
 	struct passwd *nobody = getpwnam("nobody");
 	int status;
 	pid_t pid;
 
-	ck_assert_msg(fake != NULL, "FAKE_HELPER is not set");
+	/* Only a test build honours APITOKEN_TEST_HELPER. */
+	setenv("PAM_MODULE", hooked, 1);
 	if (geteuid() != 0) {
 		/* Already unprivileged: the helper path is the only path. */
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -637,9 +744,9 @@ START_TEST(non_root_asks_the_helper)
 		}
 		return;
 	}
-	ck_assert_ptr_nonnull(nobody);
+	ck_assert_msg(nobody != NULL,
+	    "no account nobody to run the non-root case as");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		helper = cases[i].missing ? "/nonexistent/apitoken" : fake;
 		pid = fork();
 		ck_assert_int_ge(pid, 0);
 		if (pid == 0) {
@@ -648,15 +755,20 @@ START_TEST(non_root_asks_the_helper)
 			        nobody->pw_gid) < 0 ||
 			    setresuid(nobody->pw_uid, nobody->pw_uid,
 			        nobody->pw_uid) < 0)
-				_exit(100);
-			setenv("APITOKEN_TEST_HELPER", helper, 1);
-			_exit(auth(cases[i].pw, "nobody", "sshd", NULL));
+				_exit(CHILD_NO_DROP);
+			setenv("APITOKEN_TEST_HELPER",
+			    cases[i].missing ? "/nonexistent/apitoken" : fake,
+			    1);
+			_exit(child_auth(cases[i].pw, "nobody"));
 		}
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-		ck_assert(WIFEXITED(status));
+		ck_assert_msg(WIFEXITED(status),
+		    "%s: the child as nobody died (status %d)", cases[i].pw,
+		    status);
 		ck_assert_msg(WEXITSTATUS(status) == cases[i].want,
-		    "%s: got %d, want %d", cases[i].pw, WEXITSTATUS(status),
-		    cases[i].want);
+		    "%s: got %d, want %d: %s (copies in %s)", cases[i].pw,
+		    WEXITSTATUS(status), cases[i].want,
+		    child_why(WEXITSTATUS(status)), tmp);
 	}
 }
 END_TEST
@@ -681,31 +793,62 @@ END_TEST
 int
 main(void)
 {
+	const char *base;
 	Suite *s = suite_create("pam");
 	TCase *tc = tcase_create("module");
 	SRunner *sr;
+	bool root = geteuid() == 0;
 	int failed;
 
+	base = getenv("TMPDIR");
+	snprintf(lib, sizeof(lib), "%s/apitoken-pamlib.XXXXXX",
+	    base ? base : "/tmp");
+	if (mkdtemp(lib) == NULL || chmod(lib, 0755) != 0) {
+		fprintf(stderr, "pamtest: cannot make %s\n", lib);
+		return EXIT_FAILURE;
+	}
+	if (copy_in("PAM_MODULE", "pam_apitoken.so", module) < 0 ||
+	    copy_in("PAM_MODULE_HOOKS", "pam_apitoken_hooks.so", hooked) < 0 ||
+	    copy_in("PAM_PROBE", "probe.so", probe) < 0 ||
+	    copy_in("FAKE_HELPER", "fakehelper", fake) < 0) {
+		remove_tree(lib);
+		return EXIT_FAILURE;
+	}
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, right_token);
-	tcase_add_test(tc, whole_stack);
-	tcase_add_test(tc, refusals);
-	tcase_add_test(tc, states);
-	tcase_add_test(tc, source_addresses);
-	tcase_add_test(tc, not_tokens_are_ignored);
-	tcase_add_test(tc, damaged_store_fails_closed);
-	tcase_add_test(tc, account_after_changes);
-	tcase_add_test(tc, expiry_warning);
-	tcase_add_test(tc, lockout);
-	tcase_add_test(tc, first_pass_stacks);
+	/*
+	 * Without root the module never reads a store (it asks the setuid
+	 * helper), so the helper path is all an ordinary user can test.
+	 */
+	if (root) {
+		tcase_add_test(tc, right_token);
+		tcase_add_test(tc, whole_stack);
+		tcase_add_test(tc, refusals);
+		tcase_add_test(tc, states);
+		tcase_add_test(tc, source_addresses);
+		tcase_add_test(tc, not_tokens_are_ignored);
+		tcase_add_test(tc, damaged_store_fails_closed);
+		tcase_add_test(tc, account_after_changes);
+		tcase_add_test(tc, expiry_warning);
+		tcase_add_test(tc, lockout);
+		tcase_add_test(tc, first_pass_stacks);
+	}
 	tcase_add_test(tc, non_root_asks_the_helper);
-	tcase_add_test(tc, unknown_argument_logged);
-	tcase_add_test(tc, config_edit_seen_by_a_kept_handle);
+	if (root) {
+		tcase_add_test(tc, unknown_argument_logged);
+		tcase_add_test(tc, config_edit_seen_by_a_kept_handle);
+	}
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	remove_tree(lib);
+	if (failed == 0 && !root) {
+		printf("SKIP: only the non-root path ran and passed; the other "
+		       "tests need root "
+		       "(the module reads the store only as root)\n");
+		return 77;
+	}
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
