@@ -262,7 +262,7 @@ conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp,
 	struct stat sb;
 	ssize_t got;
 	size_t len = 0;
-	int fd, rc = 0, lineno = 0;
+	int fd, rc = 0, lineno = 0, default_line = 0, max_line = 0;
 
 	conf_defaults(c);
 	memset(stamp, 0, sizeof(*stamp));
@@ -328,6 +328,10 @@ conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp,
 				                apply(c, &keys[i], v);
 				seen[i] = true;
 			}
+		if (strcmp(k, "default_lifetime") == 0)
+			default_line = lineno;
+		else if (strcmp(k, "max_lifetime") == 0)
+			max_line = lineno;
 		if (why != NULL) {
 			rc = err_set(err, ERR_INVAL, "%s:%d: %s: %.64s", path,
 			    lineno, why, k);
@@ -337,10 +341,16 @@ conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp,
 	if (c->uid_min > c->uid_max)
 		rc = err_set(err, ERR_INVAL,
 		    "%s: uid_min is greater than uid_max", path);
+	else if (c->max_lifetime != 0 && default_line == 0 &&
+	    c->default_lifetime > c->max_lifetime)
+		/* Only a maximum given: the built-in default follows it. */
+		c->default_lifetime = c->max_lifetime;
 	else if (c->max_lifetime != 0 &&
 	    (c->default_lifetime == 0 || c->default_lifetime > c->max_lifetime))
 		rc = err_set(err, ERR_INVAL,
-		    "%s: default_lifetime exceeds max_lifetime", path);
+		    "%s:%d: default_lifetime exceeds max_lifetime (line %d): "
+		    "lower default_lifetime or remove it to get max_lifetime",
+		    path, default_line, max_line);
 	if (rc == 0)
 		stamp_of(&sb, stamp);
 out:

@@ -175,9 +175,28 @@ START_TEST(errors_name_file_and_line)
 	    "exceeds max_lifetime");
 	expect_error("max_lifetime = 7d\ndefault_lifetime = never\n",
 	    "exceeds max_lifetime");
+	expect_error("max_lifetime = 7d\n\ndefault_lifetime = 8d\n",
+	    ":3: default_lifetime exceeds max_lifetime (line 1): lower "
+	    "default_lifetime");
 	expect_error("fail_delay = 2s\nfail_delay = 3s\n",
 	    ":2: key given twice");
 	expect_error("fail_delay = 2m\n", "at most 60s");
+}
+END_TEST
+
+/* A maximum alone caps the built-in default instead of refusing it. */
+START_TEST(max_alone_caps_the_default)
+{
+	struct conf c;
+	char err[ERR_MAX] = "";
+
+	write_conf("max_lifetime = 30d\n");
+	ck_assert_msg(conf_load(path, &c, err) == 0, "%s", err);
+	ck_assert_int_eq(c.max_lifetime, 30 * 86400);
+	ck_assert_int_eq(c.default_lifetime, 30 * 86400);
+	write_conf("max_lifetime = 365d\n");
+	ck_assert_msg(conf_load(path, &c, err) == 0, "%s", err);
+	ck_assert_int_eq(c.default_lifetime, 90 * 86400);
 }
 END_TEST
 
@@ -259,6 +278,7 @@ conf_suite(void)
 	tcase_add_test(tc, absent_means_defaults);
 	tcase_add_test(tc, full_file);
 	tcase_add_test(tc, errors_name_file_and_line);
+	tcase_add_test(tc, max_alone_caps_the_default);
 	tcase_add_test(tc, unsafe_file_refused);
 	tcase_add_test(tc, nul_byte_refused);
 	tcase_add_test(tc, stamp_sees_every_change);

@@ -117,6 +117,12 @@ expect 1 env APITOKEN_CONFIG="$WORK/max.conf" "$APITOKEN" --store "$STORE" creat
 expect 1 env APITOKEN_CONFIG="$WORK/max.conf" "$APITOKEN" --store "$STORE" create long --user "$U" --expires 60d
 expect 0 env APITOKEN_CONFIG="$WORK/max.conf" "$APITOKEN" --store "$STORE" create short --user "$U" --json
 json '.expires_at != null'
+# a maximum alone caps the built-in default (90d) instead of refusing every token
+printf 'default_services = %s\nfail_delay = 0\nmax_lifetime = 30d\n' "$SERVICE" > "$WORK/maxonly.conf"
+expect 0 env APITOKEN_CONFIG="$WORK/maxonly.conf" "$APITOKEN" --store "$STORE" create capped --user "$U" --json
+[ "$(printf '%s' "$OUT" | jq -r .expires_at | xargs -I@ date -d @ +%s)" -le $(( $(date +%s) + 30 * 86400 + 5 )) ] ||
+	fail "the default was not capped by max_lifetime: $OUT"
+expect 0 at delete capped
 ok "expiry: past, malformed, beyond the maximum refused; default applied"
 
 # usage errors are exit 2 with one line
