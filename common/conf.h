@@ -28,6 +28,9 @@ struct conf {
 	int64_t default_lifetime; /* seconds; 0 = never */
 	int64_t max_lifetime;     /* seconds; 0 = no maximum */
 	bool self_service;
+	/* what a token a user makes for themselves may name (see policy.c) */
+	struct strlist self_service_services;
+	struct strlist self_service_permissions; /* empty: any */
 	char shell[PATH_MAX];
 	char home[PATH_MAX];
 	struct strlist groups;

@@ -124,6 +124,15 @@ int token_delete(struct ctx *c, struct store *st, struct record *r, char *err);
  */
 int reauth(const struct ctx *c, const char *what);
 
+/*
+ * policy.c: for a non-root caller, the services and permissions of a token
+ * of their own must be within root's self_service_services and
+ * self_service_permissions; a token without services gets
+ * default_services written into it first.  0, or the refusal's exit status
+ * (printed, naming the setting).  Root: always 0.
+ */
+int policy_self_service(const struct ctx *c, struct record *r);
+
 /* Write r (a whole record) in one transaction. */
 int save_record(struct store *st, const struct record *r, char *err);
 

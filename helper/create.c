@@ -212,6 +212,8 @@ cmd_create(struct ctx *c, int argc, char **argv)
 		strcpy(r.user, user);
 		r.uid = (uint32_t)pw->pw_uid;
 	}
+	if ((rc = policy_self_service(c, &r)) != 0)
+		return rc;
 	/* Everything that could refuse without a password has; now ask. */
 	if ((rc = reauth(c, "create")) != 0)
 		return rc;
