@@ -7,6 +7,15 @@
  * `char *err` of ERR_MAX bytes and write one line into it (no newline).
  * The code says what class of failure it was, so callers can map it onto
  * PAM results or exit statuses without parsing the text.
+ *
+ * The one exception: a pure parser, which does no I/O and keeps no state
+ * (cidr_parse, token_parse), returns ERR_INVAL and sets a `const char
+ * **why` to a static string saying what is wrong with its input, for the
+ * caller to put into its own message.  Nothing else returns text, and
+ * callers decide on codes and enums, never by comparing text.
+ *
+ * The helper's commands (helper/) return an exit status instead: 0, or
+ * EXIT_REFUSED / EXIT_USAGE from fail(), which has printed the line.
  */
 #ifndef APITOKEN_ERR_H
 #define APITOKEN_ERR_H

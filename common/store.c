@@ -238,8 +238,3 @@ store_close(struct store *st)
 	pthread_mutex_unlock(&store_registry_mu);
 }
 
-const char *
-store_dir(const struct store *st)
-{
-	return st->dir;
-}

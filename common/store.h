@@ -92,9 +92,6 @@ struct store_txn;
 int store_open(struct store **out, const char *dir, unsigned flags, char *err);
 void store_close(struct store *st);
 
-/* The directory this store lives in. */
-const char *store_dir(const struct store *st);
-
 /* Visit callbacks return 0 to go on, anything else to stop (and it is
  * returned). */
 typedef int (*store_visit_fn)(const struct record *r, void *ctx);
@@ -112,7 +109,11 @@ int store_txn_get(struct store_txn *t, const char *id, struct record *r,
     char *err);
 /* Insert or replace r, keeping the user, name and uid indexes in step. */
 int store_txn_put(struct store_txn *t, const struct record *r, char *err);
-/* Remove the record and its index entries entirely (not a tombstone). */
+/*
+ * Remove the record and its index entries entirely (not a tombstone).  The
+ * programs never do (their deletes are tombstones written with
+ * store_txn_put); the tests use it to check the index bookkeeping.
+ */
 int store_txn_del(struct store_txn *t, const char *id, char *err);
 /* Every record (user == NULL) or those owned by user, in id order. */
 int store_txn_list(struct store_txn *t, const char *user, store_visit_fn fn,

@@ -28,7 +28,8 @@ unavail(struct verify_result *res, const char *detail)
 	return res->code;
 }
 
-bool
+/* True when the record allows service under conf's defaults. */
+static bool
 verify_service_allowed(const struct conf *c, const struct record *r,
     const char *service)
 {

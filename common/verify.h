@@ -92,8 +92,4 @@ enum verify_code verify_token(const struct conf *c,
 enum verify_code verify_account(const char *store_dir, const char *id,
     const char *user, int64_t now, struct verify_result *res);
 
-/* True when the record allows service under conf's defaults. */
-bool verify_service_allowed(const struct conf *c, const struct record *r,
-    const char *service);
-
 #endif

@@ -59,12 +59,9 @@ stress: tests/stress
 # every exit path); elsewhere they skip with 77 and say why.
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
-TESTS += tests/helper/cli.sh tests/helper/setuid.sh tests/helper/faults.sh tests/helper/race.sh \
-	tests/helper/lifecycle.sh
 # pamtester and sshd cannot load a sanitizer-built module (ASan must come
 # first in a program); in those builds tests/pam/pamtest covers the module.
 if !SANITIZERS
 TESTS += tests/e2e/login.sh tests/e2e/sshd.sh
 endif
-EXTRA_DIST += tests/helper/tty.py tests/e2e/lib.sh tests/helper/lifecycle.sh tests/helper/cli.sh tests/helper/setuid.sh tests/helper/faults.sh tests/helper/race.sh \
-	tests/e2e/login.sh tests/e2e/sshd.sh
+EXTRA_DIST += tests/e2e/lib.sh tests/e2e/login.sh tests/e2e/sshd.sh

@@ -1,5 +1,10 @@
 # SPDX-License-Identifier: ISC
-# tests/helper/: see Makefile.am.  Filled in by its owner.
+# tests/helper/: the apitoken command as root, as a user and setuid, under
+# faults and races (shell tests; the rules for .sh are in tests/local.mk).
+TESTS += tests/helper/cli.sh tests/helper/setuid.sh tests/helper/faults.sh \
+	tests/helper/race.sh tests/helper/lifecycle.sh
+EXTRA_DIST += tests/helper/cli.sh tests/helper/setuid.sh tests/helper/faults.sh \
+	tests/helper/race.sh tests/helper/lifecycle.sh tests/helper/tty.py
 
 # apitoken again, for the tests alone: with its test hooks (crash points)
 # and a throwaway store (and re-authentication PAM directory) compiled
