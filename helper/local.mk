@@ -16,7 +16,7 @@ else
 apitoken_CPPFLAGS = $(AM_CPPFLAGS) -DREAUTH_PAM_DIR=NULL
 endif
 apitoken_LDFLAGS = $(HARDEN_LDFLAGS)
-apitoken_LDADD = common/libtokengen.la $(JANSSON_LIBS) $(PAM_LIBS)
+apitoken_LDADD = common/libtokengen.la $(JANSSON_LIBS) $(PAM_LIBS) $(SAN_HELPER_LIBS)
 
 # The PAM service of that re-authentication, installed like chsh's.
 pamddir = $(sysconfdir)/pam.d
