@@ -78,9 +78,9 @@ asked() {
 root() { APITOKEN_CONFIG=$CONF "$TEST_APITOKEN" --store "$BUILT_STORE" "$@"; }
 
 # root makes a token for B and a service user
-root create theirs --user "$B" >/dev/null 2>&1 || fail "root create"
+root create theirs --user "$B" >/dev/null 2>"$WORK/stderr" || fail "root create: $(cat "$WORK/stderr")"
 BID=$(root list --json | jq -r '.[0].id')
-root create "${TAG}svc" >/dev/null 2>&1 || fail "root create service user"
+root create "${TAG}svc" >/dev/null 2>"$WORK/stderr" || fail "root create service user: $(cat "$WORK/stderr")"
 
 # self-service: minting and widening ask for the password, first of all
 expect 1 "$A" create mine --user "$A"
