@@ -24,6 +24,7 @@
 struct args {
 	const char *what;
 	const char *grace;
+	const char *expires;
 };
 
 static int
@@ -32,6 +33,7 @@ parse(struct ctx *c, const char *cmd, int argc, char **argv, struct args *a)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "grace", required_argument, NULL, 'g' },
+		{ "expires", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -49,6 +51,12 @@ parse(struct ctx *c, const char *cmd, int argc, char **argv, struct args *a)
 				return fail(EXIT_USAGE,
 				    "--grace is for rotate only");
 			a->grace = optarg;
+			break;
+		case 'e':
+			if (strcmp(cmd, "rotate") != 0)
+				return fail(EXIT_USAGE,
+				    "--expires is for rotate only");
+			a->expires = optarg;
 			break;
 		case 'h':
 			command_help(cmd);
@@ -287,13 +295,21 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 	struct record r;
 	struct token t;
 	char tok[TOKEN_LEN + 1] = "", err[ERR_MAX], when[WHEN_BUF];
-	int64_t grace = 0, lifetime;
+	int64_t grace = 0, expires = 0;
 	int rc;
 
 	if ((rc = parse(c, "rotate", argc, argv, &a)) != 0)
 		return rc;
 	if (a.grace != NULL && when_parse_duration(a.grace, &grace, err) < 0)
 		return fail(EXIT_USAGE, "--grace: %s", err);
+	if (a.expires != NULL &&
+	    when_parse_expiry(a.expires, c->now, &expires, err) < 0)
+		return fail(EXIT_USAGE, "%s", err);
+	if (a.expires != NULL && c->conf.max_lifetime != 0 &&
+	    (expires == 0 || expires - c->now > c->conf.max_lifetime))
+		return fail(EXIT_REFUSED,
+		    "expiry beyond the maximum lifetime of %lld days set in %s",
+		    (long long)(c->conf.max_lifetime / 86400), c->conf_path);
 	if ((rc = begin(c, &a, "rotate", &st, &r)) != 0)
 		goto out;
 	rc = EXIT_REFUSED;
@@ -301,6 +317,19 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 		fail(rc,
 		    "token %s is %s; only active or suspended tokens rotate",
 		    r.id, record_status_name(r.status));
+		goto out;
+	}
+	if (record_expired(&r, c->now)) {
+		fail(rc, "token %s has expired; create a new one", r.id);
+		goto out;
+	}
+	/* The old secret must not outlive the token it belongs to. */
+	if (grace > 0 && (a.expires != NULL ? expires : r.expires_at) != 0 &&
+	    c->now + grace > (a.expires != NULL ? expires : r.expires_at)) {
+		fail(rc,
+		    "--grace %s ends after the token expires; give a shorter "
+		    "one",
+		    a.grace);
 		goto out;
 	}
 	if (token_generate(&t, r.id, tok) < 0) {
@@ -311,17 +340,13 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 	r.old_hash_until = grace > 0 ? c->now + grace : 0;
 	token_hash(&t, r.hash);
 	token_wipe(&t);
-	/* A new secret gets a full lifetime again, within the configured
-	 * maximum. */
-	if (r.expires_at != 0) {
-		lifetime = c->conf.default_lifetime ?
-		    c->conf.default_lifetime :
-		    r.expires_at - r.created_at;
-		if (c->conf.max_lifetime != 0 &&
-		    lifetime > c->conf.max_lifetime)
-			lifetime = c->conf.max_lifetime;
-		r.expires_at = c->now + lifetime;
-	}
+	/*
+	 * A new secret keeps the token's expiry: rotating must never revive
+	 * or extend a token behind the back of whoever set its lifetime.  Only
+	 * --expires moves it, within the configured maximum.
+	 */
+	if (a.expires != NULL)
+		r.expires_at = expires;
 	touch(c, &r);
 	if ((rc = save_record(st, &r, err)) < 0) {
 		rc = fail(EXIT_REFUSED, "rotate: %s", err);

@@ -50,7 +50,7 @@ static const struct command {
 	{ "activate", cmd_change, "ID|NAME [--json]" },
 	{ "revoke", cmd_change, "ID|NAME [--json]" },
 	{ "delete", cmd_change, "ID|NAME [--json]" },
-	{ "rotate", cmd_rotate, "ID|NAME [--grace DURATION] [--json]" },
+	{ "rotate", cmd_rotate, "ID|NAME [--grace DURATION] [--expires DATE|DURATION|never] [--json]" },
 	{ "update", cmd_update,
 	    "ID|NAME [--expires DATE|DURATION|never]\n"
 	    "[--description TEXT] [--service SVC... | --no-service]\n"

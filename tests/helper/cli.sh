@@ -143,6 +143,7 @@ expect 0 at create "$S" --json --expires 30d --description "ci deploys"
 json ".service_user == true and .user == \"$S\" and .uid >= 60600 and .uid <= 61099"
 STOK=$(printf '%s' "$OUT" | jq -r .token)
 SUID=$(printf '%s' "$OUT" | jq -r .uid)
+CREATED_EXP=$(printf '%s' "$OUT" | jq -r .expires_at)
 ENT=$(getent passwd "$S") || fail "service user not created"
 [ "$(echo "$ENT" | cut -d: -f3)" = "$SUID" ] || fail "uid differs from the record"
 [ "$(echo "$ENT" | cut -d: -f7)" = /bin/sh ] || fail "shell not from the config"
@@ -160,6 +161,20 @@ expect 0 at rotate "$S" --json
 STOK=$(printf '%s' "$OUT" | jq -r .token)
 [ "$(getent shadow "$S" | cut -d: -f8)" = "$(expiry_day)" ] || fail "rotate did not move the account expiry"
 ok "rotate moves the service user's expiry with the token's"
+json ".expires_at == \"$CREATED_EXP\""
+expect 0 at rotate "$S" --expires 10d --json
+STOK=$(printf '%s' "$OUT" | jq -r .token)
+json ".expires_at != \"$CREATED_EXP\""
+[ "$(getent shadow "$S" | cut -d: -f8)" = "$(expiry_day)" ] || fail "rotate --expires did not move the account expiry"
+expect 1 at rotate "$S" --grace 520w
+grep -q 'ends after the token expires' "$WORK/stderr" || fail "grace beyond the expiry: $(cat "$WORK/stderr")"
+expect 2 at rotate "$S" --expires 30x
+expect 0 at create brief --user "$U" --expires 1s
+sleep 2
+expect 1 at rotate brief
+grep -q 'expired' "$WORK/stderr" || fail "rotate of an expired token: $(cat "$WORK/stderr")"
+expect 0 at delete brief
+ok "rotate keeps the expiry, --expires moves it and the account's; expired tokens and a grace past the expiry refused"
 expect 0 at revoke "$S"
 [ "$(getent shadow "$S" | cut -d: -f8)" = 1 ] || fail "revoked service user not expired"
 vfy "$STOK" "$S" "$SERVICE" > /dev/null && fail "revoked token verifies"
