@@ -85,12 +85,13 @@ parse_path(const char *v, char *dst, size_t cap)
  * in struct conf and an entry in the manual.
  */
 enum key_kind {
-	KEY_LIST,  /* struct strlist: comma or space separated */
-	KEY_SPAN,  /* int64_t seconds: a duration, or 0 */
-	KEY_YESNO, /* bool */
-	KEY_PATH,  /* char[]: absolute, no ':' (passwd field) */
-	KEY_UINT,  /* unsigned */
-	KEY_U32,   /* uint32_t */
+	KEY_LIST,     /* struct strlist: comma or space separated */
+	KEY_SPAN,     /* int64_t seconds: a duration, or 0 */
+	KEY_YESNO,    /* bool */
+	KEY_PATH,     /* char[]: absolute, no ':' (passwd field) */
+	KEY_UINT,     /* unsigned */
+	KEY_U32,      /* uint32_t */
+	KEY_VERIFIER, /* one more verifier line (verifier.h); repeatable */
 };
 
 struct conf_key {
@@ -101,6 +102,7 @@ struct conf_key {
 	/* KEY_UINT, KEY_U32, KEY_SPAN: bounds (max 0: none for a span) */
 	unsigned long min, max;
 	bool never;      /* KEY_SPAN: "never" is accepted, as 0 */
+	bool repeat;     /* may be given more than once */
 	const char *why; /* what a bad value is told (lists say why) */
 };
 
@@ -141,6 +143,8 @@ static const struct conf_key keys[] = {
 	    .dflt = "60s", .why = "expected a duration" },
 	{ KEY("fail_delay", KEY_SPAN, fail_delay), .dflt = "2s", .max = 60,
 	    .why = "expected a duration of at most 60s" },
+	/* No default: nobody verifies other users' tokens. */
+	{ KEY("verifier", KEY_VERIFIER, verifiers), .repeat = true },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -181,6 +185,13 @@ apply(struct conf *c, const struct conf_key *k, const char *v)
 		else
 			*(uint32_t *)field = (uint32_t)n;
 		return NULL;
+	case KEY_VERIFIER:
+		if (c->nverifiers == VERIFIER_MAX)
+			return "too many verifier lines";
+		if (verifier_parse(v, &c->verifiers[c->nverifiers], &why) < 0)
+			return why;
+		c->nverifiers++;
+		return NULL;
 	}
 	return why;
 }
@@ -190,7 +201,8 @@ conf_defaults(struct conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < NKEYS; i++)
-		apply(c, &keys[i], keys[i].dflt);
+		if (keys[i].dflt != NULL)
+			apply(c, &keys[i], keys[i].dflt);
 }
 
 const char *
@@ -328,8 +340,9 @@ conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp,
 		why = "unknown key";
 		for (size_t i = 0; i < NKEYS; i++)
 			if (strcmp(k, keys[i].name) == 0) {
-				why = seen[i] ? "key given twice" :
-				                apply(c, &keys[i], v);
+				why = seen[i] && !keys[i].repeat ?
+				    "key given twice" :
+				    apply(c, &keys[i], v);
 				seen[i] = true;
 			}
 		if (strcmp(k, "default_lifetime") == 0)

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "record.h"
+#include "verifier.h"
 
 #define CONF_DEFAULT_PATH SYSCONFDIR "/security/apitoken.conf"
 
@@ -41,6 +42,8 @@ struct conf {
 	unsigned expiry_warning_days;
 	int64_t usage_write_interval;
 	int64_t fail_delay; /* seconds */
+	int nverifiers;
+	struct verifier_rule verifiers[VERIFIER_MAX];
 };
 
 /* Every key at its default. */

@@ -14,7 +14,10 @@ common_libcommon_la_SOURCES = \
 	common/when.c common/when.h \
 	common/cidr.c common/cidr.h \
 	common/log.c common/log.h \
-	common/verify.c common/verify.h
+	common/verdict.c common/verdict.h \
+	common/verify.c common/verify.h \
+	common/verify_proto.c common/verify_proto.h \
+	common/verifier.c common/verifier.h
 common_libcommon_la_CFLAGS = $(AM_CFLAGS) $(LMDB_CFLAGS)
 common_libcommon_la_LIBADD = $(LMDB_LIBS)
 

@@ -12,7 +12,7 @@
 #include "verify.h"
 
 static enum verify_code
-deny(struct verify_result *res, const char *reason)
+deny(struct verify_result *res, enum verify_reason reason)
 {
 	res->code = VERIFY_DENIED;
 	res->reason = reason;
@@ -23,7 +23,7 @@ static enum verify_code
 unavail(struct verify_result *res, const char *detail)
 {
 	res->code = VERIFY_UNAVAIL;
-	res->reason = "token store unavailable";
+	res->reason = VREASON_STORE;
 	snprintf(res->detail, sizeof(res->detail), "%s", detail);
 	return res->code;
 }
@@ -75,19 +75,17 @@ check_state(const struct record *r, const char *user, int64_t now,
     struct verify_result *res)
 {
 	if (r->status == STATUS_PENDING || r->status == STATUS_DELETED)
-		return deny(res, "unknown token id");
+		return deny(res, VREASON_UNKNOWN_ID);
 	if (r->status == STATUS_SUSPENDED)
-		return deny(res, "token suspended");
+		return deny(res, VREASON_SUSPENDED);
 	if (r->status != STATUS_ACTIVE)
-		return deny(res, "token revoked");
+		return deny(res, VREASON_REVOKED);
 	if (record_expired(r, now))
-		return deny(res, "token expired");
+		return deny(res, VREASON_EXPIRED);
 	if (strcmp(r->user, user) != 0)
-		return deny(res, "token belongs to another user");
+		return deny(res, VREASON_OTHER_USER);
 	if (!same_account(r, user))
-		return deny(res,
-		    "account is not the one the token was made for (uid "
-		    "changed)");
+		return deny(res, VREASON_UID_CHANGED);
 	return VERIFY_OK;
 }
 
@@ -144,6 +142,7 @@ verify_token(const struct conf *c, const struct verify_request *req,
 	struct usage_ctx uctx = { c, req, false };
 	uint8_t hash[TOKEN_HASH_LEN];
 	char err[ERR_MAX];
+	const char *why = NULL;
 	bool found, match, have_use;
 	int rc;
 
@@ -151,14 +150,15 @@ verify_token(const struct conf *c, const struct verify_request *req,
 	memset(&tok, 0, sizeof(tok));
 	if (!token_has_prefix(req->password, req->password_len)) {
 		res->code = VERIFY_NOT_TOKEN;
-		res->reason = "not a token";
+		res->reason = VREASON_NOT_TOKEN;
 		return res->code;
 	}
 	/* The id is public; it is all the log ever gets from the input. */
 	token_peek_id(req->password, req->password_len, res->id);
-	if (token_parse(req->password, req->password_len, &tok, &res->reason) <
-	    0)
-		return deny(res, res->reason);
+	if (token_parse(req->password, req->password_len, &tok, &why) < 0) {
+		snprintf(res->detail, sizeof(res->detail), "%s", why);
+		return deny(res, VREASON_MALFORMED);
+	}
 
 	if ((rc = store_open(&st, req->store_dir, STORE_RDONLY, err)) < 0) {
 		unavail(res, err);
@@ -169,7 +169,7 @@ verify_token(const struct conf *c, const struct verify_request *req,
 	have_use = store_usage_get(st, tok.id, &use, err) == 0;
 	if (c->lockout_attempts > 0 && have_use &&
 	    use.locked_until > req->now) {
-		deny(res, "locked out after repeated failures");
+		deny(res, VREASON_LOCKED_OUT);
 		goto out;
 	}
 	rc = store_get(st, tok.id, &res->rec, err);
@@ -186,11 +186,11 @@ verify_token(const struct conf *c, const struct verify_request *req,
 	    res->rec.old_hash_until > req->now)
 		match = true;
 	if (!found) {
-		deny(res, "unknown token id");
+		deny(res, VREASON_UNKNOWN_ID);
 		goto out;
 	}
 	if (!match) {
-		deny(res, "wrong secret");
+		deny(res, VREASON_WRONG_SECRET);
 		if (c->lockout_attempts > 0)
 			store_usage_update(st, tok.id, record_use, &uctx, err);
 		goto out;
@@ -198,15 +198,15 @@ verify_token(const struct conf *c, const struct verify_request *req,
 	if (check_state(&res->rec, req->user, req->now, res) != VERIFY_OK)
 		goto out;
 	if (!verify_service_allowed(c, &res->rec, req->service)) {
-		deny(res, "service not allowed");
+		deny(res, VREASON_SERVICE);
 		goto out;
 	}
 	if (!address_allowed(&res->rec, req->rhost)) {
-		deny(res, "source address not allowed");
+		deny(res, VREASON_ADDRESS);
 		goto out;
 	}
 	res->code = VERIFY_OK;
-	res->reason = "accepted";
+	res->reason = VREASON_ACCEPTED;
 	uctx.success = true;
 	/* Take the usage store's write lock only when a write is due. */
 	if (!have_use || use_due(&uctx, &use))
@@ -235,12 +235,12 @@ verify_account(const char *store_dir, const char *id, const char *user,
 	rc = store_get(st, id, &res->rec, err);
 	store_close(st);
 	if (rc == ERR_NOTFOUND)
-		return deny(res, "token deleted");
+		return deny(res, VREASON_DELETED);
 	if (rc < 0)
 		return unavail(res, err);
 	if (check_state(&res->rec, user, now, res) != VERIFY_OK)
 		return res->code;
 	res->code = VERIFY_OK;
-	res->reason = "accepted";
+	res->reason = VREASON_ACCEPTED;
 	return res->code;
 }

@@ -28,20 +28,11 @@
  * change the answer: if the usage store cannot be written, the decision
  * stands.
  *
- * The verify protocol (PAM module -> helper, for non-root callers; the
- * model is pam_unix's unix_chkpwd):
- *   - the module runs VERIFY_HELPER with argv
- *       { "apitoken", "verify", USER, SERVICE, RHOST-or-"", NULL }
- *     and an empty environment; stdin is a pipe carrying the password and
- *     one NUL (at most VERIFY_MAX_INPUT bytes before it); stdout is a pipe
- *     for the answer; stderr is /dev/null; every other fd is closed.
- *   - the helper refuses a tty on stdin, refuses USER unless it is the
- *     name of the real uid (root may verify anyone), reads the password,
- *     calls verify_token with its own store and config, and exits with the
- *     enum verify_code.  On VERIFY_OK it first writes one line
- *       ID TAB NAME TAB PERMISSIONS(comma separated) TAB EXPIRES_AT NEWLINE
- *   - any other exit status, a signal, or a malformed line is a failure
- *     (PAM_AUTH_ERR): the module fails closed.
+ * Every answer is a verdict and a reason (verdict.h); callers decide on
+ * those enums, never on text.  Callers that cannot read the store get
+ * the same answer from a privileged verifier: apitoken-verifyd(8) or the
+ * setuid helper, over the protocol of verify_proto.h, under the policy of
+ * verifier.h.
  */
 #ifndef APITOKEN_VERIFY_H
 #define APITOKEN_VERIFY_H
@@ -51,16 +42,10 @@
 
 #include "conf.h"
 #include "record.h"
+#include "verdict.h"
 
 #define VERIFY_HELPER SBINDIR "/apitoken"
 #define VERIFY_MAX_INPUT 512 /* PAM_MAX_RESP_SIZE */
-
-enum verify_code {
-	VERIFY_OK = 0,
-	VERIFY_NOT_TOKEN = 1, /* not token-shaped: PAM_IGNORE */
-	VERIFY_DENIED = 2,    /* PAM_AUTH_ERR */
-	VERIFY_UNAVAIL = 3,   /* store missing, unreadable or damaged */
-};
 
 struct verify_request {
 	const char *password;
@@ -73,11 +58,12 @@ struct verify_request {
 };
 
 struct verify_result {
-	enum verify_code code;
-	const char *reason;        /* static text for the log, never secret */
+	enum verify_code code; /* verdict_of(reason) */
+	enum verify_reason reason;
 	char id[TOKEN_ID_LEN + 1]; /* the token id when one could be read */
-	char detail[256];          /* store error text for VERIFY_UNAVAIL */
-	struct record rec;         /* the record, when VERIFY_OK */
+	/* For the log: the store's error (VREASON_STORE) or the parser's. */
+	char detail[256];
+	struct record rec; /* the record, when VERIFY_OK */
 };
 
 /* Decide; fills res and returns res->code. */

@@ -26,6 +26,7 @@ struct ctx {
 	const char *conf_path;
 	struct conf conf;
 	uid_t ruid;                    /* the real uid: who is asking */
+	struct verifier_caller who;    /* and its real gid and groups */
 	char caller[USER_MAX_LEN + 1]; /* its name */
 	bool root;                     /* the real uid is 0 */
 	bool json;

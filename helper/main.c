@@ -217,6 +217,12 @@ main(int argc, char **argv)
 	/* Who is asking: the real uid, never $USER or $LOGNAME. */
 	c.ruid = getuid();
 	c.root = c.ruid == 0;
+	/* Before the setresgid below makes them root's. */
+	c.who.uid = c.ruid;
+	c.who.gid = getgid();
+	if ((c.who.ngroups = getgroups(VERIFIER_MAX_GROUPS, c.who.groups)) < 0)
+		c.who.ngroups =
+		    0; /* more than we look at: the primary counts */
 	if (getpwuid_r(c.ruid, &pw, buf, sizeof(buf), &found) != 0 ||
 	    found == NULL)
 		return fail(EXIT_REFUSED,

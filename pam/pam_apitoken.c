@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <shadow.h>
 #include <stdbool.h>
@@ -24,8 +25,10 @@
 #include "err.h"
 #include "helper_client.h"
 #include "log.h"
+#include "service_client.h"
 #include "token.h"
 #include "verify.h"
+#include "verify_proto.h"
 #include "when.h"
 
 #define DATA_ID "pam_apitoken_id"
@@ -33,9 +36,11 @@
 
 struct args {
 	bool debug;
+	bool nodelay;
 	const char *store;
 	const char *config;
 	const char *prompt;
+	const char *socket;
 };
 
 /* Like pam_unix: an unknown argument is logged and otherwise ignored. */
@@ -43,12 +48,19 @@ static void
 parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
 {
 	a->debug = false;
+	a->nodelay = false;
+	a->socket = VERIFY_SOCKET;
 	a->store = STOREDIR;
 	a->config = CONF_DEFAULT_PATH;
 	a->prompt = NULL;
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "debug") == 0)
 			a->debug = true;
+		else if (strcmp(argv[i], "nodelay") == 0)
+			a->nodelay = true;
+		else if (strncmp(argv[i], "socket=", 7) == 0 &&
+		    argv[i][7] == '/')
+			a->socket = argv[i] + 7;
 		else if (strcmp(argv[i], "use_first_pass") == 0 ||
 		    strcmp(argv[i], "try_first_pass") == 0)
 			; /* pam_get_authtok reads these itself */
@@ -135,6 +147,44 @@ export_env(pam_handle_t *pamh, const struct record *r)
 	pam_putenv(pamh, buf);
 }
 
+/*
+ * A server that authenticates every request (nginx, Dovecot, saslauthd)
+ * would send the expiry notice, and log it, on each one: one process says
+ * it once a day per token.  sshd, su and login run a process per login,
+ * so a person still sees it at every login.
+ */
+#define WARNED_SLOTS 32
+#define WARN_INTERVAL 86400
+
+static bool
+warned_recently(const char *id, int64_t now)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static struct {
+		char id[TOKEN_ID_LEN + 1];
+		int64_t at;
+	} slot[WARNED_SLOTS];
+	int oldest = 0;
+	bool recent = false;
+
+	pthread_mutex_lock(&mu);
+	for (int i = 0; i < WARNED_SLOTS; i++) {
+		if (strcmp(slot[i].id, id) == 0) {
+			recent = now - slot[i].at < WARN_INTERVAL;
+			oldest = i;
+			break;
+		}
+		if (slot[i].at < slot[oldest].at)
+			oldest = i;
+	}
+	if (!recent) {
+		snprintf(slot[oldest].id, sizeof(slot[oldest].id), "%s", id);
+		slot[oldest].at = now;
+	}
+	pthread_mutex_unlock(&mu);
+	return recent;
+}
+
 static void
 warn_expiry(pam_handle_t *pamh, int flags, const struct conf *c,
     const struct record *r, int64_t now)
@@ -143,7 +193,8 @@ warn_expiry(pam_handle_t *pamh, int flags, const struct conf *c,
 	int64_t left = r->expires_at - now;
 
 	if (r->expires_at == 0 || (flags & PAM_SILENT) ||
-	    left > (int64_t)c->expiry_warning_days * 86400)
+	    left > (int64_t)c->expiry_warning_days * 86400 ||
+	    warned_recently(r->id, now))
 		return;
 	if (left < 86400)
 		pam_info(pamh,
@@ -183,6 +234,35 @@ helper_path(void)
 	return VERIFY_HELPER;
 }
 
+/* The verify service first; the setuid helper when none answers. */
+static void
+ask_verifier(const struct args *a, const struct conf *c, const char *user,
+    const struct verify_request *req, struct verify_result *res)
+{
+	bool reached;
+
+	service_verify(a->socket, (int)(c->fail_delay + 5) * 1000, user,
+	    req->service, req->rhost, req->password, req->password_len, res,
+	    &reached);
+	if (!reached)
+		helper_verify(helper_path(), user, req->service, req->rhost,
+		    req->password, req->password_len, res);
+}
+
+/*
+ * Whether this process must log the decision: it decided itself, or no
+ * verifier could (the service and the helper log their own decisions,
+ * with the caller's uid, once).
+ */
+static bool
+ours_to_log(bool in_process, const struct verify_result *res)
+{
+	return in_process || res->reason == VREASON_BAD_REQUEST ||
+	    res->reason == VREASON_BAD_ANSWER ||
+	    res->reason == VREASON_VERIFIER_FAILED ||
+	    res->reason == VREASON_NO_VERIFIER;
+}
+
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -194,11 +274,17 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	const char *user = NULL, *password = NULL;
 	char *id = NULL;
 	int retval = PAM_AUTH_ERR;
+	bool in_process = geteuid() == 0, logs;
 
 	parse_args(pamh, argc, argv, &a);
 	if ((retval = load_conf(pamh, &a, &c)) != PAM_SUCCESS)
 		return retval;
-	if (c->fail_delay > 0)
+	/*
+	 * A failure waits fail_delay where the decision is made: here when we
+	 * are root (unless nodelay: an event loop such as nginx's would stall
+	 * every other client), in the verifier otherwise.
+	 */
+	if (in_process && !a.nodelay && c->fail_delay > 0)
 		pam_fail_delay(pamh, (unsigned)(c->fail_delay * 1000000));
 	if ((retval = pam_get_user(pamh, &user, NULL)) != PAM_SUCCESS)
 		return retval;
@@ -225,26 +311,28 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	req.rhost = item(pamh, PAM_RHOST, h, sizeof(h));
 	req.store_dir = a.store;
 	req.now = when_now();
-	if (req.service == NULL)
-		s[0] = '\0';
-	if (req.rhost == NULL)
+	if (req.service == NULL || *s == '\0')
+		strcpy(s, "-");
+	if (req.rhost == NULL || *h == '\0')
 		strcpy(h, "-");
 	log_redact(user, u, sizeof(u));
 
-	if (geteuid() == 0)
+	if (in_process)
 		verify_token(c, &req, &res);
 	else
-		helper_verify(helper_path(), user, req.service, req.rhost,
-		    password, req.password_len, &res);
+		ask_verifier(&a, c, user, &req, &res);
+	logs = a.debug || ours_to_log(in_process, &res);
 
 	switch (res.code) {
 	case VERIFY_NOT_TOKEN:
 		return PAM_IGNORE;
 	case VERIFY_UNAVAIL:
-		pam_syslog(pamh, LOG_ERR,
-		    "token %s for user %s service %s rhost %s: %s%s%s",
-		    res.id[0] ? res.id : "-", u, s, h, res.reason,
-		    res.detail[0] ? ": " : "", res.detail);
+		if (logs)
+			pam_syslog(pamh, LOG_ERR,
+			    "token %s for user %s service %s rhost %s: %s%s%s",
+			    res.id[0] ? res.id : "-", u, s, h,
+			    verdict_reason_text(res.reason),
+			    res.detail[0] ? ": " : "", res.detail);
 		return PAM_AUTHINFO_UNAVAIL;
 	case VERIFY_OK:
 		break;
@@ -252,14 +340,19 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		/* An accepted token proved the account; a refused one may not
 		 * have. */
 		if (!user_exists(user)) {
-			pam_syslog(pamh, LOG_NOTICE,
-			    "token %s for unknown user %s refused",
-			    res.id[0] ? res.id : "-", u);
+			if (logs)
+				pam_syslog(pamh, LOG_NOTICE,
+				    "token %s for unknown user %s refused",
+				    res.id[0] ? res.id : "-", u);
 			return PAM_USER_UNKNOWN;
 		}
-		pam_syslog(pamh, LOG_NOTICE,
-		    "token %s refused for user %s service %s rhost %s: %s",
-		    res.id[0] ? res.id : "-", u, s, h, res.reason);
+		if (logs)
+			pam_syslog(pamh, LOG_NOTICE,
+			    "token %s refused for user %s service %s rhost %s: "
+			    "%s%s%s",
+			    res.id[0] ? res.id : "-", u, s, h,
+			    verdict_reason_text(res.reason),
+			    res.detail[0] ? ": " : "", res.detail);
 		return PAM_AUTH_ERR;
 	}
 
@@ -270,9 +363,10 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	export_env(pamh, &res.rec);
 	warn_expiry(pamh, flags, c, &res.rec, req.now);
-	pam_syslog(pamh, LOG_INFO,
-	    "token %s accepted for user %s service %s rhost %s", res.rec.id, u,
-	    s, h);
+	if (logs)
+		pam_syslog(pamh, LOG_INFO,
+		    "token %s accepted for user %s service %s rhost %s",
+		    res.rec.id, u, s, h);
 	return PAM_SUCCESS;
 }
 
@@ -330,15 +424,15 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		break;
 	case VERIFY_UNAVAIL:
 		pam_syslog(pamh, LOG_ERR, "token %s for user %s: %s: %s",
-		    (const char *)id, u, res.reason, res.detail);
+		    (const char *)id, u, verdict_reason_text(res.reason),
+		    res.detail);
 		return PAM_AUTHINFO_UNAVAIL;
 	default:
 		pam_syslog(pamh, LOG_NOTICE,
 		    "account of token %s for user %s refused: %s",
-		    (const char *)id, u, res.reason);
-		return strcmp(res.reason, "token expired") == 0 ?
-		    PAM_ACCT_EXPIRED :
-		    PAM_PERM_DENIED;
+		    (const char *)id, u, verdict_reason_text(res.reason));
+		return res.reason == VREASON_EXPIRED ? PAM_ACCT_EXPIRED :
+		                                       PAM_PERM_DENIED;
 	}
 	if (res.rec.service_user &&
 	    (retval = check_shadow(user)) != PAM_SUCCESS) {

@@ -5,7 +5,7 @@ TESTS += tests/unit
 tests_unit_SOURCES = tests/unit.c tests/unit.h \
 	tests/test_token.c tests/test_record.c tests/test_store.c \
 	tests/test_conf.c tests/test_when.c tests/test_cidr.c tests/test_log.c \
-	tests/test_verify.c
+	tests/test_verify.c tests/test_verify_proto.c
 tests_unit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SODIUM_CFLAGS) $(LMDB_CFLAGS)
 tests_unit_LDADD = common/libtokengen.la $(CHECK_LIBS)
 
@@ -14,7 +14,7 @@ tests_unit_LDADD = common/libtokengen.la $(CHECK_LIBS)
 # leak or sanitizer report fails.  Findings land in tests/fuzz/ of the build.
 FUZZ_CC = clang
 FUZZ_SECONDS = 60
-FUZZ_TARGETS = token record conf parse args verify
+FUZZ_TARGETS = token record conf parse args verify vproto
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 EXTRA_DIST += $(FUZZ_TARGETS:%=tests/fuzz/fuzz_%.c) tests/fuzz/corpus
 

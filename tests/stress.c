@@ -105,8 +105,8 @@ check(const char *tok, const struct conf *c)
 
 	int v = verify_token(c, &req, &res);
 
-	snprintf(last_detail, sizeof(last_detail), "%s (%s)", res.reason,
-	    res.detail);
+	snprintf(last_detail, sizeof(last_detail), "%s (%s)",
+	    verdict_reason_text(res.reason), res.detail);
 	return v;
 }
 

@@ -13,6 +13,7 @@ Suite *when_suite(void);
 Suite *cidr_suite(void);
 Suite *log_suite(void);
 Suite *verify_suite(void);
+Suite *verify_proto_suite(void);
 
 /* A fresh private directory for one test; removed by rm_tree. */
 void make_tmpdir(char *buf, size_t len);

@@ -70,3 +70,13 @@ fail_delay = 0
 lockout_attempts = 0
 EOC
 chmod 644 "$CONF"
+
+# The verify protocol (common/verify_proto.h) from the shell.  A request:
+#   vrequest USER SERVICE RHOST PASSWORD | ask_ok COMMAND...
+# ask_ok prints the answer line and is true when its verdict is "ok".
+vrequest() { printf 'apitoken-verify-1\0%s\0%s\0%s\0%s\0' "$1" "$2" "$3" "$4"; }
+ask_ok() {
+	_line=$("$@")
+	printf '%s\n' "$_line"
+	[ "$(printf '%s\n' "$_line" | cut -f2)" = ok ]
+}

@@ -64,11 +64,11 @@ expect 1 at activate laptop
 ok "suspend and activate, and refusals of no-op changes"
 
 # the verify mode sees the same states
-vfy() { printf '%s\0' "$1" | "$APITOKEN" --store "$STORE" verify "$2" "${3:-sshd}" "${4:-192.0.2.9}"; }
+vfy() { vrequest "$2" "${3:-sshd}" "${4:-192.0.2.9}" "$1" | ask_ok "$APITOKEN" --store "$STORE" verify; }
 APITOKEN_CONFIG=$CONF
 export APITOKEN_CONFIG
 vfy "$TOK" "$U" sshd 192.0.2.9 > "$WORK/line" || fail "verify of a good token"
-grep -q "^$ID	laptop	deploy:read,deploy:write	" "$WORK/line" || fail "verify answer: $(cat "$WORK/line")"
+grep -q "^apitoken-verify-1	ok	accepted	$ID	laptop	deploy:read,deploy:write	" "$WORK/line" || fail "verify answer: $(cat "$WORK/line")"
 vfy "$TOK" "$U" sshd 198.51.100.1 > /dev/null && fail "verify from a disallowed address"
 vfy "$TOK" nobody > /dev/null && fail "verify for another user"
 ok "verify mode"
@@ -92,7 +92,7 @@ printf 'default_services = sshd\nfail_delay = 0\nlockout_attempts = 2\n' > "$WOR
 # (after a rotate, the previous secret is a well-formed wrong one)
 expect 0 at rotate laptop
 RIGHT=$OUT
-lvfy() { printf '%s\0' "$1" | APITOKEN_CONFIG="$WORK/lock.conf" "$APITOKEN" --store "$STORE" verify "$U" sshd 192.0.2.9; }
+lvfy() { vrequest "$U" sshd 192.0.2.9 "$1" | ask_ok env APITOKEN_CONFIG="$WORK/lock.conf" "$APITOKEN" --store "$STORE" verify; }
 lvfy "$NEWER" > /dev/null && fail "a wrong secret verified"
 lvfy "$NEWER" > /dev/null
 lvfy "$RIGHT" > /dev/null && fail "the right secret got through a lockout"

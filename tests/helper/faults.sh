@@ -32,7 +32,7 @@ done
 [ "$(wc -l < "$WORK/err")" -eq 1 ] || fail "more than one line: $(cat "$WORK/err")"
 grep -qi 'space\|full' "$WORK/err" || fail "the error does not say the disk is full: $(cat "$WORK/err")"
 pass_msg "create on a full disk: one line ($(cat "$WORK/err" | cut -c1-80)...) after $i tokens"
-printf '%s\0' "$FIRST" | dat verify "$U" sshd "" >/dev/null ||
+vrequest "$U" sshd "" "$FIRST" | ask_ok dat verify >/dev/null ||
 	fail "an existing token stopped working on a full disk"
 dat list >/dev/null || fail "the store is unreadable on a full disk"
 dat check >/dev/null || fail "the store is inconsistent after a full disk"

@@ -19,8 +19,8 @@ at create flap --user "$U" > "$WORK/flap.first" 2>/dev/null || fail "create flap
 
 # verify FILE: the decision for the token in FILE, as root
 vfy() {
-	printf '%s\0' "$(cat "$1")" |
-		APITOKEN_CONFIG=$CONF "$APITOKEN" --store "$STORE" verify "$U" "$SERVICE" "" > /dev/null 2>&1
+	vrequest "$U" "$SERVICE" "" "$(cat "$1")" |
+		ask_ok env APITOKEN_CONFIG="$CONF" "$APITOKEN" --store "$STORE" verify > /dev/null 2>&1
 }
 # Loops stop at the stop file, or when the work directory is gone.
 running() { [ -d "$WORK" ] && [ ! -e "$WORK/stop" ]; }

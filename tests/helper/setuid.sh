@@ -151,16 +151,18 @@ else
 	root delete rootsudo >/dev/null 2>&1
 	pass_msg "with the shipped sudo stack a self-service token does not open sudo; root's does"
 fi
-printf '%s\0' "$OUT" | as "$A" verify "$A" sshd "" >/dev/null 2>&1 ||
+vrequest "$A" sshd "" "$OUT" | ask_ok as "$A" verify >/dev/null 2>&1 ||
 	fail "verify of an own token"
-printf '%s\0' "$TOK" | as "$A" verify "$B" sshd "" >/dev/null 2>&1 &&
+vrequest "$B" sshd "" "$TOK" | ask_ok as "$A" verify >"$WORK/vline" 2>&1 &&
 	fail "verify on behalf of another user"
-# The password ends at the first NUL, or at the end of input.
-printf '%s' "$OUT" | as "$A" verify "$A" sshd "" >/dev/null 2>&1 ||
-	fail "verify of a token without its NUL"
-printf '%s\0%s' "$OUT" "trailing bytes" | as "$A" verify "$A" sshd "" >/dev/null 2>&1 ||
-	fail "verify of a token with bytes after its NUL"
-printf '%sX\0' "$OUT" | as "$A" verify "$A" sshd "" >/dev/null 2>&1 &&
+grep -q "	denied	not-verifier	" "$WORK/vline" ||
+	fail "refusal of another user's token: $(cat "$WORK/vline")"
+# A request is exact: five fields, each ended by its NUL, nothing after.
+vrequest "$A" sshd "" "$OUT" | head -c -1 | ask_ok as "$A" verify >/dev/null 2>&1 &&
+	fail "verify of a request without its last NUL"
+{ vrequest "$A" sshd "" "$OUT"; printf 'trailing bytes'; } | ask_ok as "$A" verify >/dev/null 2>&1 &&
+	fail "verify of a request with bytes after it"
+vrequest "$A" sshd "" "${OUT}X" | ask_ok as "$A" verify >/dev/null 2>&1 &&
 	fail "verify of a token with a byte appended"
 pass_msg "verify mode: own tokens only"
 

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fakehelper - stands in for `apitoken verify` so the module's side of the
- * verify protocol (common/verify.h) is tested on its own.  It checks what
- * the module must guarantee (argv shape, an empty environment, no fd above
- * 2, the password on stdin ending in NUL) and answers by the password:
- *   apitok_FAKEOK...      the OK line, exit 0
+ * verify protocol (common/verify_proto.h) is tested on its own.  It checks
+ * what the module must guarantee (argv shape, an empty environment, no fd
+ * above 2, one well-formed request on stdin) and answers by the password:
+ *   apitok_FAKEOK...      an ok line
  *   apitok_FAKEKILL...    dies by SIGKILL
- *   apitok_FAKEGARBLE...  exit 0 with a malformed line
- *   anything else         exit 2 (denied)
- * A broken guarantee exits 10 + n, which the module must treat as failure
- * and the test reports.
+ *   apitok_FAKEGARBLE...  a malformed line
+ *   apitok_FAKESILENT...  exits 0 without a word
+ *   anything else         a refusal (wrong-secret)
+ * A broken guarantee exits 10 + n without an answer, which the module
+ * must treat as a failure.
  */
 #include "config.h"
 
@@ -20,35 +21,51 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "verify_proto.h"
+
 extern char **environ;
 
 int
 main(int argc, char **argv)
 {
-	char pw[600];
+	char req[VPROTO_REQUEST_MAX + 1], line[VPROTO_ANSWER_MAX];
+	struct vproto_request rq;
+	struct verify_result res;
 	size_t n = 0;
 	ssize_t r;
+	int len;
 
-	if (argc != 5 || strcmp(argv[1], "verify") != 0)
+	if (argc != 2 || strcmp(argv[1], "verify") != 0)
 		return 11;
 	if (environ != NULL && environ[0] != NULL)
 		return 12;
 	if (fcntl(3, F_GETFD) != -1 || errno != EBADF)
 		return 13;
-	while (n < sizeof(pw) && (r = read(STDIN_FILENO, pw + n, 1)) == 1 &&
-	    pw[n] != '\0')
-		n++;
-	if (n == sizeof(pw) || pw[n] != '\0')
+	while (n < sizeof(req) &&
+	    (r = read(STDIN_FILENO, req + n, sizeof(req) - n)) > 0)
+		n += (size_t)r;
+	if (vproto_request_decode(req, n, &rq) < 0)
 		return 14;
-	if (strncmp(pw, "apitok_FAKEOK", 13) == 0) {
-		printf("0123456789AB\tfake-token\tread,write\t0\n");
-		return 0;
-	}
-	if (strncmp(pw, "apitok_FAKEKILL", 15) == 0)
+	memset(&res, 0, sizeof(res));
+	res.code = VERIFY_DENIED;
+	res.reason = VREASON_WRONG_SECRET;
+	if (strncmp(rq.password, "apitok_FAKEOK", 13) == 0) {
+		res.code = VERIFY_OK;
+		res.reason = VREASON_ACCEPTED;
+		strcpy(res.rec.id, "0123456789AB");
+		strcpy(res.rec.name, "fake-token");
+		strlist_add(&res.rec.permissions, "read");
+		strlist_add(&res.rec.permissions, "write");
+	} else if (strncmp(rq.password, "apitok_FAKEKILL", 15) == 0) {
 		raise(SIGKILL);
-	if (strncmp(pw, "apitok_FAKEGARBLE", 17) == 0) {
+	} else if (strncmp(rq.password, "apitok_FAKEGARBLE", 17) == 0) {
 		printf("not an answer\n");
 		return 0;
+	} else if (strncmp(rq.password, "apitok_FAKESILENT", 17) == 0) {
+		return 0;
 	}
-	return 2;
+	if ((len = vproto_answer_encode(&res, line, sizeof(line))) < 0)
+		return 15;
+	fwrite(line, 1, (size_t)len, stdout);
+	return 0;
 }

@@ -13,6 +13,7 @@ tests_pam_pamtest_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(PAM_CFLAGS) $(LMDB_CFL
 tests_pam_pamtest_LDFLAGS = -export-dynamic
 tests_pam_pamtest_LDADD = common/libtokengen.la $(CHECK_LIBS) $(PAM_LIBS)
 tests_pam_fakehelper_SOURCES = tests/pam/fakehelper.c
+tests_pam_fakehelper_LDADD = common/libcommon.la
 # A test-only module that reports pam_apitoken's exact return codes.
 check_LTLIBRARIES = tests/pam/probe.la
 tests_pam_probe_la_SOURCES = tests/pam/probe.c

@@ -205,9 +205,11 @@ setup(void)
 	snprintf(conf_arg, sizeof(conf_arg), "config=%s", conf);
 	args[0] = store_arg;
 	args[1] = conf_arg;
+	/* No verify service: the non-root test must reach the helper. */
 	snprintf(line, sizeof(line),
-	    "auth required %s %s %s debug\naccount required %s %s %s\n", probe,
-	    store_arg, conf_arg, probe, store_arg, conf_arg);
+	    "auth required %s %s %s debug socket=%s/nosocket\n"
+	    "account required %s %s %s\n",
+	    probe, store_arg, conf_arg, tmp, probe, store_arg, conf_arg);
 	service("sshd", line);
 	service("other",
 	    "auth required pam_deny.so\naccount required pam_deny.so\n");
@@ -723,6 +725,7 @@ START_TEST(non_root_asks_the_helper)
 		{ "apitok_FAKENO_0123456789", false, PAM_AUTH_ERR },
 		{ "apitok_FAKEKILL_01234567", false, PAM_AUTH_ERR },
 		{ "apitok_FAKEGARBLE_012345", false, PAM_AUTH_ERR },
+		{ "apitok_FAKESILENT_012345", false, PAM_AUTH_ERR },
 		{ "not-a-token", false, PAM_IGNORE },
 		/* As pam_unix when unix_chkpwd cannot run. */
 		{ "apitok_FAKEOK_0123456789", true, PAM_AUTHINFO_UNAVAIL },

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * verifier.h - who may ask for a verdict on whose tokens: the verifier
+ * policy, and the privileged side of the verify protocol.
+ *
+ * A process that is not root cannot read the store; it asks the setuid
+ * helper or apitoken-verifyd(8), which know the caller from the kernel
+ * (the real uid and groups, or SO_PEERCRED and SO_PEERGROUPS).  The
+ * answer to "may this caller have a verdict on USER's token for
+ * SERVICE?" is, in order:
+ *   - root: yes;
+ *   - USER is the caller's own account: yes, for any service (a screen
+ *     locker; the caller could claim any service for its own password
+ *     with pam_unix too);
+ *   - a `verifier` line of apitoken.conf(5) names the caller's account,
+ *     or a group the caller is in, and SERVICE among its services: yes;
+ *   - otherwise no (VREASON_NOT_VERIFIER when no line names the caller,
+ *     VREASON_VERIFIER_SERVICE when lines do but not for SERVICE).
+ * Deny by default: without verifier lines nothing changes from the
+ * own-tokens-only rule.  The service is still checked against the token's
+ * own services afterwards; the policy only bounds what a caller may claim.
+ *
+ *   verifier = www-data: nginx
+ *   verifier = @dovecot: dovecot, imap
+ *
+ * Names are resolved when a request comes (getpwnam_r/getgrnam_r), so an
+ * account created after the file was read counts; a name that does not
+ * resolve matches nobody.
+ */
+#ifndef APITOKEN_VERIFIER_H
+#define APITOKEN_VERIFIER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "record.h"
+#include "verdict.h"
+
+#define VERIFIER_MAX 16         /* verifier lines in one configuration */
+#define VERIFIER_MAX_GROUPS 256 /* caller's groups looked at, the first */
+
+struct conf;
+
+struct verifier_rule {
+	bool group; /* name is a group (written @name) */
+	char name[USER_MAX_LEN + 1];
+	struct strlist services;
+};
+
+/* Who is asking, as the kernel says. */
+struct verifier_caller {
+	uid_t uid;
+	gid_t gid;
+	int ngroups;
+	gid_t groups[VERIFIER_MAX_GROUPS];
+};
+
+/*
+ * Parse the value of one verifier line ("[@]NAME: SERVICE[, SERVICE]...")
+ * into rule: 0, or -1 with a static reason in *why (a pure parser).
+ */
+int verifier_parse(const char *value, struct verifier_rule *rule,
+    const char **why);
+
+/*
+ * The policy above for rules[0..nrules): VREASON_ACCEPTED or why not.
+ * *as_verifier is true when a verifier line, not the caller's own
+ * account or root, allowed it.
+ */
+enum verify_reason verifier_allows(const struct verifier_rule *rules,
+    int nrules, const struct verifier_caller *who, const char *user,
+    const char *service, bool *as_verifier);
+
+/*
+ * The privileged side of the verify protocol (verify_proto.h), the same
+ * in the setuid helper and in apitoken-verifyd: decode the request of len
+ * bytes (a malformed one is answered VREASON_BAD_REQUEST), apply the
+ * policy, then verify_token with c and store_dir at time now; write one
+ * answer line into answer (cap >= VPROTO_ANSWER_MAX) and log one line to
+ * syslog (LOG_AUTHPRIV) naming the caller's uid, the token id, user,
+ * service, rhost ("-" when none) and the reason.  Returns the answer's
+ * length.  *delay is how many seconds the caller's answer should wait:
+ * fail_delay after verify_token refused a caller verifying its own
+ * tokens; 0 for successes, requests refused before any secret was
+ * tested, root and verifiers (the servers that verify for their
+ * clients are event loops: a delay there stalls every other client of the
+ * process, and the lockout bounds guessing).  req is wiped.
+ */
+size_t verifier_answer(const struct conf *c, const char *store_dir, int64_t now,
+    const struct verifier_caller *who, char *req, size_t len, char *answer,
+    size_t cap, int64_t *delay);
+
+#endif

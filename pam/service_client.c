@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: ISC */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "service_client.h"
+#include "verify_proto.h"
+
+static enum verify_code
+fail(struct verify_result *res, enum verify_reason reason)
+{
+	memset(res, 0, sizeof(*res));
+	res->reason = reason;
+	return res->code = verdict_of(reason);
+}
+
+static int
+connect_to(const char *path, int timeout_ms)
+{
+	struct sockaddr_un sa;
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	strcpy(sa.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	/* A UNIX connect waits for room in the queue up to SO_SNDTIMEO. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static bool
+served_by_root(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+	    len == sizeof(cred) && cred.uid == 0;
+}
+
+enum verify_code
+service_verify(const char *path, int timeout_ms, const char *user,
+    const char *service, const char *rhost, const char *password, size_t len,
+    struct verify_result *res, bool *reached)
+{
+	char req[VPROTO_REQUEST_MAX], answer[VPROTO_ANSWER_MAX];
+	size_t got = 0;
+	ssize_t r;
+	int fd, n;
+
+	*reached = false;
+	fail(res, VREASON_VERIFIER_FAILED);
+	if ((fd = connect_to(path, timeout_ms)) < 0)
+		return res->code;
+	*reached = true;
+	if (!served_by_root(fd))
+		goto out;
+	if ((n = vproto_request_encode(user, service, rhost, password, len, req,
+	         sizeof(req))) < 0) {
+		fail(res, VREASON_BAD_REQUEST);
+		goto out;
+	}
+	if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
+		goto out;
+	/* One line, then the service closes. */
+	while (got < sizeof(answer) && memchr(answer, '\n', got) == NULL &&
+	    ((r = recv(fd, answer + got, sizeof(answer) - got, 0)) > 0 ||
+	        (r < 0 && errno == EINTR)))
+		if (r > 0)
+			got += (size_t)r;
+	if (got > 0)
+		vproto_answer_decode(answer, got, res);
+out:
+	close(fd);
+	explicit_bzero(req, sizeof(req));
+	explicit_bzero(answer, sizeof(answer));
+	return res->code;
+}
