@@ -65,3 +65,10 @@ if !SANITIZERS
 TESTS += tests/e2e/login.sh tests/e2e/sshd.sh
 endif
 EXTRA_DIST += tests/e2e/lib.sh tests/e2e/login.sh tests/e2e/sshd.sh
+
+# The verify service, its policy and hostile clients.  No PAM module is
+# loaded, so this runs in sanitizer builds too.
+check_PROGRAMS += tests/verifyd/vclient
+tests_verifyd_vclient_LDADD = common/libcommon.la
+TESTS += tests/verifyd/service.sh
+EXTRA_DIST += tests/verifyd/service.sh
