@@ -15,7 +15,7 @@ expect() {  # status command...: stdout in $OUT
 	[ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$WORK/stderr"))"
 }
 json() { printf '%s' "$OUT" | jq -e "$1" >/dev/null || fail "JSON lacks $1: $OUT"; }
-vfy() { printf '%s\0' "$1" | APITOKEN_CONFIG=$CONF "$APITOKEN" --store "$STORE" verify "$2" "${3:-$SERVICE}" "${4:-192.0.2.9}"; }
+vfy() { vrequest "$2" "${3:-$SERVICE}" "${4:-192.0.2.9}" "$1" | ask_ok env APITOKEN_CONFIG="$CONF" "$APITOKEN" --store "$STORE" verify; }
 day() { echo $(( ($(date -d "$1" +%s) + 86399) / 86400 )); }
 
 U=${TAG}p
