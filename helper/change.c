@@ -310,6 +310,14 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 		return fail(EXIT_REFUSED,
 		    "expiry beyond the maximum lifetime of %lld days set in %s",
 		    (long long)(c->conf.max_lifetime / 86400), c->conf_path);
+	/* The old secret is a token too: no grace beyond any token's lifetime.
+	 */
+	if (c->conf.max_lifetime != 0 && grace > c->conf.max_lifetime)
+		return fail(EXIT_REFUSED,
+		    "--grace %s is longer than max_lifetime (%lld days) in "
+		    "%s",
+		    a.grace, (long long)(c->conf.max_lifetime / 86400),
+		    c->conf_path);
 	if ((rc = begin(c, &a, "rotate", &st, &r)) != 0)
 		goto out;
 	rc = EXIT_REFUSED;

@@ -2,9 +2,10 @@
 # tests/helper/: the apitoken command as root, as a user and setuid, under
 # faults and races (shell tests; the rules for .sh are in tests/local.mk).
 TESTS += tests/helper/cli.sh tests/helper/setuid.sh tests/helper/faults.sh \
-	tests/helper/race.sh tests/helper/lifecycle.sh
+	tests/helper/race.sh tests/helper/lifecycle.sh tests/helper/policy.sh
 EXTRA_DIST += tests/helper/cli.sh tests/helper/setuid.sh tests/helper/faults.sh \
-	tests/helper/race.sh tests/helper/lifecycle.sh tests/helper/tty.py
+	tests/helper/race.sh tests/helper/lifecycle.sh tests/helper/policy.sh \
+	tests/helper/tty.py
 
 # apitoken again, for the tests alone: with its test hooks (crash points)
 # and a throwaway store (and re-authentication PAM directory) compiled
@@ -20,3 +21,7 @@ tests_helper_apitoken_CPPFLAGS = -I$(top_srcdir)/common -DSYSCONFDIR='"$(sysconf
 tests_helper_apitoken_CFLAGS = $(apitoken_CFLAGS)
 tests_helper_apitoken_LDFLAGS = $(apitoken_LDFLAGS)
 tests_helper_apitoken_LDADD = $(apitoken_LDADD)
+
+# policy.sh runs the test build setuid too, and so uses the same compiled-in
+# store as setuid.sh: never both at once.
+tests/helper/policy.log: tests/helper/setuid.log
