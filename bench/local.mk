@@ -8,6 +8,7 @@ bench_nullprog_LDFLAGS = -all-static
 CLEANFILES += $(EXTRA_PROGRAMS)
 EXTRA_DIST += bench/run
 
+if HAVE_PAM_CONFDIR
 bench: $(EXTRA_PROGRAMS) all
 	MODULE=$(abs_builddir)/pam/.libs/pam_apitoken.so \
 	APITOKEN=$(abs_builddir)/apitoken \
@@ -17,5 +18,10 @@ bench: $(EXTRA_PROGRAMS) all
 	STOREDIR=$(storedir) \
 	TEST_HOOKS=`grep -q '^#define APITOKEN_TEST_HOOKS' config.h && echo yes || echo no` \
 	$(SHELL) $(srcdir)/bench/run
+
+else
+bench:
+	@echo "make bench needs pam_start_confdir (Linux-PAM >= 1.4), which this libpam lacks" >&2; exit 1
+endif
 
 .PHONY: bench

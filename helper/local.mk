@@ -13,7 +13,7 @@ apitoken_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(JANSSON_CFLAGS) $(LMDB_CFLAGS)
 if REAUTH_PAM_DIR
 apitoken_CPPFLAGS = $(AM_CPPFLAGS) -DREAUTH_PAM_DIR='"$(reauthpamdir)"'
 else
-apitoken_CPPFLAGS = $(AM_CPPFLAGS) -DREAUTH_PAM_DIR=NULL
+apitoken_CPPFLAGS = $(AM_CPPFLAGS)
 endif
 apitoken_LDFLAGS = $(HARDEN_LDFLAGS)
 apitoken_LDADD = common/libtokengen.la $(JANSSON_LIBS) $(PAM_LIBS) $(SAN_HELPER_LIBS)

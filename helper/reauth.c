@@ -153,8 +153,12 @@ reauth(const struct ctx *c, const char *what)
 		    "run it from a terminal or ask root",
 		    what);
 	conv.appdata_ptr = &fd;
+#ifdef REAUTH_PAM_DIR
 	rc = pam_start_confdir(REAUTH_SERVICE, c->caller, &conv, REAUTH_PAM_DIR,
 	    &pamh);
+#else
+	rc = pam_start(REAUTH_SERVICE, c->caller, &conv, &pamh);
+#endif
 	if (rc == PAM_SUCCESS && ttyname_r(fd, tty, sizeof(tty)) == 0)
 		rc = pam_set_item(pamh, PAM_TTY, tty);
 	if (rc == PAM_SUCCESS)

@@ -16,8 +16,11 @@ TEST_STOREDIR = $(abs_top_builddir)/tests/helper/test-store
 check_PROGRAMS += tests/helper/apitoken
 tests_helper_apitoken_SOURCES = $(apitoken_SOURCES)
 tests_helper_apitoken_CPPFLAGS = -I$(top_srcdir)/common -DSYSCONFDIR='"$(sysconfdir)"' \
-	-DSTOREDIR='"$(TEST_STOREDIR)"' -DSBINDIR='"$(sbindir)"' -DAPITOKEN_TEST_HOOKS=1 \
-	-DREAUTH_PAM_DIR='"$(TEST_STOREDIR).pam.d"'
+	-DSTOREDIR='"$(TEST_STOREDIR)"' -DSBINDIR='"$(sbindir)"' -DAPITOKEN_TEST_HOOKS=1
+# Without pam_start_confdir it reads /etc/pam.d, and setuid.sh skips.
+if HAVE_PAM_CONFDIR
+tests_helper_apitoken_CPPFLAGS += -DREAUTH_PAM_DIR='"$(TEST_STOREDIR).pam.d"'
+endif
 tests_helper_apitoken_CFLAGS = $(apitoken_CFLAGS)
 tests_helper_apitoken_LDFLAGS = $(apitoken_LDFLAGS)
 tests_helper_apitoken_LDADD = $(apitoken_LDADD)

@@ -18,6 +18,8 @@
 . "${srcdir:-.}/tests/e2e/lib.sh"
 command -v setpriv >/dev/null || skip "no setpriv (util-linux)"
 command -v python3 >/dev/null || skip "no python3 (drives the password prompt)"
+[ "${HAVE_PAM_CONFDIR:-yes}" = yes ] ||
+	skip "libpam lacks pam_start_confdir, so the test build reads /etc/pam.d/apitoken"
 
 BUILT_STORE=$(cd "$top_builddir" && pwd)/tests/helper/test-store
 PAMDIR=$BUILT_STORE.pam.d

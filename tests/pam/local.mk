@@ -7,11 +7,22 @@ if !SANITIZERS
 TESTS += tests/pam/valgrind.sh
 endif
 EXTRA_DIST += tests/pam/valgrind.sh
+if HAVE_CHECK
+if HAVE_PAM_CONFDIR
 tests_pam_pamtest_SOURCES = tests/pam/pamtest.c
+tests_pam_pamtest_CPPFLAGS = $(AM_CPPFLAGS)
 tests_pam_pamtest_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(PAM_CFLAGS) $(LMDB_CFLAGS)
 # Exported so the module's pam_syslog calls land in the test (see pamtest.c).
 tests_pam_pamtest_LDFLAGS = -export-dynamic
 tests_pam_pamtest_LDADD = common/libtokengen.la $(CHECK_LIBS) $(PAM_LIBS)
+else
+tests_pam_pamtest_SOURCES = tests/skip.c
+tests_pam_pamtest_CPPFLAGS = -DSKIP_WHY='"libpam lacks pam_start_confdir (Linux-PAM >= 1.4)"'
+endif
+else
+tests_pam_pamtest_SOURCES = tests/skip.c
+tests_pam_pamtest_CPPFLAGS = -DSKIP_WHY='"Check was not found by configure (apt-get install check)"'
+endif
 tests_pam_fakehelper_SOURCES = tests/pam/fakehelper.c
 tests_pam_fakehelper_LDADD = common/libcommon.la
 # A test-only module that reports pam_apitoken's exact return codes.
