@@ -62,9 +62,9 @@ parse(struct ctx *c, const char *cmd, int argc, char **argv, struct args *a)
 			command_help(cmd);
 		default:
 			return fail(EXIT_USAGE,
-			    "%s: unknown or incomplete option; see apitoken %s "
-			    "--help",
-			    cmd, cmd);
+			    "%s: unknown or incomplete option '%.32s'; see "
+			    "apitoken %s --help",
+			    cmd, argv[optind - 1], cmd);
 		}
 	}
 	if (optind != argc - 1)
@@ -246,10 +246,17 @@ out:
 	return rc;
 }
 
+struct unlock_ctx {
+	int64_t now;
+	bool was_locked;
+};
+
 static int
 clear_lockout(struct usage *u, void *ctx)
 {
-	(void)ctx;
+	struct unlock_ctx *x = ctx;
+
+	x->was_locked = u->locked_until > x->now;
 	if (u->failures == 0 && u->locked_until == 0)
 		return 1;
 	u->failures = 0;
@@ -263,6 +270,7 @@ int
 cmd_unlock(struct ctx *c, int argc, char **argv)
 {
 	struct args a = { 0 };
+	struct unlock_ctx x = { c->now, false };
 	struct store *st = NULL;
 	struct record r;
 	char err[ERR_MAX];
@@ -274,13 +282,25 @@ cmd_unlock(struct ctx *c, int argc, char **argv)
 		return fail(EXIT_REFUSED, "only root may lift a lockout");
 	if ((rc = begin(c, &a, NULL, &st, &r)) != 0)
 		goto out;
-	if (store_usage_update(st, r.id, clear_lockout, NULL, err) < 0) {
+	if (store_usage_update(st, r.id, clear_lockout, &x, err) < 0) {
 		rc = fail(EXIT_REFUSED, "unlock: %s", err);
 		goto out;
 	}
-	audit(c, "unlocked", &r);
-	fprintf(stderr, "apitoken: token %s '%s' is no longer locked out\n",
-	    r.id, r.name);
+	/* Failures short of a lockout are cleared too, but nothing was lifted.
+	 */
+	if (x.was_locked)
+		audit(c, "unlocked", &r);
+	if (c->json)
+		print_record(c, st, &r, NULL);
+	else if (x.was_locked)
+		fprintf(stderr,
+		    "apitoken: token %s '%s' is no longer locked out\n", r.id,
+		    r.name);
+	else
+		fprintf(stderr,
+		    "apitoken: token %s '%s' was not locked out; nothing to "
+		    "lift\n",
+		    r.id, r.name);
 	rc = 0;
 out:
 	store_close(st);

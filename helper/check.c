@@ -14,12 +14,15 @@
  * here; an account marked "apitoken ID" with no record at all is not ours
  * to judge (another store, or made by hand).
  * Exit 0 when nothing is wrong (or everything was repaired), 1 otherwise.
+ * --json prints one object: consistent, and each finding with repaired.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "apitoken.h"
 #include "err.h"
@@ -57,10 +60,13 @@ scan_fn(struct store_txn *t, void *ctx, char *err)
 	return rc == ERR_NOMEM ? err_set(err, rc, "out of memory") : rc;
 }
 
-/* One leftover: report it, and with repair fix it.  Returns 1 if still wrong.
+/*
+ * One leftover: report it (as text, or appended to found when --json), and
+ * with repair fix it.  Returns 1 if still wrong.
  */
 static int
-fix(struct ctx *c, struct store *st, struct record *r, bool repair)
+fix(struct ctx *c, struct store *st, struct record *r, bool repair,
+    json_t *found)
 {
 	const char *what = NULL;
 	char err[ERR_MAX];
@@ -77,10 +83,11 @@ fix(struct ctx *c, struct store *st, struct record *r, bool repair)
 		what = "service user left behind by a deleted token";
 	if (what == NULL)
 		return 0;
-	printf("%s %s (%s): %s%s\n", r->id, r->name, r->user, what,
-	    repair ? "" : "; run apitoken check --repair");
+	if (!c->json)
+		printf("%s %s (%s): %s%s\n", r->id, r->name, r->user, what,
+		    repair ? "" : "; run apitoken check --repair");
 	if (!repair)
-		return 1;
+		goto out;
 	if (r->pending == PENDING_LOCK) {
 		if (ours && (rc = account_lock(r, err)) < 0)
 			goto out;
@@ -96,12 +103,28 @@ fix(struct ctx *c, struct store *st, struct record *r, bool repair)
 	r->revision++;
 	if ((rc = save_record(st, r, err)) == 0) {
 		audit(c, "repaired", r);
-		printf("%s: repaired\n", r->id);
+		if (!c->json)
+			printf("%s: repaired\n", r->id);
 	}
 out:
 	if (rc < 0)
 		fail(EXIT_REFUSED, "%s: %s", r->id, err);
-	return rc < 0;
+	json_array_append_new(found,
+	    json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", r->id, "name", r->name,
+	        "user", r->user, "problem", what, "repaired",
+	        repair && rc == 0));
+	return !repair || rc < 0;
+}
+
+static void
+print_json(bool consistent, json_t *found)
+{
+	json_t *o = json_pack("{s:b, s:o}", "consistent", consistent,
+	    "findings", found != NULL ? json_incref(found) : json_array());
+
+	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(o);
 }
 
 int
@@ -111,22 +134,30 @@ cmd_check(struct ctx *c, int argc, char **argv)
 	struct store *st = NULL;
 	bool repair = false;
 	char err[ERR_MAX];
+	json_t *found;
 	int left = 0, rc;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--repair") == 0)
 			repair = true;
+		else if (strcmp(argv[i], "--json") == 0)
+			c->json = true;
 		else if (strcmp(argv[i], "--help") == 0)
 			command_help("check");
 		else
 			return fail(EXIT_USAGE,
-			    "usage: apitoken check [--repair]");
+			    "check: unknown option '%.32s'; usage: apitoken "
+			    "check [--repair] [--json]",
+			    argv[i]);
 	}
 	if (!c->root)
 		return fail(EXIT_REFUSED, "check is for root");
 	rc = store_open(&st, c->store_dir, repair ? 0 : STORE_RDONLY, err);
 	if (rc == ERR_NOTFOUND) {
-		puts("no store yet: nothing to check");
+		if (c->json)
+			print_json(true, NULL);
+		else
+			puts("no store yet: nothing to check");
 		return 0;
 	}
 	if (rc < 0 || (repair && (rc = store_lock(st, err)) < 0) ||
@@ -134,10 +165,14 @@ cmd_check(struct ctx *c, int argc, char **argv)
 		rc = fail(EXIT_REFUSED, "%s", err);
 		goto out;
 	}
+	found = json_array();
 	for (int i = 0; i < s.n; i++)
-		left += fix(c, st, &s.v[i], repair);
-	if (left == 0)
+		left += fix(c, st, &s.v[i], repair, found);
+	if (c->json)
+		print_json(left == 0, found);
+	else if (left == 0)
 		puts("store consistent");
+	json_decref(found);
 	rc = left == 0 ? 0 : EXIT_REFUSED;
 out:
 	free(s.v);

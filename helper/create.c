@@ -140,8 +140,9 @@ parse(struct ctx *c, int argc, char **argv, struct record *r, const char **user)
 			command_help("create");
 		default:
 			return fail(EXIT_USAGE,
-			    "create: unknown or incomplete option; see "
-			    "apitoken create --help");
+			    "create: unknown or incomplete option '%.32s'; "
+			    "see apitoken create --help",
+			    argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)

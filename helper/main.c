@@ -60,8 +60,8 @@ static const struct command {
 	{ "report", cmd_report,
 	    "[--warning DURATION] [--critical DURATION] [--unused DURATION]\n"
 	    "[--format nagios|prometheus|json] [--output FILE] [--json]" },
-	{ "unlock", cmd_unlock, "ID|NAME" },
-	{ "check", cmd_check, "[--repair]" },
+	{ "unlock", cmd_unlock, "ID|NAME [--json]" },
+	{ "check", cmd_check, "[--repair] [--json]" },
 	{ "verify", cmd_verify, NULL },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

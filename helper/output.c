@@ -67,6 +67,9 @@ to_json(const struct ctx *c, struct store *st, const struct record *r,
 	    "suspend", r->status == STATUS_ACTIVE, "revoke", live, "delete",
 	    r->status != STATUS_DELETED && r->status != STATUS_PENDING,
 	    "rotate", live);
+	if (o != NULL)
+		json_object_set_new(o, "locked_out_until",
+		    time_or_null(u.locked_until > c->now ? u.locked_until : 0));
 	if (o != NULL && token != NULL)
 		json_object_set_new(o, "token", json_string(token));
 	return o;
@@ -131,6 +134,9 @@ print_record(const struct ctx *c, struct store *st, const struct record *r,
 	if (u.last_used_from[0][0] != '\0')
 		printf(" from %s", u.last_used_from[0]);
 	printf(" (%llu uses)\n", (unsigned long long)u.use_count);
+	if (u.locked_until > c->now)
+		printf("%-18s%s (apitoken unlock lifts it)\n",
+		    "locked out until:", when_format(u.locked_until, a));
 }
 
 void

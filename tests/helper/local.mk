@@ -2,10 +2,11 @@
 # tests/helper/: the apitoken command as root, as a user and setuid, under
 # faults and races (shell tests; the rules for .sh are in tests/local.mk).
 TESTS += tests/helper/cli.sh tests/helper/setuid.sh tests/helper/faults.sh \
-	tests/helper/race.sh tests/helper/lifecycle.sh tests/helper/policy.sh
+	tests/helper/race.sh tests/helper/lifecycle.sh tests/helper/policy.sh \
+	tests/helper/edges.sh
 EXTRA_DIST += tests/helper/cli.sh tests/helper/setuid.sh tests/helper/faults.sh \
 	tests/helper/race.sh tests/helper/lifecycle.sh tests/helper/policy.sh \
-	tests/helper/tty.py
+	tests/helper/edges.sh tests/helper/tty.py
 
 # apitoken again, for the tests alone: with its test hooks (crash points)
 # and a throwaway store (and re-authentication PAM directory) compiled
