@@ -43,6 +43,12 @@ void audit(const struct ctx *c, const char *what, const struct record *r);
 void audit_change(const struct ctx *c, const char *what, const struct record *r,
     const char *detail);
 
+/*
+ * main.c: (re)connect to syslog, ident "apitoken", facility authpriv.  Again
+ * after anything that may have called closelog (a PAM stack).
+ */
+void log_open(void);
+
 /* Test builds only: die by SIGKILL at the named step when asked to. */
 void crash_point(const struct ctx *c, const char *step);
 

@@ -50,7 +50,9 @@ static const struct command {
 	{ "activate", cmd_change, "ID|NAME [--json]" },
 	{ "revoke", cmd_change, "ID|NAME [--json]" },
 	{ "delete", cmd_change, "ID|NAME [--json]" },
-	{ "rotate", cmd_rotate, "ID|NAME [--grace DURATION] [--expires DATE|DURATION|never] [--json]" },
+	{ "rotate", cmd_rotate,
+	    "ID|NAME [--grace DURATION] [--expires DATE|DURATION|never] "
+	    "[--json]" },
 	{ "update", cmd_update,
 	    "ID|NAME [--expires DATE|DURATION|never]\n"
 	    "[--description TEXT] [--service SVC... | --no-service]\n"
@@ -170,22 +172,74 @@ fix_fds(void)
 			abort();
 }
 
-static void
+/*
+ * Every limit a caller could lower to make us fail half way: a low
+ * RLIMIT_NOFILE would leave the token store open but not the usage store
+ * (no lockout) or the syslog socket (no audit line); a low CPU, size or
+ * memory limit would kill us or cut a write.  Each is set to `want`; where
+ * we may not raise a hard limit (no CAP_SYS_RESOURCE, as in many
+ * containers) the soft one is raised to it, and a hard limit below `need`
+ * stops the run: it might otherwise fail open.
+ */
+#define UNLIMITED RLIM_INFINITY
+static const struct {
+	int resource;
+	const char *name;
+	rlim_t want, need;
+} limits[] = {
+	{ RLIMIT_NOFILE, "RLIMIT_NOFILE", 1024, 64 },
+	{ RLIMIT_FSIZE, "RLIMIT_FSIZE", UNLIMITED, UNLIMITED },
+	{ RLIMIT_AS, "RLIMIT_AS", UNLIMITED, UNLIMITED },
+	{ RLIMIT_DATA, "RLIMIT_DATA", UNLIMITED, UNLIMITED },
+	{ RLIMIT_STACK, "RLIMIT_STACK", 8 << 20, 1 << 20 },
+	{ RLIMIT_CPU, "RLIMIT_CPU", UNLIMITED, UNLIMITED },
+	{ RLIMIT_RTTIME, "RLIMIT_RTTIME", UNLIMITED, UNLIMITED },
+};
+
+static int
+reset_limit(int resource, rlim_t want, rlim_t need)
+{
+	struct rlimit l = { want, want };
+
+	if (setrlimit(resource, &l) == 0)
+		return 0;
+	if (getrlimit(resource, &l) < 0 || l.rlim_max < need)
+		return -1;
+	l.rlim_cur = l.rlim_max < want ? l.rlim_max : want;
+	return setrlimit(resource, &l);
+}
+
+/* -1, after saying which limit, when one cannot be made safe. */
+static int
 harden(void)
 {
-	struct rlimit none = { 0, 0 }, big = { RLIM_INFINITY, RLIM_INFINITY };
+	struct rlimit none = { 0, 0 };
 	static const int quiet[] = { SIGINT, SIGQUIT, SIGTSTP, SIGHUP, SIGTERM,
 		SIGPIPE, SIGTTOU };
 
 	umask(077);
-	setrlimit(RLIMIT_CORE, &none);
+	if (setrlimit(RLIMIT_CORE, &none) < 0)
+		return fail(-1, "cannot disable core dumps: %s",
+		    strerror(errno));
 	prctl(PR_SET_DUMPABLE, 0);
-	/* A caller-lowered limit must not break a write half way. */
-	setrlimit(RLIMIT_FSIZE, &big);
-	setrlimit(RLIMIT_AS, &big);
-	setrlimit(RLIMIT_DATA, &big);
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		if (reset_limit(limits[i].resource, limits[i].want,
+		        limits[i].need) < 0)
+			return fail(-1,
+			    "%s is set too low for apitoken to run safely; "
+			    "raise the hard limit (ulimit -H)",
+			    limits[i].name);
 	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
 		signal(quiet[i], SIG_IGN);
+	return 0;
+}
+
+void
+log_open(void)
+{
+	/* Connected now, while a descriptor is sure to be free, not at the
+	 * first line, which may come when the store's are open. */
+	openlog("apitoken", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
 }
 
 static int
@@ -211,8 +265,9 @@ main(int argc, char **argv)
 	fix_fds();
 	if (argc < 1)
 		return EXIT_USAGE;
-	harden();
-	openlog("apitoken", LOG_PID, LOG_AUTHPRIV);
+	if (harden() < 0)
+		return EXIT_REFUSED;
+	log_open();
 
 	/* Who is asking: the real uid, never $USER or $LOGNAME. */
 	c.ruid = getuid();

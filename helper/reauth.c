@@ -172,6 +172,8 @@ reauth(const struct ctx *c, const char *what)
 	if (rc == PAM_SUCCESS)
 		rc = pam_acct_mgmt(pamh, 0);
 	pam_end(pamh, rc);
+	/* pam_syslog's closelog took our ident and socket with it. */
+	log_open();
 	close(fd);
 	switch (rc) {
 	case PAM_SUCCESS:

@@ -229,4 +229,22 @@ printf '%s' "$OUT" | jq -e "length == 1" >/dev/null || fail "hostile environment
 (cd / && setpriv --reuid="$A" --regid="$(id -g "$A")" --init-groups \
 	"$SUID/apitoken" list >/dev/null 2>&- <&-) || fail "closed fds broke the helper"
 pass_msg "hostile environment and closed fds 0-2 are harmless"
+
+# A caller's limits are not ours: with 5 descriptors the token store opens
+# but the usage store did not, and the lockout was silently off.  The soft
+# limit is raised to the hard one; a hard limit too low refuses the run.
+LW=$(root create lim --user "$A" --service sshd 2>/dev/null) || fail "root create lim"
+root rotate lim >/dev/null 2>&1 || fail "root rotate lim"
+limited() {  # HARD SOFT: A verifies the first, now wrong, secret of lim
+	vrequest "$A" sshd "" "$LW" | (ulimit -S -n "$2" && ulimit -H -n "$1" && cd / &&
+		exec setsid -w setpriv --reuid="$A" --regid="$(id -g "$A")" --init-groups \
+		"$SUID/apitoken" verify) 2>"$WORK/stderr"
+}
+for i in 1 2 3 4 5; do limited 1024 5 >/dev/null; done
+limited 1024 5 | grep -q "	denied	locked-out	" ||
+	fail "a low RLIMIT_NOFILE switched the lockout off: $(limited 1024 5; cat "$WORK/stderr")"
+limited 10 10 && fail "verify ran under a hard RLIMIT_NOFILE of 10"
+grep -q RLIMIT_NOFILE "$WORK/stderr" || fail "the refusal does not name the limit: $(cat "$WORK/stderr")"
+root delete lim >/dev/null 2>&1
+pass_msg "a caller's low RLIMIT_NOFILE: the soft limit is raised, a low hard limit refused"
 echo "setuid surface: all checks passed"
