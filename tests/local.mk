@@ -4,7 +4,10 @@ check_PROGRAMS += tests/unit
 TESTS += tests/unit
 if HAVE_CHECK
 tests_unit_SOURCES = tests/unit.c tests/unit.h \
+	tests/testutil.c tests/testutil.h \
 	tests/test_token.c tests/test_record.c tests/test_store.c \
+	tests/test_store_env.c tests/test_store_tokens.c tests/test_store_txn.c \
+	tests/test_store_lock.c tests/test_store_usage.c tests/test_store_fault.c \
 	tests/test_conf.c tests/test_when.c tests/test_cidr.c tests/test_log.c \
 	tests/test_verify.c tests/test_verify_proto.c
 tests_unit_CPPFLAGS = $(AM_CPPFLAGS)

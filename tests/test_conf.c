@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "err.h"
+#include "testutil.h"
 #include "unit.h"
 
 static char tmp[PATH_MAX], path[PATH_MAX + 16];

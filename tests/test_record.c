@@ -7,45 +7,8 @@
 #include "blake2b.h"
 #include "err.h"
 #include "record.h"
+#include "testutil.h"
 #include "unit.h"
-
-void
-sample_record(struct record *r)
-{
-	struct token t;
-	char s[TOKEN_LEN + 1];
-
-	memset(r, 0, sizeof(*r));
-	ck_assert_int_eq(token_generate(&t, NULL, s), 0);
-	strcpy(r->id, t.id);
-	strcpy(r->name, "ci-deploy");
-	strcpy(r->description, "deploys from CI \xc3\xa9t\xc3\xa9");
-	strcpy(r->user, "ci-deploy");
-	r->uid = 60601;
-	r->service_user = true;
-	r->status = STATUS_SUSPENDED;
-	r->pending = PENDING_NONE;
-	ck_assert_int_eq(strlist_add(&r->services, "sshd"), 0);
-	ck_assert_int_eq(strlist_add(&r->services, "sudo"), 0);
-	ck_assert_int_eq(strlist_add(&r->permissions, "deploy:write"), 0);
-	ck_assert_int_eq(strlist_add(&r->allowed_addresses, "10.0.0.0/8"), 0);
-	ck_assert_int_eq(strlist_add(&r->allowed_addresses, "2001:db8::/32"),
-	    0);
-	r->expires_at = 1798675200;
-	r->created_at = 1764000000;
-	strcpy(r->created_by, "root");
-	r->updated_at = -5; /* negative values survive too */
-	strcpy(r->updated_by, "alice");
-	r->revision = 0x0102030405060708ULL;
-	token_hash(&t, r->hash);
-	memset(r->old_hash, 0xab, TOKEN_HASH_LEN);
-	r->old_hash_until = 1764003600;
-	r->max_uses = 3;
-	r->uses = 2;
-	r->granted_lifetime = 90 * 86400;
-	r->notified_expiry = r->expires_at;
-	r->notified_days = 7;
-}
 
 START_TEST(roundtrip)
 {

@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "err.h"
 #include "store.h"
+#include "testutil.h"
 #include "unit.h"
 #include "verify.h"
 

@@ -17,6 +17,7 @@
 #include "verdict.h"
 #include "verifier.h"
 #include "verify_proto.h"
+#include "testutil.h"
 #include "unit.h"
 
 #define PW "apitok_0123456789AB_secret"

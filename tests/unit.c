@@ -1,38 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 #include "config.h"
 
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <ftw.h>
-#include <unistd.h>
 
 #include "unit.h"
-
-void
-make_tmpdir(char *buf, size_t len)
-{
-	const char *base = getenv("TMPDIR");
-
-	snprintf(buf, len, "%s/apitoken-unit.XXXXXX",
-	    base != NULL ? base : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(buf));
-}
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-void
-rm_tree(const char *dir)
-{
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 int
 main(void)
@@ -42,6 +13,12 @@ main(void)
 
 	srunner_add_suite(sr, record_suite());
 	srunner_add_suite(sr, store_suite());
+	srunner_add_suite(sr, store_env_suite());
+	srunner_add_suite(sr, store_tokens_suite());
+	srunner_add_suite(sr, store_txn_suite());
+	srunner_add_suite(sr, store_lock_suite());
+	srunner_add_suite(sr, store_usage_suite());
+	srunner_add_suite(sr, store_fault_suite());
 	srunner_add_suite(sr, conf_suite());
 	srunner_add_suite(sr, when_suite());
 	srunner_add_suite(sr, cidr_suite());

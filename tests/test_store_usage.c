@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_store_usage.c - the usage environment (store_usage.c): counters and
+ * addresses, and one environment shared by all threads of a process.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "store.h"
+#include "testutil.h"
+#include "unit.h"
+
+/*
+ * Threads of one process share one handle, and must share its usage
+ * environment too: LMDB forbids opening an environment twice in a process
+ * (the second open can take its lock file for a fresh one and reset it).
+ */
+#define RACERS 8
+static pthread_barrier_t start_line;
+
+static void *
+first_usage_read(void *arg)
+{
+	struct store *st;
+	struct usage u;
+	char err[ERR_MAX];
+	intptr_t rc;
+
+	(void)arg;
+	if (store_open(&st, tu_dir, STORE_RDONLY, err) != 0)
+		return (void *)-1;
+	pthread_barrier_wait(&start_line);
+	rc = store_usage_get(st, "0123456789AB", &u, err);
+	store_close(st);
+	return (void *)rc;
+}
+
+static int
+fds_open_on(const char *path)
+{
+	char link[300], target[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/fd");
+	ssize_t n;
+	int count = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name);
+		if ((n = readlink(link, target, sizeof(target) - 1)) > 0) {
+			target[n] = '\0';
+			count += strcmp(target, path) == 0;
+		}
+	}
+	closedir(d);
+	return count;
+}
+
+START_TEST(threads_share_one_usage_env)
+{
+	struct store *st = tu_open(STORE_CREATE);
+	pthread_t t[RACERS];
+	char lock[PATH_MAX + 32], real[PATH_MAX];
+	void *rc;
+
+	ck_assert_int_eq(pthread_barrier_init(&start_line, NULL, RACERS), 0);
+	for (int i = 0; i < RACERS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, first_usage_read,
+		                     NULL),
+		    0);
+	for (int i = 0; i < RACERS; i++) {
+		ck_assert_int_eq(pthread_join(t[i], &rc), 0);
+		ck_assert_int_eq((intptr_t)rc, 0);
+	}
+	pthread_barrier_destroy(&start_line);
+	snprintf(lock, sizeof(lock), "%s/usage.mdb-lock", tu_dir);
+	ck_assert_ptr_nonnull(realpath(lock, real));
+	ck_assert_int_eq(fds_open_on(real), 1);
+	store_close(st);
+}
+END_TEST
+
+static int
+leave(struct usage *u, void *ctx)
+{
+	(void)u;
+	(void)ctx;
+	return 1;
+}
+
+START_TEST(usage_data)
+{
+	struct store *st = tu_open(STORE_CREATE);
+	struct usage u;
+	char err[ERR_MAX], path[PATH_MAX + 32];
+	struct stat sb;
+
+	ck_assert_int_eq(store_usage_get(st, "0123456789AB", &u, err), 0);
+	ck_assert_uint_eq(u.use_count, 0);
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB", tu_usage_bump,
+	                     "192.0.2.1", err),
+	    0);
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB", tu_usage_bump,
+	                     "192.0.2.2", err),
+	    0);
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB", leave, NULL,
+	                     err),
+	    0);
+	ck_assert_int_eq(store_usage_get(st, "0123456789AB", &u, err), 0);
+	ck_assert_uint_eq(u.use_count, 2);
+	ck_assert_str_eq(u.last_used_from[0], "192.0.2.2");
+	ck_assert_int_eq(store_usage_del(st, "0123456789AB", err), 0);
+	ck_assert_int_eq(store_usage_get(st, "0123456789AB", &u, err), 0);
+	ck_assert_uint_eq(u.use_count, 0);
+	store_close(st);
+	snprintf(path, sizeof(path), "%s/usage.mdb", tu_dir);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+
+	/* a read-only (PAM) handle can still record usage */
+	st = tu_open(STORE_RDONLY);
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB", tu_usage_bump,
+	                     "192.0.2.3", err),
+	    0);
+	store_close(st);
+}
+END_TEST
+
+Suite *
+store_usage_suite(void)
+{
+	Suite *s = suite_create("store_usage");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, tu_store_setup, tu_store_teardown);
+	tcase_add_test(tc, threads_share_one_usage_env);
+	tcase_add_test(tc, usage_data);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+	return s;
+}
