@@ -270,7 +270,7 @@ usage_encode(const struct usage *u, uint8_t *buf, size_t cap)
 	put_uint(&c, (uint64_t)u->last_used_at, 8);
 	for (int i = 0; i < USAGE_ADDRS; i++)
 		put_str(&c, u->last_used_from[i]);
-	put_uint(&c, u->use_count, 8);
+	put_uint(&c, u->recorded_uses, 8);
 	put_uint(&c, u->failures, 4);
 	put_uint(&c, (uint64_t)u->window_start, 8);
 	put_uint(&c, (uint64_t)u->locked_until, 8);
@@ -290,7 +290,7 @@ usage_decode(const uint8_t *buf, size_t len, struct usage *u, char *err)
 	u->last_used_at = (int64_t)get_uint(&c, 8);
 	for (int i = 0; i < USAGE_ADDRS; i++)
 		get_str(&c, u->last_used_from[i], sizeof(u->last_used_from[i]));
-	u->use_count = get_uint(&c, 8);
+	u->recorded_uses = get_uint(&c, 8);
 	u->failures = (uint32_t)get_uint(&c, 4);
 	u->window_start = (int64_t)get_uint(&c, 8);
 	u->locked_until = (int64_t)get_uint(&c, 8);

@@ -102,7 +102,8 @@ struct record {
 struct usage {
 	int64_t last_used_at;                               /* 0 = never */
 	char last_used_from[USAGE_ADDRS][ADDR_MAX_LEN + 1]; /* newest first */
-	uint64_t use_count;
+	/* Logins recorded: one per usage_write_interval (or new address). */
+	uint64_t recorded_uses;
 	uint32_t failures; /* within the current window */
 	int64_t window_start;
 	int64_t locked_until; /* 0 = not locked out */

@@ -142,7 +142,6 @@ int store_usage_get(struct store *st, const char *id, struct usage *u,
  */
 int store_usage_update(struct store *st, const char *id,
     int (*fn)(struct usage *u, void *ctx), void *ctx, char *err);
-int store_usage_del(struct store *st, const char *id, char *err);
 
 /* Serialise writers across processes (flock on helper.lock); blocks. */
 int store_lock(struct store *st, char *err);

@@ -180,23 +180,3 @@ store_usage_update(struct store *st, const char *id,
 			return rc;
 	}
 }
-
-int
-store_usage_del(struct store *st, const char *id, char *err)
-{
-	MDB_txn *txn;
-	MDB_val k = mkval(id, strlen(id));
-	int rc;
-
-	if ((rc = usage_env(st, err)) < 0)
-		return rc;
-	if ((rc = env_begin(st->uenv, 0, &txn)) != 0)
-		return env_error(err, st->dir, rc);
-	rc = mdb_del(txn, st->usage, &k, NULL);
-	if (rc == 0 || rc == MDB_NOTFOUND)
-		return (rc = mdb_txn_commit(txn)) == 0 ?
-		    0 :
-		    env_error(err, st->dir, rc);
-	mdb_txn_abort(txn);
-	return env_error(err, st->dir, rc);
-}

@@ -126,7 +126,7 @@ record_use(struct usage *u, void *ctx)
 		return 1;
 	u->failures = 0;
 	u->last_used_at = now;
-	u->use_count++;
+	u->recorded_uses++;
 	if (x->req->rhost != NULL && cidr_is_address(x->req->rhost))
 		usage_note_address(u, x->req->rhost);
 	return 0;

@@ -74,6 +74,12 @@ int cmd_verify(struct ctx *c, int argc, char **argv);
 /* select.c: the token a user names, if the caller may manage it. */
 int select_token(struct ctx *c, struct store *st, const char *what,
     struct record *r);
+/*
+ * The same for looking only: a deleted token's tombstone counts too.  It
+ * has left the name index, so it is found by its id alone.
+ */
+int select_shown(struct ctx *c, struct store *st, const char *what,
+    struct record *r);
 /* validate.c: a valid user / token name: [a-z_][a-z0-9_-]{0,31}. */
 bool valid_name(const char *s);
 /* A service or permission: letters, digits and _ . : - *, at most ITEM_MAX_LEN.

@@ -149,10 +149,9 @@ token_delete(struct ctx *c, struct store *st, struct record *r, char *err)
 	r->status = STATUS_DELETED;
 	r->pending = PENDING_NONE;
 	touch(c, r);
-	if ((rc = save_record(st, r, err)) < 0)
-		return rc;
-	store_usage_del(st, r->id, NULL);
-	return 0;
+	/* Its usage stays with the tombstone: when it was last used matters
+	 * most once it is gone. */
+	return save_record(st, r, err);
 }
 
 /*

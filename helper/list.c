@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 struct collect {
 	bool all;
+	const char *user; /* only this user's, when set */
 	int n, cap;
 	struct record *v;
 };
@@ -24,7 +26,8 @@ collect_fn(const struct record *r, void *ctx)
 	struct collect *c = ctx;
 	struct record *grown;
 
-	if (r->status == STATUS_DELETED && !c->all)
+	if ((r->status == STATUS_DELETED && !c->all) ||
+	    (c->user != NULL && strcmp(r->user, c->user) != 0))
 		return 0;
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 64;
@@ -46,7 +49,17 @@ static int
 query_fn(struct store_txn *t, void *ctx, char *err)
 {
 	struct query *q = ctx;
-	int rc = store_txn_list(t, q->user, collect_fn, &q->col, err);
+	int rc;
+
+	/*
+	 * Tombstones have left the owner index: a user's whole history (--all)
+	 * is a scan of every record, kept by owner.
+	 */
+	if (q->col.all && q->user != NULL) {
+		q->col.user = q->user;
+		rc = store_txn_list(t, NULL, collect_fn, &q->col, err);
+	} else
+		rc = store_txn_list(t, q->user, collect_fn, &q->col, err);
 
 	return rc == ERR_NOMEM ? err_set(err, rc, "out of memory") : rc;
 }
@@ -133,6 +146,12 @@ cmd_list(struct ctx *c, int argc, char **argv)
 		rc = fail(EXIT_REFUSED, "%s", err);
 		goto out;
 	}
+	/* A mistyped name must not pass for a user without tokens. */
+	if (q.col.n == 0 && q.user != NULL && getpwnam(q.user) == NULL) {
+		rc = fail(EXIT_REFUSED,
+		    "no account '%.32s', nor any token of it", q.user);
+		goto out;
+	}
 	/* The hygiene filters (hygiene.c) need each token's last use. */
 	for (int i = 0; i < q.col.n; i++) {
 		if (store_usage_get(st, q.col.v[i].id, &u, NULL) < 0)
@@ -171,7 +190,7 @@ cmd_show(struct ctx *c, int argc, char **argv)
 		return rc;
 	if (st == NULL)
 		return fail(EXIT_REFUSED, "no token '%.64s'", argv[1]);
-	if ((rc = select_token(c, st, argv[1], &r)) == 0)
+	if ((rc = select_shown(c, st, argv[1], &r)) == 0)
 		print_record(c, st, &r, NULL);
 	store_close(st);
 	return rc;

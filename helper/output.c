@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/param.h>
 
 #include <jansson.h>
 
@@ -61,10 +62,11 @@ to_json(const struct ctx *c, struct store *st, const struct record *r,
 	    who_when(r->created_at, r->created_by), "updated",
 	    who_when(r->updated_at, r->updated_by), "revision",
 	    (json_int_t)r->revision, "last_used_at",
-	    time_or_null(u.last_used_at), "last_used_from", from, "use_count",
-	    (json_int_t)u.use_count, "expired", record_expired(r, c->now),
-	    "available_actions", "activate", r->status == STATUS_SUSPENDED,
-	    "suspend", r->status == STATUS_ACTIVE, "revoke", live, "delete",
+	    time_or_null(u.last_used_at), "last_used_from", from,
+	    "recorded_uses", (json_int_t)u.recorded_uses, "expired",
+	    record_expired(r, c->now), "available_actions", "activate",
+	    r->status == STATUS_SUSPENDED, "suspend",
+	    r->status == STATUS_ACTIVE, "revoke", live, "delete",
 	    r->status != STATUS_DELETED && r->status != STATUS_PENDING,
 	    "rotate", live);
 	if (o != NULL)
@@ -133,7 +135,7 @@ print_record(const struct ctx *c, struct store *st, const struct record *r,
 	    u.last_used_at ? when_format(u.last_used_at, a) : "never");
 	if (u.last_used_from[0][0] != '\0')
 		printf(" from %s", u.last_used_from[0]);
-	printf(" (%llu uses)\n", (unsigned long long)u.use_count);
+	printf(" (%llu recorded uses)\n", (unsigned long long)u.recorded_uses);
 	if (u.locked_until > c->now)
 		printf("%-18s%s (apitoken unlock lifts it)\n",
 		    "locked out until:", when_format(u.locked_until, a));
@@ -146,6 +148,7 @@ print_table(const struct ctx *c, struct store *st, const struct record *r,
 	char a[WHEN_BUF], b[WHEN_BUF];
 	struct usage u;
 	json_t *all;
+	int wname = 20, wuser = 16;
 
 	if (c->json) {
 		all = json_array();
@@ -154,13 +157,18 @@ print_table(const struct ctx *c, struct store *st, const struct record *r,
 		emit(all);
 		return;
 	}
-	printf("%-12s  %-20s  %-16s  %-9s  %-20s  %s\n", "ID", "NAME", "USER",
-	    "STATUS", "EXPIRES", "LAST USED");
+	/* Columns as wide as their longest entry: names run to 32 bytes. */
+	for (int i = 0; i < n; i++) {
+		wname = MAX(wname, (int)strlen(r[i].name));
+		wuser = MAX(wuser, (int)strlen(r[i].user));
+	}
+	printf("%-12s  %-*s  %-*s  %-9s  %-20s  %s\n", "ID", wname, "NAME",
+	    wuser, "USER", "STATUS", "EXPIRES", "LAST USED");
 	for (int i = 0; i < n; i++) {
 		if (store_usage_get(st, r[i].id, &u, NULL) < 0)
 			memset(&u, 0, sizeof(u));
-		printf("%-12s  %-20s  %-16s  %-9s  %-20s  %s\n", r[i].id,
-		    r[i].name, r[i].user,
+		printf("%-12s  %-*s  %-*s  %-9s  %-20s  %s\n", r[i].id, wname,
+		    r[i].name, wuser, r[i].user,
 		    record_expired(&r[i], c->now) &&
 		            r[i].status == STATUS_ACTIVE ?
 		        "expired" :

@@ -5,8 +5,8 @@
  * Removes tokens that can never log in again and have not for a while:
  * revoked, or expired, more than --older-than ago (30 days by default, as
  * GitLab keeps inactive tokens and their bot users).  Each goes through
- * the one delete path (change.c): its service user is removed, its usage
- * dropped, and a tombstone stays, which keeps the id and the uid from
+ * the one delete path (change.c): its service user is removed, and a
+ * tombstone stays, with its last use, which keeps the id and the uid from
  * ever being handed out again.  A kill half way leaves the pending state
  * that `apitoken check --repair` finishes, as for delete.
  *

@@ -22,6 +22,7 @@ save_record(struct store *st, const struct record *r, char *err)
 
 struct matches {
 	const struct ctx *c;
+	bool tombstones; /* a deleted token counts too */
 	int n;
 	struct record first;
 	char ids[256];
@@ -40,7 +41,8 @@ match_fn(const struct record *r, void *ctx)
 	struct matches *m = ctx;
 	size_t used = strlen(m->ids);
 
-	if (r->status == STATUS_DELETED || !may_manage(m->c, r))
+	if ((r->status == STATUS_DELETED && !m->tombstones) ||
+	    !may_manage(m->c, r))
 		return 0;
 	if (m->n++ == 0)
 		m->first = *r;
@@ -70,11 +72,12 @@ find_fn(struct store_txn *t, void *ctx, char *err)
 	return store_txn_by_name(t, f->what, match_fn, &f->m, err);
 }
 
-int
-select_token(struct ctx *c, struct store *st, const char *what,
+static int
+select_in(struct ctx *c, struct store *st, const char *what, bool tombstones,
     struct record *r)
 {
-	struct find f = { .what = what, .m = { .c = c } };
+	struct find f = { .what = what,
+		.m = { .c = c, .tombstones = tombstones } };
 	char err[ERR_MAX];
 
 	if (store_read(st, find_fn, &f, err) < 0)
@@ -89,4 +92,18 @@ select_token(struct ctx *c, struct store *st, const char *what,
 		    f.m.ids);
 	*r = f.m.first;
 	return 0;
+}
+
+int
+select_token(struct ctx *c, struct store *st, const char *what,
+    struct record *r)
+{
+	return select_in(c, st, what, false, r);
+}
+
+int
+select_shown(struct ctx *c, struct store *st, const char *what,
+    struct record *r)
+{
+	return select_in(c, st, what, true, r);
 }

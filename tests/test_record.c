@@ -194,7 +194,7 @@ START_TEST(usage_roundtrip_and_addresses)
 	}
 	ck_assert_str_eq(u.last_used_from[0], "192.0.2.9");
 	ck_assert_str_eq(u.last_used_from[USAGE_ADDRS - 1], "192.0.2.6");
-	u.use_count = 42;
+	u.recorded_uses = 42;
 	u.failures = 3;
 	u.locked_until = 99;
 	n = usage_encode(&u, buf, sizeof(buf));

@@ -279,7 +279,7 @@ START_TEST(limited_address_space)
 		if (store_usage_update(st, r.id, tu_usage_bump, "192.0.2.1",
 		        NULL) != 0 ||
 		    store_usage_get(st, r.id, &u, NULL) != 0 ||
-		    u.use_count != 1)
+		    u.recorded_uses != 1)
 			_exit(3);
 		store_close(st);
 		_exit(0);

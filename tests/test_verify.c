@@ -285,7 +285,7 @@ START_TEST(lockout_and_usage)
 	ck_assert_int_eq(store_open(&st, dir, STORE_RDONLY, NULL), 0);
 	ck_assert_int_eq(store_usage_get(st, r.id, &u, NULL), 0);
 	ck_assert_int_eq(u.locked_until, NOW + conf.lockout_time);
-	ck_assert_uint_eq(u.use_count, 1);
+	ck_assert_uint_eq(u.recorded_uses, 1);
 	ck_assert_str_eq(u.last_used_from[0], "192.0.2.5");
 	store_close(st);
 }

@@ -154,7 +154,7 @@ tu_count(struct store *st, const char *user, const char *name)
 int
 tu_usage_bump(struct usage *u, void *ctx)
 {
-	u->use_count++;
+	u->recorded_uses++;
 	usage_note_address(u, ctx);
 	return 0;
 }

@@ -63,4 +63,47 @@ for cmd in "create x --user $U" "suspend $ID" "rotate $ID" "unlock $ID" "check" 
 done
 ok "an unknown option is named in the error"
 
+# --- usage: what is counted, and kept until the record goes --------------
+printf 'default_services = %s\nfail_delay = 0\nusage_write_interval = 0s\n' "$SERVICE" > "$WORK/count.conf"
+VCONF=$WORK/count.conf
+expect 0 at create counted --user "$U" --json
+CTOK=$(printf '%s' "$OUT" | jq -r .token)
+CID=$(printf '%s' "$OUT" | jq -r .id)
+for i in 1 2 3 4; do vfy "$CTOK" "$U" > /dev/null || fail "login $i"; done
+expect 0 at show "$CID" --json
+json '.recorded_uses == 4 and .last_used_at != null and (has("use_count") | not)'
+VCONF=$CONF
+for i in 1 2 3; do vfy "$CTOK" "$U" > /dev/null || fail "throttled login $i"; done
+expect 0 at show "$CID" --json
+json '.recorded_uses == 4'
+ok "recorded_uses counts each recorded login: all with usage_write_interval = 0s, none within the interval"
+
+expect 0 at delete "$CID"
+expect 0 at show "$CID" --json
+json '.status == "deleted" and .last_used_at != null and .recorded_uses == 4'
+json '.available_actions | to_entries | map(.value) | any | not'
+expect 0 at show "$CID"
+printf '%s' "$OUT" | grep -q '^last used: *[0-9]' || fail "show of a deleted token: last used lost: $OUT"
+expect 0 at list --all --json
+json "map(select(.id == \"$CID\"))[0] | .status == \"deleted\" and .last_used_at != null"
+expect 0 at list --user "$U" --all --json
+json "map(.id) | index(\"$CID\") != null"
+expect 0 at list --user "$U" --json
+json "map(.id) | index(\"$CID\") == null"
+expect 1 at show counted
+expect 1 at delete "$CID"
+ok "a deleted token: shown by id, in every list --all, with its last use; no action on it"
+
+# --- list: 32-byte names keep the columns; an unknown user is an error ---
+LONG=n234567890123456789012345678901x
+expect 0 at create "$LONG" --user "$U"
+expect 0 at list
+printf '%s\n' "$OUT" | awk -v want="$(printf '%s\n' "$OUT" | head -1 | awk '{ print index($0, "STATUS") }')" '
+	NR > 1 && !match($0, / (active|suspended|revoked|deleted|expired|pending) /) { bad = 1 }
+	NR > 1 && RSTART + 1 != want { bad = 1 }
+	END { exit bad }' || fail "list columns out of line: $OUT"
+expect 1 at list --user zzapt-no-such-account
+grep -q "no account" "$WORK/stderr" || fail "list --user of no account: $(cat "$WORK/stderr")"
+ok "list keeps its columns with 32-byte names; list --user of no account fails"
+
 echo "edges as root: all checks passed"

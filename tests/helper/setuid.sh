@@ -181,7 +181,7 @@ expect 1 "$A" update mine --service sudo
 expect 0 "$A" update mine --service sshd --description "narrowed"
 pass_msg "self-service update: narrowing only"
 
-BEFORE=$(root list --all --json | jq -S 'map(del(.last_used_at, .last_used_from, .use_count))')
+BEFORE=$(root list --all --json | jq -S 'map(del(.last_used_at, .last_used_from, .recorded_uses))')
 expect 1 "$A" create svc2
 expect 1 "$A" create x --user "$B"
 expect 1 "$A" list --user "$B"
@@ -213,7 +213,7 @@ expect 2 "$A" show "$LONG"
 expect 2 "$A" frobnicate
 pass_msg "oversized, control-character and non-UTF-8 arguments refused"
 
-AFTER=$(root list --all --json | jq -S 'map(del(.last_used_at, .last_used_from, .use_count))')
+AFTER=$(root list --all --json | jq -S 'map(del(.last_used_at, .last_used_from, .recorded_uses))')
 # A's own token is the only one A changed
 [ "$(printf '%s' "$BEFORE" | jq -c "map(select(.user != \"$A\"))")" = \
   "$(printf '%s' "$AFTER" | jq -c "map(select(.user != \"$A\"))")" ] ||
