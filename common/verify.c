@@ -11,6 +11,14 @@
 #include "token.h"
 #include "verify.h"
 
+enum verify_code
+verify_reason_only(struct verify_result *res, enum verify_reason reason)
+{
+	memset(res, 0, sizeof(*res));
+	res->reason = reason;
+	return res->code = verdict_of(reason);
+}
+
 static enum verify_code
 deny(struct verify_result *res, enum verify_reason reason)
 {

@@ -66,6 +66,14 @@ struct verify_result {
 	struct record rec; /* the record, when VERIFY_OK */
 };
 
+/*
+ * Clear res and give it only reason and the verdict that goes with it;
+ * returns that verdict.  For callers that got no decision to report (a
+ * verifier that failed or could not be asked).
+ */
+enum verify_code verify_reason_only(struct verify_result *res,
+    enum verify_reason reason);
+
 /* Decide; fills res and returns res->code. */
 enum verify_code verify_token(const struct conf *c,
     const struct verify_request *req, struct verify_result *res);

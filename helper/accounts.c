@@ -20,6 +20,7 @@
 
 #include "apitoken.h"
 #include "err.h"
+#include "fdio.h"
 #include "log.h"
 #include "when.h"
 
@@ -31,8 +32,7 @@ run(const char *const argv[], char *err)
 	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 		"LC_ALL=C", NULL };
 	char out[512], first[256];
-	size_t got = 0;
-	ssize_t n;
+	size_t got;
 	int fds[2], status, devnull;
 	pid_t pid;
 
@@ -54,11 +54,7 @@ run(const char *const argv[], char *err)
 		_exit(127);
 	}
 	close(fds[1]);
-	while (got < sizeof(out) - 1 &&
-	    ((n = read(fds[0], out + got, sizeof(out) - 1 - got)) > 0 ||
-	        (n < 0 && errno == EINTR)))
-		if (n > 0)
-			got += (size_t)n;
+	got = fdio_read_all(fds[0], out, sizeof(out) - 1);
 	out[got] = '\0';
 	close(fds[0]);
 	while (waitpid(pid, &status, 0) < 0)

@@ -9,13 +9,13 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "apitoken.h"
+#include "fdio.h"
 #include "verifier.h"
 #include "verify_proto.h"
 
@@ -23,9 +23,8 @@ int
 cmd_verify(struct ctx *c, int argc, char **argv)
 {
 	char req[VPROTO_REQUEST_MAX + 1], answer[VPROTO_ANSWER_MAX];
-	size_t n = 0, len;
+	size_t n, len;
 	int64_t delay;
-	ssize_t r;
 
 	(void)argv;
 	if (argc != 1 || isatty(STDIN_FILENO)) {
@@ -35,11 +34,7 @@ cmd_verify(struct ctx *c, int argc, char **argv)
 	}
 	/* The module writes one request and closes the pipe; one byte more is
 	 * too long. */
-	while (n < sizeof(req) &&
-	    ((r = read(STDIN_FILENO, req + n, sizeof(req) - n)) > 0 ||
-	        (r < 0 && errno == EINTR)))
-		if (r > 0)
-			n += (size_t)r;
+	n = fdio_read_all(STDIN_FILENO, req, sizeof(req));
 	len = verifier_answer(&c->conf, c->store_dir, c->now, &c->who, req, n,
 	    answer, sizeof(answer), &delay);
 	explicit_bzero(req, sizeof(req));

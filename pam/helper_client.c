@@ -11,17 +11,10 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "fdio.h"
 #include "helper_client.h"
 #include "verify.h"
 #include "verify_proto.h"
-
-static enum verify_code
-fail(struct verify_result *res, enum verify_reason reason)
-{
-	memset(res, 0, sizeof(*res));
-	res->reason = reason;
-	return res->code = verdict_of(reason);
-}
 
 enum verify_code
 helper_verify(const char *helper, const char *user, const char *service,
@@ -32,15 +25,14 @@ helper_verify(const char *helper, const char *user, const char *service,
 	char *envp[] = { NULL };
 	char req[VPROTO_REQUEST_MAX], answer[VPROTO_ANSWER_MAX];
 	size_t got = 0;
-	ssize_t r;
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, status = 0, rc, n;
 
-	fail(res, VREASON_VERIFIER_FAILED);
+	verify_reason_only(res, VREASON_VERIFIER_FAILED);
 	if ((n = vproto_request_encode(user, service, rhost, password, len, req,
 	         sizeof(req))) < 0) {
-		fail(res, VREASON_BAD_REQUEST);
+		verify_reason_only(res, VREASON_BAD_REQUEST);
 		goto out;
 	}
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
@@ -76,18 +68,14 @@ helper_verify(const char *helper, const char *user, const char *service,
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0) {
 		/* As pam_unix when unix_chkpwd cannot run. */
-		fail(res, VREASON_NO_VERIFIER);
+		verify_reason_only(res, VREASON_NO_VERIFIER);
 		goto out;
 	}
 	close(in[0]);
 	in[0] = -1;
 	close(out[1]);
 	out[1] = -1;
-	while (got < sizeof(answer) &&
-	    ((r = read(out[0], answer + got, sizeof(answer) - got)) > 0 ||
-	        (r < 0 && errno == EINTR)))
-		if (r > 0)
-			got += (size_t)r;
+	got = fdio_read_all(out[0], answer, sizeof(answer));
 	close(out[0]);
 	out[0] = -1;
 	/*
@@ -98,7 +86,7 @@ helper_verify(const char *helper, const char *user, const char *service,
 	while ((rc = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
 	if (got == 0)
-		fail(res,
+		verify_reason_only(res,
 		    rc == pid && WIFEXITED(status) &&
 		            WEXITSTATUS(status) == 127 ?
 		        VREASON_NO_VERIFIER :

@@ -1,23 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "service_client.h"
 #include "verify_proto.h"
-
-static enum verify_code
-fail(struct verify_result *res, enum verify_reason reason)
-{
-	memset(res, 0, sizeof(*res));
-	res->reason = reason;
-	return res->code = verdict_of(reason);
-}
 
 static int
 connect_to(const char *path, int timeout_ms)
@@ -59,12 +51,11 @@ service_verify(const char *path, int timeout_ms, const char *user,
     struct verify_result *res, bool *reached)
 {
 	char req[VPROTO_REQUEST_MAX], answer[VPROTO_ANSWER_MAX];
-	size_t got = 0;
-	ssize_t r;
+	size_t got;
 	int fd, n;
 
 	*reached = false;
-	fail(res, VREASON_VERIFIER_FAILED);
+	verify_reason_only(res, VREASON_VERIFIER_FAILED);
 	if ((fd = connect_to(path, timeout_ms)) < 0)
 		return res->code;
 	*reached = true;
@@ -72,17 +63,13 @@ service_verify(const char *path, int timeout_ms, const char *user,
 		goto out;
 	if ((n = vproto_request_encode(user, service, rhost, password, len, req,
 	         sizeof(req))) < 0) {
-		fail(res, VREASON_BAD_REQUEST);
+		verify_reason_only(res, VREASON_BAD_REQUEST);
 		goto out;
 	}
 	if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
 		goto out;
 	/* One line, then the service closes. */
-	while (got < sizeof(answer) && memchr(answer, '\n', got) == NULL &&
-	    ((r = recv(fd, answer + got, sizeof(answer) - got, 0)) > 0 ||
-	        (r < 0 && errno == EINTR)))
-		if (r > 0)
-			got += (size_t)r;
+	got = fdio_read_all(fd, answer, sizeof(answer));
 	if (got > 0)
 		vproto_answer_decode(answer, got, res);
 out:

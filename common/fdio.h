@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * fdio.h - reading a descriptor to its end.
+ *
+ * For the short messages that pass between this suite's processes over
+ * pipes and sockets (a request to the helper, its answer, the verify
+ * service's answer, a child's stderr): the writer sends one message and
+ * closes, so the reader takes everything up to end of file.
+ */
+#ifndef APITOKEN_FDIO_H
+#define APITOKEN_FDIO_H
+
+#include <stddef.h>
+
+/*
+ * Read from fd into buf until len bytes, end of file, or an error other
+ * than EINTR, whichever comes first; return how many bytes were read.  A
+ * receive timeout on fd (SO_RCVTIMEO) ends the read as an error does.
+ * Callers decide on what arrived: an error and a short message look alike.
+ */
+size_t fdio_read_all(int fd, void *buf, size_t len);
+
+#endif
