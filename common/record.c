@@ -191,6 +191,8 @@ record_encode(const struct record *r, uint8_t *buf, size_t cap)
 	put_uint(&c, (uint64_t)r->granted_lifetime, 8);
 	put_uint(&c, (uint64_t)r->notified_expiry, 8);
 	put_uint(&c, r->notified_days, 2);
+	put_uint(&c, r->limits_uid, 4);
+	put_uint(&c, r->status_uid, 4);
 	put_sum(&c);
 	return c.bad ? ERR_LIMIT : (int)c.pos;
 }
@@ -242,6 +244,8 @@ record_decode(const uint8_t *buf, size_t len, struct record *r, char *err)
 		r->granted_lifetime = (int64_t)get_uint(&c, 8);
 		r->notified_expiry = (int64_t)get_uint(&c, 8);
 		r->notified_days = (uint16_t)get_uint(&c, 2);
+		r->limits_uid = (uint32_t)get_uint(&c, 4);
+		r->status_uid = (uint32_t)get_uint(&c, 4);
 	}
 
 	if (!c.bad && c.pos != c.len)

@@ -97,6 +97,12 @@ struct record {
 	int64_t granted_lifetime; /* what root last granted (rotate --self) */
 	int64_t notified_expiry;  /* the expiry the last notice was about */
 	uint16_t notified_days;   /* that notice's threshold; 0 = none sent */
+	/*
+	 * Who last set the limits (expiry, services, permissions, addresses)
+	 * and the status, as uids: an owner may not undo what root (0) set.
+	 */
+	uint32_t limits_uid;
+	uint32_t status_uid;
 };
 
 struct usage {

@@ -25,6 +25,7 @@ struct args {
 	const char *what;
 	const char *grace;
 	const char *expires;
+	int64_t expires_at; /* --expires, parsed */
 };
 
 static int
@@ -77,10 +78,37 @@ parse(struct ctx *c, const char *cmd, int argc, char **argv, struct args *a)
 }
 
 /*
+ * What an owner may not undo: a suspension root made, and an expiry root
+ * set (rotate --expires may bring it forward, never push it back).
+ * 0, or the refusal's exit status, printed.
+ */
+static int
+owner_may(const struct ctx *c, const struct args *a, const char *widen,
+    const struct record *r)
+{
+	if (c->root || widen == NULL)
+		return 0;
+	if (strcmp(widen, "activate") == 0 && r->status == STATUS_SUSPENDED &&
+	    r->status_uid != (uint32_t)c->ruid)
+		return fail(EXIT_REFUSED,
+		    "root suspended token %s; only root may activate it",
+		    r->id);
+	if (a->expires != NULL && r->limits_uid != (uint32_t)c->ruid &&
+	    (a->expires_at == 0 ||
+	        (r->expires_at != 0 && a->expires_at > r->expires_at)))
+		return fail(EXIT_REFUSED,
+		    "root set the expiry of token %s; you may bring it "
+		    "forward, only root may extend it",
+		    r->id);
+	return 0;
+}
+
+/*
  * Open, lock and select; the caller closes st.  A change that widens a
  * token (widen names it) first asks a non-root caller for their password,
- * after the token is known to be theirs and before the lock is taken, then
- * selects again by id under the lock: the record may have moved meanwhile.
+ * after the token is known to be theirs and allowed to them and before the
+ * lock is taken, then selects and judges again by id under the lock: the
+ * record may have moved meanwhile.
  */
 static int
 begin(struct ctx *c, const struct args *a, const char *widen, struct store **st,
@@ -95,6 +123,7 @@ begin(struct ctx *c, const struct args *a, const char *widen, struct store **st,
 		    rc == ERR_NOTFOUND ? "no tokens yet" : err);
 	if (widen != NULL && !c->root) {
 		if ((rc = select_token(c, *st, what, r)) != 0 ||
+		    (rc = owner_may(c, a, widen, r)) != 0 ||
 		    (rc = reauth(c, widen)) != 0)
 			return rc;
 		strcpy(id, r->id);
@@ -102,7 +131,9 @@ begin(struct ctx *c, const struct args *a, const char *widen, struct store **st,
 	}
 	if ((rc = store_lock(*st, err)) < 0)
 		return fail(EXIT_REFUSED, "%s", err);
-	return select_token(c, *st, what, r);
+	if ((rc = select_token(c, *st, what, r)) != 0)
+		return rc;
+	return owner_may(c, a, widen, r);
 }
 
 static void
@@ -119,6 +150,7 @@ token_revoke(struct ctx *c, struct store *st, struct record *r, char *err)
 	int rc;
 
 	r->status = STATUS_REVOKED;
+	r->status_uid = (uint32_t)c->ruid;
 	r->pending = r->service_user ? PENDING_LOCK : PENDING_NONE;
 	touch(c, r);
 	if ((rc = save_record(st, r, err)) < 0 || !r->service_user)
@@ -147,6 +179,7 @@ token_delete(struct ctx *c, struct store *st, struct record *r, char *err)
 		crash_point(c, "delete:after-userdel");
 	}
 	r->status = STATUS_DELETED;
+	r->status_uid = (uint32_t)c->ruid;
 	r->pending = PENDING_NONE;
 	touch(c, r);
 	/* Its usage stays with the tombstone: when it was last used matters
@@ -226,6 +259,7 @@ cmd_change(struct ctx *c, int argc, char **argv)
 		rc = act->run(c, st, &r, err);
 	else {
 		r.status = act->to;
+		r.status_uid = (uint32_t)c->ruid;
 		touch(c, &r);
 		rc = save_record(st, &r, err);
 	}
@@ -324,6 +358,7 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 	if (a.expires != NULL &&
 	    when_parse_expiry(a.expires, c->now, &expires, err) < 0)
 		return fail(EXIT_USAGE, "%s", err);
+	a.expires_at = expires;
 	if (a.expires != NULL && c->conf.max_lifetime != 0 &&
 	    (expires == 0 || expires - c->now > c->conf.max_lifetime))
 		return fail(EXIT_REFUSED,
@@ -372,8 +407,12 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 	 * or extend a token behind the back of whoever set its lifetime.  Only
 	 * --expires moves it, within the configured maximum.
 	 */
-	if (a.expires != NULL)
+	if (a.expires != NULL) {
 		r.expires_at = expires;
+		/* An owner's earlier expiry stays within root's limits. */
+		if (c->root)
+			r.limits_uid = (uint32_t)c->ruid;
+	}
 	touch(c, &r);
 	if ((rc = save_record(st, &r, err)) < 0) {
 		rc = fail(EXIT_REFUSED, "rotate: %s", err);

@@ -227,6 +227,7 @@ cmd_create(struct ctx *c, int argc, char **argv)
 	strcpy(r.created_by, c->caller);
 	strcpy(r.updated_by, c->caller);
 	r.revision = 1;
+	r.limits_uid = r.status_uid = (uint32_t)c->ruid;
 	r.status = x.service ? STATUS_PENDING : STATUS_ACTIVE;
 	r.pending = x.service ? PENDING_CREATE : PENDING_NONE;
 

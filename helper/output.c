@@ -69,9 +69,14 @@ to_json(const struct ctx *c, struct store *st, const struct record *r,
 	    r->status == STATUS_ACTIVE, "revoke", live, "delete",
 	    r->status != STATUS_DELETED && r->status != STATUS_PENDING,
 	    "rotate", live);
-	if (o != NULL)
+	if (o != NULL) {
 		json_object_set_new(o, "locked_out_until",
 		    time_or_null(u.locked_until > c->now ? u.locked_until : 0));
+		json_object_set_new(o, "limits_set_by_uid",
+		    json_integer((json_int_t)r->limits_uid));
+		json_object_set_new(o, "status_set_by_uid",
+		    json_integer((json_int_t)r->status_uid));
+	}
 	if (o != NULL && token != NULL)
 		json_object_set_new(o, "token", json_string(token));
 	return o;
@@ -131,6 +136,8 @@ print_record(const struct ctx *c, struct store *st, const struct record *r,
 	printf("%-18s%s by %s (revision %llu)\n",
 	    "updated:", when_format(r->updated_at, b), r->updated_by,
 	    (unsigned long long)r->revision);
+	printf("%-18slimits by uid %u, status by uid %u\n",
+	    "set by:", r->limits_uid, r->status_uid);
 	printf("%-18s%s", "last used:",
 	    u.last_used_at ? when_format(u.last_used_at, a) : "never");
 	if (u.last_used_from[0][0] != '\0')

@@ -13,10 +13,11 @@
  * account expiry lags: logins are then refused by the account (never
  * allowed beyond the token), and running the same update again fixes it.
  *
- * Who may widen: root.  A user managing a personal token may only narrow
- * it (an earlier expiry, fewer services, permissions or addresses), since
- * nothing in the record says whether root or the user set the current
- * limits, and a user must never undo a limit root set.
+ * Who may widen: root, whose change marks the limits as root's
+ * (limits_uid).  A user managing a personal token may only narrow it (an
+ * earlier expiry, fewer services, permissions or addresses), which keeps
+ * the mark: narrowing root's limits leaves them root's, so a later rotate
+ * --expires by the owner still cannot push the expiry past what root set.
  */
 #include "config.h"
 
@@ -302,6 +303,10 @@ apply(struct ctx *c, const struct want *w, struct record *r, char *changed,
 		n++;
 		strncat(changed, " description", cap - strlen(changed) - 1);
 	}
+	if (c->root &&
+	    (w->expires != NULL || w->set_services || w->set_permissions ||
+	        w->set_addresses))
+		r->limits_uid = (uint32_t)c->ruid;
 	return n;
 }
 

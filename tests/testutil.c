@@ -77,6 +77,8 @@ sample_record(struct record *r)
 	r->granted_lifetime = 90 * 86400;
 	r->notified_expiry = r->expires_at;
 	r->notified_days = 7;
+	r->limits_uid = 1000;
+	r->status_uid = 0x01020304;
 }
 
 void
