@@ -35,6 +35,20 @@ who_when(int64_t at, const char *by)
 	return json_pack("{s:o, s:s}", "at", time_or_null(at), "by", by);
 }
 
+/* What PAM goes by: the token's services, or the configured default. */
+static const struct strlist *
+effective_services(const struct ctx *c, const struct record *r)
+{
+	return r->services.n > 0 ? &r->services : &c->conf.default_services;
+}
+
+/* Until when the secret before a rotate --grace still works; 0 if not. */
+static int64_t
+old_secret_until(const struct ctx *c, const struct record *r)
+{
+	return r->old_hash_until > c->now ? r->old_hash_until : 0;
+}
+
 static json_t *
 to_json(const struct ctx *c, struct store *st, const struct record *r,
     const char *token)
@@ -70,6 +84,10 @@ to_json(const struct ctx *c, struct store *st, const struct record *r,
 	    r->status != STATUS_DELETED && r->status != STATUS_PENDING,
 	    "rotate", live);
 	if (o != NULL) {
+		json_object_set_new(o, "effective_services",
+		    list(effective_services(c, r)));
+		json_object_set_new(o, "old_secret_valid_until",
+		    time_or_null(old_secret_until(c, r)));
 		json_object_set_new(o, "locked_out_until",
 		    time_or_null(u.locked_until > c->now ? u.locked_until : 0));
 		json_object_set_new(o, "limits_set_by_uid",
@@ -99,13 +117,17 @@ emit(json_t *j)
 	json_decref(j);
 }
 
+/* key, the items of l (or "-"), and note in parentheses when not NULL. */
 static void
-text_list(const char *key, const struct strlist *l)
+text_list(const char *key, const struct strlist *l, const char *note)
 {
 	printf("%-18s", key);
 	for (int i = 0; i < l->n; i++)
 		printf("%s%s", i ? ", " : "", l->v[i]);
-	printf("%s\n", l->n ? "" : "-");
+	printf("%s", l->n ? "" : "-");
+	if (note != NULL)
+		printf(" (%s)", note);
+	putchar('\n');
 }
 
 void
@@ -128,9 +150,13 @@ print_record(const struct ctx *c, struct store *st, const struct record *r,
 	printf("%-18s%s%s\n", "status:", record_status_name(r->status),
 	    record_expired(r, c->now) ? " (expired)" : "");
 	printf("%-18s%s\n", "expires:", when_format(r->expires_at, a));
-	text_list("services:", &r->services);
-	text_list("permissions:", &r->permissions);
-	text_list("allowed from:", &r->allowed_addresses);
+	if (old_secret_until(c, r) != 0)
+		printf("%-18suntil %s (rotate --grace)\n", "old secret valid:",
+		    when_format(old_secret_until(c, r), a));
+	text_list("services:", effective_services(c, r),
+	    r->services.n == 0 ? "default_services" : NULL);
+	text_list("permissions:", &r->permissions, NULL);
+	text_list("allowed from:", &r->allowed_addresses, NULL);
 	printf("%-18s%s by %s\n", "created:", when_format(r->created_at, a),
 	    r->created_by);
 	printf("%-18s%s by %s (revision %llu)\n",

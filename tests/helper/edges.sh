@@ -106,4 +106,24 @@ expect 1 at list --user zzapt-no-such-account
 grep -q "no account" "$WORK/stderr" || fail "list --user of no account: $(cat "$WORK/stderr")"
 ok "list keeps its columns with 32-byte names; list --user of no account fails"
 
+# --- show: effective services, the old secret's grace -------------------
+expect 0 at create plain --user "$U" --expires 30d --json
+PID=$(printf '%s' "$OUT" | jq -r .id)
+expect 0 at show "$PID" --json
+json ".services == [] and .effective_services == [\"$SERVICE\"] and .old_secret_valid_until == null"
+expect 0 at show "$PID"
+printf '%s' "$OUT" | grep -q "^services: *$SERVICE (default_services)$" || fail "show: effective services: $OUT"
+expect 0 at rotate "$PID" --grace 2h
+expect 0 at show "$PID" --json
+json '.old_secret_valid_until != null'
+[ "$(printf '%s' "$OUT" | jq -r .old_secret_valid_until | xargs -I@ date -d @ +%s)" -gt $(( $(date +%s) + 7000 )) ] ||
+	fail "old secret's grace: $OUT"
+expect 0 at show "$PID"
+printf '%s' "$OUT" | grep -q "^old secret valid: *until .* (rotate --grace)$" || fail "show: grace: $OUT"
+expect 1 at rotate "$PID" --grace 40d
+expect 0 at rotate "$PID"
+expect 0 at show "$PID" --json
+json '.old_secret_valid_until == null'
+ok "show: effective services, the old secret's grace; a grace past the expiry refused"
+
 echo "edges as root: all checks passed"
