@@ -282,7 +282,10 @@ conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp,
 
 	conf_defaults(c);
 	memset(stamp, 0, sizeof(*stamp));
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO put here must not hang every login in open();
+	 * it is refused as not regular, before any read. */
+	fd = open(path,
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		if (errno == ENOENT) {
 			stamp->valid = stamp->absent = true;
@@ -297,7 +300,11 @@ conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp,
 		goto out;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		rc = err_set(err, ERR_UNAVAIL, "%s: not a regular file", path);
+		rc = err_set(err, ERR_UNAVAIL,
+		    "%s: not a regular file (%s); refusing it", path,
+		    S_ISFIFO(sb.st_mode)    ? "a FIFO" :
+		        S_ISDIR(sb.st_mode) ? "a directory" :
+		                              "a device or socket");
 		goto out;
 	}
 	if ((sb.st_uid != 0 && sb.st_uid != geteuid()) ||

@@ -216,6 +216,20 @@ START_TEST(unsafe_file_refused)
 	ck_assert_int_eq(conf_load(link, &c, err), ERR_UNAVAIL);
 	ck_assert(strstr(err, "symbolic link") != NULL);
 	ck_assert_int_eq(conf_load(tmp, &c, err), ERR_UNAVAIL);
+	ck_assert(strstr(err, "not a regular file (a directory)") != NULL);
+}
+END_TEST
+
+/* A FIFO nobody writes to is refused at once; it used to hang in open(). */
+START_TEST(fifo_refused_without_waiting)
+{
+	struct conf c;
+	char err[ERR_MAX];
+
+	ck_assert_int_eq(mkfifo(path, 0644), 0);
+	ck_assert_int_eq(conf_load(path, &c, err), ERR_UNAVAIL);
+	ck_assert(strstr(err, "not a regular file (a FIFO)") != NULL);
+	ck_assert_int_eq(conf_load("/dev/zero", &c, err), ERR_UNAVAIL);
 }
 END_TEST
 
@@ -282,6 +296,7 @@ conf_suite(void)
 	tcase_add_test(tc, max_alone_caps_the_default);
 	tcase_add_test(tc, unsafe_file_refused);
 	tcase_add_test(tc, nul_byte_refused);
+	tcase_add_test(tc, fifo_refused_without_waiting);
 	tcase_add_test(tc, stamp_sees_every_change);
 	tcase_add_test(tc, manual_lists_every_key);
 	/* the stamp test waits out two time stamps */
