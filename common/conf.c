@@ -124,7 +124,7 @@ static const struct conf_key keys[] = {
 	    .dflt = "" },
 	{ KEY("service_user_shell", KEY_PATH, shell), .dflt = "/bin/sh",
 	    .why = "expected an absolute path" },
-	{ KEY("service_user_home", KEY_PATH, home), .dflt = "/nonexistent",
+	{ KEY("service_user_home", KEY_PATH, home), .dflt = "/",
 	    .why = "expected an absolute path" },
 	{ KEY("service_user_groups", KEY_LIST, groups), .dflt = "" },
 	{ KEY("uid_min", KEY_U32, uid_min), .dflt = "60600", .min = 1000,

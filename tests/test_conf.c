@@ -56,7 +56,7 @@ START_TEST(absent_means_defaults)
 	ck_assert_uint_eq(c.lockout_attempts, 5);
 	ck_assert_int_eq(c.fail_delay, 2);
 	/* The rest of the table's defaults. */
-	ck_assert_str_eq(c.home, "/nonexistent");
+	ck_assert_str_eq(c.home, "/");
 	ck_assert_int_eq(c.groups.n, 0);
 	ck_assert_uint_eq(c.uid_max, 61099);
 	ck_assert_int_eq(c.lockout_window, 15 * 60);

@@ -69,6 +69,8 @@ SVC=${TAG}svc
 TOK=$(at create "$SVC" --description "e2e service user") || fail "create service token"
 expect_login "$SVC" 127.0.0.1 "$TOK" "service token logs in as its service user"
 expect_login "$SVC" ::1 "$TOK" "service token over IPv6"
+grep -i "chdir" "$WORK/ssh.err" && fail "a service user's login complains about its home"
+pass_msg "a service user's login starts in a home that exists"
 
 # a one-character typo, a truncated token, a plain wrong password
 TYPO=$(printf '%s' "$TOK" | sed 's/\(.\{30\}\)./\1x/')
