@@ -31,8 +31,14 @@
 #include "verify_proto.h"
 #include "when.h"
 
-#define DATA_ID "pam_apitoken_id"
+#define DATA_ACCEPTED "pam_apitoken_accepted"
 #define DATA_CONF "pam_apitoken_conf"
+
+/* What an accepted token leaves on the handle for the account step. */
+struct accepted {
+	char id[TOKEN_ID_LEN + 1];
+	int64_t expires_at; /* 0: never */
+};
 
 struct args {
 	bool debug;
@@ -272,11 +278,13 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct verify_result res;
 	char u[USER_MAX_LEN + 8], s[64], h[64];
 	const char *user = NULL, *password = NULL;
-	char *id = NULL;
+	struct accepted *acc = NULL;
 	int retval = PAM_AUTH_ERR;
 	bool in_process = geteuid() == 0, logs;
 
 	parse_args(pamh, argc, argv, &a);
+	/* A refused retry must not leave an earlier acceptance standing. */
+	pam_set_data(pamh, DATA_ACCEPTED, NULL, NULL);
 	if ((retval = load_conf(pamh, &a, &c)) != PAM_SUCCESS)
 		return retval;
 	/*
@@ -356,11 +364,13 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return PAM_AUTH_ERR;
 	}
 
-	if ((id = strdup(res.rec.id)) == NULL ||
-	    pam_set_data(pamh, DATA_ID, id, free_data) != PAM_SUCCESS) {
-		free(id);
+	if ((acc = calloc(1, sizeof(*acc))) == NULL ||
+	    pam_set_data(pamh, DATA_ACCEPTED, acc, free_data) != PAM_SUCCESS) {
+		free(acc);
 		return PAM_BUF_ERR;
 	}
+	memcpy(acc->id, res.rec.id, sizeof(acc->id));
+	acc->expires_at = res.rec.expires_at;
 	export_env(pamh, &res.rec);
 	warn_expiry(pamh, flags, c, &res.rec, req.now);
 	if (logs)
@@ -403,34 +413,49 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct args a;
 	struct verify_result res;
-	const void *id = NULL;
-	const char *user = NULL;
+	const void *data = NULL;
+	const struct accepted *acc;
+	const char *user = NULL, *id;
 	char u[USER_MAX_LEN + 8];
 	int retval;
 
 	(void)flags;
 	parse_args(pamh, argc, argv, &a);
-	if (pam_get_data(pamh, DATA_ID, &id) != PAM_SUCCESS || id == NULL)
+	if (pam_get_data(pamh, DATA_ACCEPTED, &data) != PAM_SUCCESS ||
+	    data == NULL)
 		return PAM_IGNORE;
+	acc = data;
+	id = acc->id;
 	if ((retval = pam_get_user(pamh, &user, NULL)) != PAM_SUCCESS)
 		return retval;
 	log_redact(user, u, sizeof(u));
-	/* Without root the store cannot be read; the helper checked it moments
-	 * ago. */
-	if (geteuid() != 0)
-		return PAM_IGNORE;
+	/*
+	 * Without root the store cannot be read.  The verifier, root, checked
+	 * everything when it accepted the token in this transaction; of that
+	 * only the expiry can change on its own.  Ignoring instead would fail
+	 * every stack whose account step is this module alone (nginx's and
+	 * Dovecot's as their daemons' users), where libpam turns "all ignored"
+	 * into PAM_PERM_DENIED.
+	 */
+	if (geteuid() != 0) {
+		if (acc->expires_at == 0 || when_now() < acc->expires_at)
+			return PAM_SUCCESS;
+		pam_syslog(pamh, LOG_NOTICE,
+		    "account of token %s for user %s refused: %s", id, u,
+		    verdict_reason_text(VREASON_EXPIRED));
+		return PAM_ACCT_EXPIRED;
+	}
 	switch (verify_account(a.store, id, user, when_now(), &res)) {
 	case VERIFY_OK:
 		break;
 	case VERIFY_UNAVAIL:
-		pam_syslog(pamh, LOG_ERR, "token %s for user %s: %s: %s",
-		    (const char *)id, u, verdict_reason_text(res.reason),
-		    res.detail);
+		pam_syslog(pamh, LOG_ERR, "token %s for user %s: %s: %s", id, u,
+		    verdict_reason_text(res.reason), res.detail);
 		return PAM_AUTHINFO_UNAVAIL;
 	default:
 		pam_syslog(pamh, LOG_NOTICE,
-		    "account of token %s for user %s refused: %s",
-		    (const char *)id, u, verdict_reason_text(res.reason));
+		    "account of token %s for user %s refused: %s", id, u,
+		    verdict_reason_text(res.reason));
 		return res.reason == VREASON_EXPIRED ? PAM_ACCT_EXPIRED :
 		                                       PAM_PERM_DENIED;
 	}
@@ -439,7 +464,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		pam_syslog(pamh, LOG_NOTICE,
 		    "account of token %s for user %s refused: "
 		    "service user expired",
-		    (const char *)id, u);
+		    id, u);
 		return retval;
 	}
 	return PAM_SUCCESS;

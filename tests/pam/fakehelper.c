@@ -5,6 +5,7 @@
  * what the module must guarantee (argv shape, an empty environment, no fd
  * above 2, one well-formed request on stdin) and answers by the password:
  *   apitok_FAKEOK...      an ok line
+ *   apitok_FAKEEXPIRED... an ok line for a token that expired in 1970
  *   apitok_FAKEKILL...    dies by SIGKILL
  *   apitok_FAKEGARBLE...  a malformed line
  *   apitok_FAKESILENT...  exits 0 without a word
@@ -49,8 +50,10 @@ main(int argc, char **argv)
 	memset(&res, 0, sizeof(res));
 	res.code = VERIFY_DENIED;
 	res.reason = VREASON_WRONG_SECRET;
-	if (strncmp(rq.password, "apitok_FAKEOK", 13) == 0) {
+	if (strncmp(rq.password, "apitok_FAKEOK", 13) == 0 ||
+	    strncmp(rq.password, "apitok_FAKEEXPIRED", 18) == 0) {
 		res.code = VERIFY_OK;
+		res.rec.expires_at = rq.password[11] == 'E' ? 1 : 0;
 		res.reason = VREASON_ACCEPTED;
 		strcpy(res.rec.id, "0123456789AB");
 		strcpy(res.rec.name, "fake-token");

@@ -692,7 +692,7 @@ child_why(int status)
  * inside the child, which would run the remaining tests as nobody.
  */
 static int
-child_auth(const char *password, const char *user)
+child_auth(const char *password, const char *user, bool acct)
 {
 	struct pam_conv c = { conv, NULL };
 	pam_handle_t *h = NULL;
@@ -709,26 +709,40 @@ child_auth(const char *password, const char *user)
 	pam_authenticate(h, 0);
 	rc = pam_getenv(h, "PROBE_RC");
 	code = rc != NULL ? atoi(rc) : CHILD_NO_PROBE;
+	if (acct && code == PAM_SUCCESS) {
+		pam_putenv(h, "PROBE_RC");
+		pam_acct_mgmt(h, 0);
+		rc = pam_getenv(h, "PROBE_RC");
+		code = rc != NULL ? atoi(rc) : CHILD_NO_PROBE;
+	}
 	pam_end(h, PAM_SUCCESS);
 	return code;
 }
 
-/* Without root the module asks the helper; tested against a fake one. */
+/*
+ * Without root the module asks the helper; tested against a fake one.  The
+ * account step then stands on the helper's answer, its expiry rechecked:
+ * it must not ignore, or a stack whose account step is this module alone
+ * fails.
+ */
 START_TEST(non_root_asks_the_helper)
 {
 	static const struct {
 		const char *pw;
-		bool missing;
+		bool missing, acct;
 		int want;
 	} cases[] = {
-		{ "apitok_FAKEOK_0123456789", false, PAM_SUCCESS },
-		{ "apitok_FAKENO_0123456789", false, PAM_AUTH_ERR },
-		{ "apitok_FAKEKILL_01234567", false, PAM_AUTH_ERR },
-		{ "apitok_FAKEGARBLE_012345", false, PAM_AUTH_ERR },
-		{ "apitok_FAKESILENT_012345", false, PAM_AUTH_ERR },
-		{ "not-a-token", false, PAM_IGNORE },
+		{ "apitok_FAKEOK_0123456789", false, false, PAM_SUCCESS },
+		{ "apitok_FAKENO_0123456789", false, false, PAM_AUTH_ERR },
+		{ "apitok_FAKEKILL_01234567", false, false, PAM_AUTH_ERR },
+		{ "apitok_FAKEGARBLE_012345", false, false, PAM_AUTH_ERR },
+		{ "apitok_FAKESILENT_012345", false, false, PAM_AUTH_ERR },
+		{ "not-a-token", false, false, PAM_IGNORE },
 		/* As pam_unix when unix_chkpwd cannot run. */
-		{ "apitok_FAKEOK_0123456789", true, PAM_AUTHINFO_UNAVAIL },
+		{ "apitok_FAKEOK_0123456789", true, false,
+		    PAM_AUTHINFO_UNAVAIL },
+		{ "apitok_FAKEOK_0123456789", false, true, PAM_SUCCESS },
+		{ "apitok_FAKEEXPIRED_01234", false, true, PAM_ACCT_EXPIRED },
 	};
 	struct passwd *nobody = getpwnam("nobody");
 	int status;
@@ -742,7 +756,8 @@ START_TEST(non_root_asks_the_helper)
 			setenv("APITOKEN_TEST_HELPER",
 			    cases[i].missing ? "/nonexistent/apitoken" : fake,
 			    1);
-			ck_assert_int_eq(auth(cases[i].pw, me, "sshd", NULL),
+			ck_assert_int_eq(child_auth(cases[i].pw, me,
+			                     cases[i].acct),
 			    cases[i].want);
 		}
 		return;
@@ -762,7 +777,7 @@ START_TEST(non_root_asks_the_helper)
 			setenv("APITOKEN_TEST_HELPER",
 			    cases[i].missing ? "/nonexistent/apitoken" : fake,
 			    1);
-			_exit(child_auth(cases[i].pw, "nobody"));
+			_exit(child_auth(cases[i].pw, "nobody", cases[i].acct));
 		}
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		ck_assert_msg(WIFEXITED(status),
