@@ -272,7 +272,7 @@ int
 conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp,
     char *err)
 {
-	char buf[CONF_MAX_SIZE + 1], *line, *next, *eq, *k, *v;
+	char *buf = NULL, *line, *next, *eq, *k, *v;
 	bool seen[NKEYS] = { false };
 	const char *why;
 	struct stat sb;
@@ -315,7 +315,12 @@ conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp,
 		    path);
 		goto out;
 	}
-	while ((got = read(fd, buf + len, sizeof(buf) - len)) > 0)
+	/* On the heap: a PAM thread may have 64 KiB of stack in all. */
+	if ((buf = malloc(CONF_MAX_SIZE + 1)) == NULL) {
+		rc = err_set(err, ERR_NOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	while ((got = read(fd, buf + len, CONF_MAX_SIZE + 1 - len)) > 0)
 		len += (size_t)got;
 	if (got < 0 || len > CONF_MAX_SIZE) {
 		rc = err_set(err, ERR_UNAVAIL, "%s: %s", path,
@@ -378,6 +383,9 @@ conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp,
 	if (rc == 0)
 		stamp_of(&sb, stamp);
 out:
+	if (buf != NULL)
+		explicit_bzero(buf, CONF_MAX_SIZE + 1);
+	free(buf);
 	close(fd);
 	return rc;
 }

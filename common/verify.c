@@ -3,6 +3,7 @@
 
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cidr.h"
@@ -71,10 +72,15 @@ static bool
 same_account(const struct record *r, const char *user)
 {
 	struct passwd pw, *found = NULL;
-	char buf[16384];
-
-	return getpwnam_r(user, &pw, buf, sizeof(buf), &found) == 0 &&
+	/* Off the stack, for PAM threads with small stacks; no memory, no
+	 * login. */
+	char *buf = malloc(VERIFY_PW_BUF_LEN);
+	bool same = buf != NULL &&
+	    getpwnam_r(user, &pw, buf, VERIFY_PW_BUF_LEN, &found) == 0 &&
 	    found != NULL && pw.pw_uid == r->uid;
+
+	free(buf);
+	return same;
 }
 
 /* Checks that hold for the whole life of a login, auth and account alike. */

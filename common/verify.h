@@ -46,6 +46,12 @@
 
 #define VERIFY_HELPER SBINDIR "/apitoken"
 #define VERIFY_MAX_INPUT 512 /* PAM_MAX_RESP_SIZE */
+/*
+ * The buffer for one getpwnam_r or getspnam_r answer.  Callers on the
+ * login path malloc it: PAM applications may authenticate in threads with
+ * 64 KiB stacks, so nothing there keeps more than a few KiB on the stack.
+ */
+#define VERIFY_PW_BUF_LEN 16384
 
 struct verify_request {
 	const char *password;

@@ -222,10 +222,13 @@ static bool
 user_exists(const char *user)
 {
 	struct passwd pw, *res = NULL;
-	char buf[16384];
-
-	return getpwnam_r(user, &pw, buf, sizeof(buf), &res) == 0 &&
+	char *buf = malloc(VERIFY_PW_BUF_LEN);
+	bool exists = buf != NULL &&
+	    getpwnam_r(user, &pw, buf, VERIFY_PW_BUF_LEN, &res) == 0 &&
 	    res != NULL;
+
+	free(buf);
+	return exists;
 }
 
 static const char *
@@ -399,13 +402,18 @@ static int
 check_shadow(const char *user)
 {
 	struct spwd sp, *res = NULL;
-	char buf[16384];
+	char *buf = malloc(VERIFY_PW_BUF_LEN);
 	long today = (long)(when_now() / 86400);
+	int rc = PAM_SUCCESS;
 
-	if (getspnam_r(user, &sp, buf, sizeof(buf), &res) == 0 && res != NULL &&
-	    sp.sp_expire > 0 && today >= sp.sp_expire)
-		return PAM_ACCT_EXPIRED;
-	return PAM_SUCCESS;
+	if (buf == NULL)
+		return PAM_BUF_ERR;
+	if (getspnam_r(user, &sp, buf, VERIFY_PW_BUF_LEN, &res) == 0 &&
+	    res != NULL && sp.sp_expire > 0 && today >= sp.sp_expire)
+		rc = PAM_ACCT_EXPIRED;
+	explicit_bzero(buf, VERIFY_PW_BUF_LEN);
+	free(buf);
+	return rc;
 }
 
 PAM_EXTERN int

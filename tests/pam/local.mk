@@ -14,7 +14,7 @@ tests_pam_pamtest_CPPFLAGS = $(AM_CPPFLAGS)
 tests_pam_pamtest_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(PAM_CFLAGS) $(LMDB_CFLAGS)
 # Exported so the module's pam_syslog calls land in the test (see pamtest.c).
 tests_pam_pamtest_LDFLAGS = -export-dynamic
-tests_pam_pamtest_LDADD = common/libtokengen.la $(CHECK_LIBS) $(PAM_LIBS)
+tests_pam_pamtest_LDADD = common/libtokengen.la $(CHECK_LIBS) $(PAM_LIBS) -lpthread
 else
 tests_pam_pamtest_SOURCES = tests/skip.c
 tests_pam_pamtest_CPPFLAGS = -DSKIP_WHY='"libpam lacks pam_start_confdir (Linux-PAM >= 1.4)"'

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -414,6 +415,65 @@ START_TEST(refusals)
 	ck_assert(strstr(logged, "service not allowed") != NULL);
 	/* and it still works */
 	ck_assert_int_eq(auth(tok, me, "sshd", NULL), PAM_SUCCESS);
+}
+END_TEST
+
+/*
+ * Some PAM hosts authenticate in threads with small stacks (64 KiB): the
+ * module keeps its big buffers (the configuration, records, passwd
+ * lookups) off the stack, for a token and for a plain password alike.
+ * An overflow here is a SIGSEGV of the test.  (At 32 KiB libpam's own
+ * audit record overflows first, after the module has returned.)
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SMALL_STACK (256 * 1024) /* ASan's redzones widen every frame */
+#else
+#define SMALL_STACK (64 * 1024)
+#endif
+
+struct small_run {
+	const char *password;
+	int auth, acct;
+};
+
+static void *
+small_stack_login(void *arg)
+{
+	struct small_run *run = arg;
+	pam_handle_t *h = start("sshd", me, "192.0.2.7");
+
+	answer = run->password;
+	run->auth = run_auth(h);
+	run->acct = run->auth == PAM_SUCCESS ? run_acct(h) : -1;
+	pam_end(h, run->auth);
+	return NULL;
+}
+
+static void
+in_small_thread(struct small_run *run)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+
+	ck_assert_int_eq(pthread_attr_init(&attr), 0);
+	ck_assert_int_eq(pthread_attr_setstacksize(&attr, SMALL_STACK), 0);
+	ck_assert_int_eq(pthread_create(&th, &attr, small_stack_login, run), 0);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	pthread_attr_destroy(&attr);
+}
+
+START_TEST(small_thread_stack)
+{
+	struct record r;
+	char tok[TOKEN_LEN + 1];
+	struct small_run good = { tok, -1, -1 }, plain = { "hunter2", -1, -1 };
+
+	make_token(&r, tok);
+	in_small_thread(&good);
+	ck_assert_int_eq(good.auth, PAM_SUCCESS);
+	ck_assert_int_eq(good.acct, PAM_SUCCESS);
+	in_small_thread(&plain);
+	ck_assert_int_eq(plain.auth, PAM_IGNORE);
 }
 END_TEST
 
@@ -849,6 +909,7 @@ main(void)
 		tcase_add_test(tc, expiry_warning);
 		tcase_add_test(tc, lockout);
 		tcase_add_test(tc, first_pass_stacks);
+		tcase_add_test(tc, small_thread_stack);
 	}
 	tcase_add_test(tc, non_root_asks_the_helper);
 	if (root) {
