@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: ISC
 # Benchmarks: built and run only by `make bench`, never by `make check`.
 EXTRA_PROGRAMS = bench/pambench bench/bulkload bench/nullprog
-bench_pambench_LDADD = $(PAM_LIBS)
+bench_pambench_LDADD = common/libcommon.la $(PAM_LIBS)
 bench_bulkload_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(LMDB_CFLAGS)
 bench_bulkload_LDADD = common/libtokengen.la
 bench_nullprog_LDFLAGS = -all-static
@@ -15,6 +15,7 @@ bench: $(EXTRA_PROGRAMS) all
 	PAMBENCH=$(abs_builddir)/bench/pambench \
 	BULKLOAD=$(abs_builddir)/bench/bulkload \
 	NULLPROG=$(abs_builddir)/bench/nullprog \
+	VERIFYD=$(abs_builddir)/apitoken-verifyd \
 	STOREDIR=$(storedir) \
 	TEST_HOOKS=`grep -q '^#define APITOKEN_TEST_HOOKS' config.h && echo yes || echo no` \
 	$(SHELL) $(srcdir)/bench/run

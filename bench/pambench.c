@@ -33,6 +33,8 @@
 
 #include <security/pam_appl.h>
 
+#include "fdio.h"
+
 struct opts {
 	const char *mode, *confdir, *service, *user, *rhost, *passfile, *exec;
 	char password[1024];
@@ -206,7 +208,7 @@ main(int argc, char **argv)
 	struct opts o = { .n = 1000, .procs = 1, .self = argv[0] };
 	double *us, t0, wall;
 	long wrong = 0, total;
-	int ch, fds[2];
+	int ch, *fds;
 
 	while ((ch = getopt(argc, argv, "m:d:s:u:f:r:n:P:e:x:")) != -1) {
 		switch (ch) {
@@ -261,34 +263,38 @@ main(int argc, char **argv)
 		usage();
 
 	total = o.n * o.procs;
-	if ((us = calloc((size_t)total, sizeof(*us))) == NULL || pipe(fds) < 0)
+	/* A pipe per process: their reports must not interleave. */
+	if ((us = calloc((size_t)total, sizeof(*us))) == NULL ||
+	    (fds = calloc((size_t)o.procs * 2, sizeof(*fds))) == NULL)
 		return 1;
 	t0 = now_us();
 	for (int p = 0; p < o.procs; p++) {
-		pid_t pid = fork();
+		pid_t pid;
+
+		if (pipe(fds + 2 * p) < 0 || (pid = fork()) < 0)
+			return 1;
 		if (pid == 0) {
 			long w = run(&o, us);
-			if (write(fds[1], &w, sizeof(w)) != sizeof(w) ||
-			    write(fds[1], us, (size_t)o.n * sizeof(*us)) !=
+			if (write(fds[2 * p + 1], &w, sizeof(w)) != sizeof(w) ||
+			    write(fds[2 * p + 1], us,
+			        (size_t)o.n * sizeof(*us)) !=
 			        (ssize_t)((size_t)o.n * sizeof(*us)))
 				_exit(1);
 			_exit(0);
 		}
+		close(fds[2 * p + 1]);
 	}
-	close(fds[1]);
 	for (int p = 0; p < o.procs; p++) {
 		long w;
-		size_t want = (size_t)o.n * sizeof(*us), got = 0;
-		ssize_t r;
 
-		if (read(fds[0], &w, sizeof(w)) != sizeof(w))
+		if (fdio_read_all(fds[2 * p], &w, sizeof(w)) != sizeof(w))
 			return 1;
 		wrong += w;
-		while (got < want &&
-		    (r = read(fds[0], (char *)(us + p * o.n) + got,
-		         want - got)) > 0)
-			got += (size_t)r;
+		fdio_read_all(fds[2 * p], us + p * o.n,
+		    (size_t)o.n * sizeof(*us));
+		close(fds[2 * p]);
 	}
+	free(fds);
 	while (wait(NULL) > 0)
 		;
 	wall = now_us() - t0;
