@@ -19,6 +19,8 @@ EXTRA_DIST += pam/pam_apitoken.map
 exampledir = $(docdir)/examples
 dist_example_DATA = pam/examples/sshd-token-or-password pam/examples/sshd-token-only \
 	pam/examples/sudo-token pam/examples/login-token doc/apitoken.conf.example
+# How to put nginx, Apache, Dovecot and saslauthd in front of tokens.
+dist_doc_DATA = doc/daemons.md
 
 # The pam-auth-update profile (Debian, Ubuntu): off until an administrator
 # runs pam-auth-update --enable apitoken (debian/libpam-apitoken.README.Debian).
