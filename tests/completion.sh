@@ -8,7 +8,9 @@ command -v bash >/dev/null || { echo "SKIP: no bash"; exit 77; }
 listed=$("${top_builddir:-.}/apitoken" --help | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' | grep -vx apitoken | tr '\n' ' ')
 offered=$(sed -n 's/^[[:space:]]*local commands="\(.*\)"$/\1/p' "${srcdir:-.}/helper/completion/apitoken")
 [ "$listed" = "$offered " ] || { echo "FAIL: completion offers \"$offered\", apitoken --help lists \"$listed\""; exit 1; }
-exec bash -c '
+conf=$(mktemp "${TMPDIR:-/tmp}/zzapt-completion.XXXXXX")
+trap 'rm -f "$conf"' EXIT
+_apitoken_conf=$conf bash -c '
 . /usr/share/bash-completion/bash_completion
 . "${srcdir:-.}/helper/completion/apitoken"
 comp() {
@@ -34,5 +36,20 @@ want="--repair"; check apitoken check --re
 want="--json"; check apitoken check --js
 want="--all"; check apitoken --store /x list --al
 want="never"; check apitoken create ci --expires nev
+# A user is offered what they may use, and the services root lets them name.
+_apitoken_is_root() { false; }
+printf "self_service_services = sshd, zzapt-ci\n" > "$_apitoken_conf"
+want="create list show suspend activate revoke delete rotate update --help --version"; check apitoken ""
+want=""; check apitoken ch
+want=""; check apitoken --st
+want=""; check apitoken un
+want="sshd zzapt-ci"; check apitoken create ci --service ""
+want="zzapt-ci"; check apitoken create ci --service zz
+: > "$_apitoken_conf"
+want="sshd"; check apitoken create ci --service ""
+_apitoken_is_root() { true; }
+case " $(comp apitoken create ci --service "") " in
+*" common-auth "*) echo "FAIL: --service offers common-auth, which is no service"; exit 1 ;;
+esac
 echo "completion: all checks passed"
 '
