@@ -49,7 +49,9 @@ open_call(void *arg)
 	bool rdonly = a->st->flags & STORE_RDONLY;
 	int rc;
 
-	rc = env_open(a->st->dir, TOKENS_FILE, rdonly ? MDB_RDONLY : 0,
+	rc = env_open(a->st->dir, TOKENS_FILE,
+	    (rdonly ? MDB_RDONLY : 0) |
+	        (a->st->flags & STORE_NOLOCK ? MDB_NOLOCK : 0),
 	    a->create, rdonly, &a->st->env, &a->fresh, a->err);
 	if (rc < 0)
 		return rc;
@@ -212,6 +214,11 @@ store_open(struct store **out, const char *dir, unsigned flags, char *err)
 		    !(flags & STORE_RDONLY))
 			rc = err_set(err, ERR_UNAVAIL,
 			    "%s: already open read-only in this process", dir);
+		else if ((registry->flags ^ flags) & STORE_NOLOCK)
+			rc = err_set(err, ERR_UNAVAIL,
+			    "%s: already open with other locking in this "
+			    "process",
+			    dir);
 		else {
 			registry->refs++;
 			*out = registry;
@@ -237,4 +244,3 @@ store_close(struct store *st)
 	}
 	pthread_mutex_unlock(&store_registry_mu);
 }
-

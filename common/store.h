@@ -12,6 +12,10 @@
  *                                 separate environment so that relaxed
  *                                 durability can never damage token data:
  *                                 losing it loses only statistics.
+ *   usage.lock                    the usage writers' gate (store_usage.c):
+ *                                 a usage write waits for it at most a few
+ *                                 milliseconds, then is skipped, so a
+ *                                 stopped writer never stalls a login.
  *   helper.lock                   taken by writers to serialise multi-step
  *                                 operations (store + passwd files).
  *
@@ -79,6 +83,18 @@
 /* store_open flags */
 #define STORE_RDONLY 0x1 /* never write token data (the PAM module) */
 #define STORE_CREATE 0x2 /* create the store if the directory has none */
+/*
+ * With STORE_RDONLY: take none of LMDB's locks (MDB_NOLOCK), for a process
+ * that the user it serves can stop (the setuid helper's verify mode).
+ * LMDB's first opener holds an exclusive lock on the lock file while it
+ * sets it up, and every reader takes the reader table's mutex: stopped
+ * there, it would stall every login's open.  Without a reader slot a
+ * writer may reuse pages under a long read, which then fails (records
+ * carry checksums) instead of answering wrongly; reads here are one short
+ * transaction.  Usage is only read, and a missing usage file reads as
+ * none.
+ */
+#define STORE_NOLOCK 0x4
 
 struct store;
 struct store_txn;
@@ -138,7 +154,12 @@ int store_usage_get(struct store *st, const char *id, struct usage *u,
     char *err);
 /*
  * Read-modify-write the usage entry of id: fn changes *u and returns 0 to
- * save it, 1 to leave it unchanged, or an error code.
+ * save it, 1 to leave it unchanged, or an error code.  It never waits
+ * more than a few milliseconds for another usage writer: then it writes
+ * nothing and returns ERR_UNAVAIL.  Whoever can stop the calling
+ * process (the user who runs the setuid helper) can therefore stop usage
+ * writes, lockout counting among them, but never a login: such processes
+ * must not write usage at all.
  */
 int store_usage_update(struct store *st, const char *id,
     int (*fn)(struct usage *u, void *ctx), void *ctx, char *err);

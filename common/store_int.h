@@ -34,6 +34,7 @@
 #define TOKENS_FILE "tokens.mdb"
 #define USAGE_FILE "usage.mdb"
 #define LOCK_FILE "helper.lock"
+#define USAGE_LOCK_FILE "usage.lock"
 
 struct store {
 	char dir[PATH_MAX];

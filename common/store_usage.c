@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * store_usage.c - the usage environment (usage.mdb): opened on first use,
- * written on logins without fsync, grown like the tokens map.
+ * written on logins without fsync, grown like the tokens map, and written
+ * only through the gate below.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -35,16 +43,17 @@ usage_env_open(void *arg)
 	struct usage_call *a = arg;
 	struct store *st = a->st;
 	char *err = a->err;
-	bool fresh;
+	bool fresh, nolock = st->flags & STORE_NOLOCK;
 	int rc;
 
 	/* Statistics only: never fsync, so logins never wait on the disk. */
-	rc = env_open(st->dir, USAGE_FILE, MDB_NOSYNC, true, true, &st->uenv,
-	    &fresh, err);
+	rc = env_open(st->dir, USAGE_FILE,
+	    nolock ? MDB_RDONLY | MDB_NOLOCK : MDB_NOSYNC, !nolock, true,
+	    &st->uenv, &fresh, err);
 	if (rc < 0)
 		return rc;
 	/* A write transaction only the first time, to create the table. */
-	for (int create = 0; create < 2; create++) {
+	for (int create = 0; create < (nolock ? 1 : 2); create++) {
 		if ((rc = env_begin(st->uenv, create ? 0 : MDB_RDONLY,
 		         &a->txn)) != 0)
 			break;
@@ -113,6 +122,51 @@ usage_read(void *arg)
 	return usage_decode(v.mv_data, v.mv_size, a->u, a->err);
 }
 
+/*
+ * The usage writers' gate: an flock on usage.lock, taken before LMDB's
+ * writer mutex and never waited on for more than USAGE_GATE_WAIT_MS.
+ * LMDB's mutex waits for ever, and a login that writes usage must not wait
+ * for a writer that is stopped (frozen, SIGSTOPped, paged out on a dying
+ * disk): with every writer passing the gate first the mutex is never
+ * contended, and a login that finds the gate busy skips its write.  A
+ * separate open per call: flock excludes open files, so threads of one
+ * process exclude each other too.  Returns the locked fd, ERR_UNAVAIL
+ * when busy or on a bad lock file.
+ */
+#define USAGE_GATE_WAIT_MS 20
+
+static int
+usage_gate(const struct store *st, char *err)
+{
+	const struct timespec ms = { 0, 1000000 };
+	char path[PATH_MAX + 16];
+	int fd, rc, waited = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", st->dir, USAGE_LOCK_FILE);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) <
+	    0)
+		return err_set(err, ERR_UNAVAIL, "%s: %s", path,
+		    strerror(errno));
+	if ((rc = env_check_path(path, false, NULL, err)) < 0) {
+		close(fd);
+		return rc;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK || waited++ >= USAGE_GATE_WAIT_MS) {
+			rc = err_set(err, ERR_UNAVAIL, "%s: %s", path,
+			    errno == EWOULDBLOCK ?
+			        "busy: another process is writing usage" :
+			        strerror(errno));
+			close(fd);
+			return rc;
+		}
+		nanosleep(&ms, NULL);
+	}
+	return fd;
+}
+
 int
 store_usage_get(struct store *st, const char *id, struct usage *u, char *err)
 {
@@ -127,8 +181,8 @@ store_usage_get(struct store *st, const char *id, struct usage *u, char *err)
 	return rc;
 }
 
-int
-store_usage_update(struct store *st, const char *id,
+static int
+usage_update(struct store *st, const char *id,
     int (*fn)(struct usage *u, void *ctx), void *ctx, char *err)
 {
 	MDB_txn *txn;
@@ -138,8 +192,6 @@ store_usage_update(struct store *st, const char *id,
 	uint8_t buf[512];
 	int rc, mrc, n;
 
-	if ((rc = usage_env(st, err)) < 0)
-		return rc;
 	for (;;) {
 		a.txn = NULL;
 		rc = fault_guard(st->dir, &st->udamaged, usage_read, &a, err);
@@ -179,4 +231,22 @@ store_usage_update(struct store *st, const char *id,
 		if ((rc = txn_grow(st->uenv, st->dir, err)) < 0)
 			return rc;
 	}
+}
+
+int
+store_usage_update(struct store *st, const char *id,
+    int (*fn)(struct usage *u, void *ctx), void *ctx, char *err)
+{
+	int gate, rc;
+
+	if (st->flags & STORE_NOLOCK)
+		return err_set(err, ERR_PERM, "%s: usage is read-only here",
+		    st->dir);
+	if ((rc = usage_env(st, err)) < 0)
+		return rc;
+	if ((gate = usage_gate(st, err)) < 0)
+		return gate;
+	rc = usage_update(st, id, fn, ctx, err);
+	close(gate);
+	return rc;
 }

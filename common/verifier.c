@@ -162,8 +162,8 @@ log_decision(const struct verifier_caller *who, const struct vproto_request *rq,
 
 size_t
 verifier_answer(const struct conf *c, const char *store_dir, int64_t now,
-    const struct verifier_caller *who, char *req, size_t len, char *answer,
-    size_t cap, int64_t *delay)
+    const struct verifier_caller *who, bool stoppable, char *req, size_t len,
+    char *answer, size_t cap, int64_t *delay)
 {
 	struct vproto_request rq;
 	struct verify_request vr;
@@ -190,6 +190,7 @@ verifier_answer(const struct conf *c, const char *store_dir, int64_t now,
 		vr.rhost = rq.rhost[0] != '\0' ? rq.rhost : NULL;
 		vr.store_dir = store_dir;
 		vr.now = now;
+		vr.stoppable = stoppable;
 		verify_token(c, &vr, &res);
 		tested = true;
 	}

@@ -77,7 +77,8 @@ enum verify_reason verifier_allows(const struct verifier_rule *rules,
  * The privileged side of the verify protocol (verify_proto.h), the same
  * in the setuid helper and in apitoken-verifyd: decode the request of len
  * bytes (a malformed one is answered VREASON_BAD_REQUEST), apply the
- * policy, then verify_token with c and store_dir at time now; write one
+ * policy, then verify_token with c, store_dir, now and stoppable (true
+ * in a process the caller can stop: see verify.h); write one
  * answer line into answer (cap >= VPROTO_ANSWER_MAX) and log one line to
  * syslog (LOG_AUTHPRIV) naming the caller's uid, the token id, user,
  * service, rhost ("-" when none) and the reason.  Returns the answer's
@@ -89,7 +90,7 @@ enum verify_reason verifier_allows(const struct verifier_rule *rules,
  * process, and the lockout bounds guessing).  req is wiped.
  */
 size_t verifier_answer(const struct conf *c, const char *store_dir, int64_t now,
-    const struct verifier_caller *who, char *req, size_t len, char *answer,
-    size_t cap, int64_t *delay);
+    const struct verifier_caller *who, bool stoppable, char *req, size_t len,
+    char *answer, size_t cap, int64_t *delay);
 
 #endif

@@ -174,7 +174,9 @@ verify_token(const struct conf *c, const struct verify_request *req,
 		return deny(res, VREASON_MALFORMED);
 	}
 
-	if ((rc = store_open(&st, req->store_dir, STORE_RDONLY, err)) < 0) {
+	if ((rc = store_open(&st, req->store_dir,
+	         STORE_RDONLY | (req->stoppable ? STORE_NOLOCK : 0), err)) <
+	    0) {
 		unavail(res, err);
 		goto out;
 	}
@@ -205,7 +207,7 @@ verify_token(const struct conf *c, const struct verify_request *req,
 	}
 	if (!match) {
 		deny(res, VREASON_WRONG_SECRET);
-		if (c->lockout_attempts > 0)
+		if (c->lockout_attempts > 0 && !req->stoppable)
 			store_usage_update(st, tok.id, record_use, &uctx, err);
 		goto out;
 	}
@@ -223,7 +225,7 @@ verify_token(const struct conf *c, const struct verify_request *req,
 	res->reason = VREASON_ACCEPTED;
 	uctx.success = true;
 	/* Take the usage store's write lock only when a write is due. */
-	if (!have_use || use_due(&uctx, &use))
+	if (!req->stoppable && (!have_use || use_due(&uctx, &use)))
 		store_usage_update(st, tok.id, record_use, &uctx, err);
 out:
 	if (res->code != VERIFY_OK)

@@ -24,9 +24,9 @@
  *      rhost is an IP address inside one of them (a hostname or no rhost
  *      fails).
  * Success records use (throttled by usage_write_interval, never waiting on
- * fsync); a wrong secret counts towards the lockout.  Neither write can
- * change the answer: if the usage store cannot be written, the decision
- * stands.
+ * fsync or on another usage writer); a wrong secret counts towards the
+ * lockout.  Neither write can change the answer: if the usage store cannot
+ * be written (or another writer holds it), the decision stands.
  *
  * Every answer is a verdict and a reason (verdict.h); callers decide on
  * those enums, never on text.  Callers that cannot read the store get
@@ -37,6 +37,7 @@
 #ifndef APITOKEN_VERIFY_H
 #define APITOKEN_VERIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +62,13 @@ struct verify_request {
 	const char *rhost; /* may be NULL */
 	const char *store_dir;
 	int64_t now;
+	/*
+	 * The process can be stopped by the user it answers (the setuid helper
+	 * run by a user), and a stopped process must hold nothing another
+	 * login needs: open the store with STORE_NOLOCK and never write usage.
+	 * No use is recorded and no failure counted; a lockout still refuses.
+	 */
+	bool stoppable;
 };
 
 struct verify_result {

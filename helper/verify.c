@@ -6,6 +6,8 @@
  * apitoken-verifyd: same policy, same decision, same log line.
  *
  * As unix_chkpwd: refuse a terminal on stdin (this is for programs).
+ * For a caller other than root it only reads the store: no use recorded,
+ * no failure counted (apitoken-verifyd, root, does both).
  */
 #include "config.h"
 
@@ -35,8 +37,13 @@ cmd_verify(struct ctx *c, int argc, char **argv)
 	/* The module writes one request and closes the pipe; one byte more is
 	 * too long. */
 	n = fdio_read_all(STDIN_FILENO, req, sizeof(req));
-	len = verifier_answer(&c->conf, c->store_dir, c->now, &c->who, req, n,
-	    answer, sizeof(answer), &delay);
+	/*
+	 * The caller can stop this process at any point (SIGSTOP before the
+	 * setresuid, its cgroup's freezer after): unless the caller is root it
+	 * writes no usage, so it never holds what a login waits for.
+	 */
+	len = verifier_answer(&c->conf, c->store_dir, c->now, &c->who, !c->root,
+	    req, n, answer, sizeof(answer), &delay);
 	explicit_bzero(req, sizeof(req));
 	/* This process is the caller's alone: waiting here stalls nobody else.
 	 */

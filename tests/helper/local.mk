@@ -3,10 +3,17 @@
 # faults and races (shell tests; the rules for .sh are in tests/local.mk).
 TESTS += tests/helper/cli.sh tests/helper/setuid.sh tests/helper/faults.sh \
 	tests/helper/race.sh tests/helper/lifecycle.sh tests/helper/policy.sh \
-	tests/helper/edges.sh
+	tests/helper/edges.sh tests/helper/locks.sh
 EXTRA_DIST += tests/helper/cli.sh tests/helper/setuid.sh tests/helper/faults.sh \
 	tests/helper/race.sh tests/helper/lifecycle.sh tests/helper/policy.sh \
-	tests/helper/edges.sh tests/helper/tty.py
+	tests/helper/edges.sh tests/helper/locks.sh tests/helper/tty.py
+# locks.sh and setuid.sh share the test build's compiled-in store.
+tests/helper/locks.log: tests/helper/setuid.log
+
+# A usage writer that stops inside its write (locks.sh).
+check_PROGRAMS += tests/helper/usagehold
+tests_helper_usagehold_SOURCES = tests/helper/usagehold.c
+tests_helper_usagehold_LDADD = common/libcommon.la
 
 # apitoken again, for the tests alone: with its test hooks (crash points)
 # and a throwaway store (and re-authentication PAM directory) compiled

@@ -1,0 +1,145 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# Which locks a caller can touch (SECURITY.md): no process an unprivileged
+# user can stop holds a lock that a login or root's commands wait on.
+#
+#   - A usage writer frozen inside its write (a cgroup freezer; SIGSTOP
+#     where the machine has none) does not stall root-side logins: they
+#     answer within 5 s, the bound the issue asks for (#16, item 2).
+#   - The setuid helper's verify mode, run by a user, writes no usage at
+#     all, and frozen at any point it stalls no login.
+#
+# The setuid runs read the store compiled into the test build of apitoken
+# (tests/helper/local.mk), shared with setuid.sh, which make runs first.
+. "${srcdir:-.}/tests/e2e/lib.sh"
+command -v setpriv >/dev/null || skip "no setpriv (util-linux)"
+command -v pamtester >/dev/null || skip "no pamtester (apt-get install pamtester)"
+command -v timeout >/dev/null || skip "no timeout (coreutils)"
+
+BUILT_STORE=$(cd "$top_builddir" && pwd)/tests/helper/test-store
+USAGEHOLD=$(cd "$top_builddir" && pwd)/tests/helper/usagehold
+[ -x "$USAGEHOLD" ] || fail "not built: $USAGEHOLD"
+rm -rf "$BUILT_STORE"
+STORE=$BUILT_STORE
+SUID=$WORK/bin
+mkdir "$SUID"
+chmod 755 "$SUID"
+cp "$TEST_APITOKEN" "$SUID/apitoken"
+chown root:root "$SUID/apitoken"
+chmod 4755 "$SUID/apitoken"
+
+# A cgroup to freeze: cgroup v2's cgroup.freeze, else the v1 freezer, else
+# SIGSTOP of each process put "in" it.
+CG= KIND=sigstop
+V2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+if [ -n "$V2" ] && mkdir "$V2/$TAG" 2>/dev/null; then
+	if [ -f "$V2/$TAG/cgroup.freeze" ]; then CG=$V2/$TAG KIND=v2; else rmdir "$V2/$TAG"; fi
+fi
+if [ -z "$CG" ] && [ -d /sys/fs/cgroup/freezer ] &&
+	mkdir "/sys/fs/cgroup/freezer/$TAG" 2>/dev/null; then
+	CG=/sys/fs/cgroup/freezer/$TAG KIND=v1
+fi
+PIDS=""
+EXTRA_CLEANUP='for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done; thaw;
+	[ -n "$CG" ] && { sleep 0.2; rmdir "$CG"; }; rm -rf "$BUILT_STORE"'
+echo "freezing with: $KIND"
+# in_cg COMMAND...: run COMMAND in the cgroup (in the background; its pid
+# is added to PIDS by the caller from $!)
+in_cg() {
+	if [ "$KIND" = sigstop ]; then exec "$@"; else
+		exec sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CG" "$@"
+	fi
+}
+freeze() {
+	case $KIND in
+	v2) echo 1 > "$CG/cgroup.freeze"
+	    i=0; until grep -qx 'frozen 1' "$CG/cgroup.events" || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+	    grep -qx 'frozen 1' "$CG/cgroup.events" ;;
+	v1) echo FROZEN > "$CG/freezer.state"
+	    i=0; until grep -qx FROZEN "$CG/freezer.state" || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+	    grep -qx FROZEN "$CG/freezer.state" ;;
+	*) for p in $PIDS; do kill -STOP "$p" 2>/dev/null; done ;;
+	esac
+}
+thaw() {
+	case $KIND in
+	v2) echo 0 > "$CG/cgroup.freeze" ;;
+	v1) echo THAWED > "$CG/freezer.state" ;;
+	*) for p in $PIDS; do kill -CONT "$p" 2>/dev/null; done ;;
+	esac
+}
+
+U=${TAG}u
+add_user "$U"
+cat > "$CONF" <<EOC
+default_services = $SERVICE
+fail_delay = 0
+lockout_attempts = 5
+EOC
+write_service
+WRONG=$(at create api --user "$U" --service "$SERVICE") || fail "create"
+TOK=$(at rotate api) || fail "rotate"
+ID=$(at show api --json | jq -r .id)
+
+# login PASSWORD: a root-side login (pamtester as root); its status, 124
+# when it did not answer within the bound
+login() {
+	printf '%s\n' "$1" | timeout 5 pamtester "$SERVICE" "$U" authenticate >/dev/null 2>&1
+}
+answers() {  # want password what
+	login "$2"
+	got=$?
+	[ "$got" -ne 124 ] || fail "$3: no answer within 5 s"
+	[ "$got" -eq "$1" ] || fail "$3: status $got, not $1"
+}
+
+# 1. A usage writer frozen inside its write (root's, as a login would be).
+: > "$WORK/hold"
+in_cg "$USAGEHOLD" "$STORE" "$ID" > "$WORK/hold" &
+PIDS="$PIDS $!"
+i=0
+until grep -q held "$WORK/hold" || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+grep -q held "$WORK/hold" || fail "the usage writer did not start"
+freeze || fail "cannot freeze the usage writer ($KIND)"
+answers 1 "$WRONG" "a wrong token (counts a failure) while a usage writer is frozen"
+answers 0 "$TOK" "the token (records its first use) while a usage writer is frozen"
+for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
+thaw
+wait
+PIDS=""
+pass_msg "a frozen usage writer stalls no login"
+
+# 2. The setuid helper's verify mode, for a user, only reads the store.
+as() {
+	who=$1
+	shift
+	(cd / && setsid -w setpriv --reuid="$who" --regid="$(id -g "$who")" \
+		--init-groups "$SUID/apitoken" "$@")
+}
+USES=$(at show api --json | jq .use_count)
+ANSWER=$(vrequest "$U" "$SERVICE" 192.0.2.9 "$TOK" | as "$U" verify) ||
+	fail "the user's verify failed: $ANSWER"
+[ "$(printf '%s\n' "$ANSWER" | cut -f2)" = ok ] || fail "the user's own token refused: $ANSWER"
+at show api --json | jq -e ".use_count == $USES" >/dev/null ||
+	fail "a user's verify wrote usage: $(at show api --json | jq -c '{use_count, last_used_from}')"
+pass_msg "a user's verify helper writes no usage"
+
+# 3. The same helper frozen wherever it happens to be, twenty times over:
+# no login waits for it.  (It wrote usage under LMDB's writer mutex; and
+# frozen while it opened the store first, holding LMDB's exclusive lock on
+# the lock file, it stalled every login's open, until it took no locks.)
+n=0
+while [ $n -lt 20 ]; do
+	vrequest "$U" "$SERVICE" 192.0.2.9 "$TOK" > "$WORK/req"
+	in_cg setpriv --reuid="$U" --regid="$(id -g "$U")" --init-groups \
+		"$SUID/apitoken" verify < "$WORK/req" > /dev/null 2>&1 &
+	PIDS="$!"
+	sleep "0.00$((n % 10))"
+	freeze || fail "cannot freeze the helper ($KIND)"
+	answers 0 "$TOK" "a login while a user's verify helper is frozen (round $n)"
+	thaw
+	wait
+	n=$((n + 1))
+done
+PIDS=""
+pass_msg "a user's frozen verify helper stalls no login"
