@@ -56,6 +56,33 @@ parse_uint(const char *v, unsigned long max, unsigned long *out)
 	return (errno != 0 || *end != '\0' || *out > max) ? -1 : 0;
 }
 
+/* Days from 1 to max, comma or space separated, kept largest first. */
+static int
+parse_days(const char *v, unsigned long max, struct conf_days *d)
+{
+	struct strlist l;
+	const char *why;
+	unsigned long n;
+	int j;
+
+	d->n = 0;
+	if (parse_list(v, &l, &why) < 0 || l.n > CONF_DAYS_MAX)
+		return -1;
+	for (int i = 0; i < l.n; i++) {
+		if (parse_uint(l.v[i], max, &n) < 0 || n == 0)
+			return -1;
+		for (j = 0; j < d->n && d->v[j] != n; j++)
+			;
+		if (j < d->n)
+			continue; /* a repeat */
+		for (j = d->n; j > 0 && d->v[j - 1] < n; j--)
+			d->v[j] = d->v[j - 1];
+		d->v[j] = (uint16_t)n;
+		d->n++;
+	}
+	return 0;
+}
+
 /* A duration or zero; "never" (also zero) where allow_never. */
 static int
 parse_span(const char *v, bool allow_never, int64_t *out)
@@ -92,6 +119,7 @@ enum key_kind {
 	KEY_UINT,     /* unsigned */
 	KEY_U32,      /* uint32_t */
 	KEY_VERIFIER, /* one more verifier line (verifier.h); repeatable */
+	KEY_DAYS,     /* struct conf_days: numbers of days, up to max */
 };
 
 struct conf_key {
@@ -143,6 +171,12 @@ static const struct conf_key keys[] = {
 	    .dflt = "60s", .why = "expected a duration" },
 	{ KEY("fail_delay", KEY_SPAN, fail_delay), .dflt = "2s", .max = 60,
 	    .why = "expected a duration of at most 60s" },
+	/* GitLab's schedule: a week ahead, and the day before. */
+	{ KEY("notify_days", KEY_DAYS, notify_days), .dflt = "7, 1",
+	    .max = 3650,
+	    .why = "expected up to 8 numbers of days, from 1 to 3650" },
+	{ KEY("sendmail", KEY_PATH, sendmail), .dflt = "/usr/sbin/sendmail",
+	    .why = "expected an absolute path" },
 	/* No default: nobody verifies other users' tokens. */
 	{ KEY("verifier", KEY_VERIFIER, verifiers), .repeat = true },
 };
@@ -185,6 +219,8 @@ apply(struct conf *c, const struct conf_key *k, const char *v)
 		else
 			*(uint32_t *)field = (uint32_t)n;
 		return NULL;
+	case KEY_DAYS:
+		return parse_days(v, k->max, field) < 0 ? k->why : NULL;
 	case KEY_VERIFIER:
 		if (c->nverifiers == VERIFIER_MAX)
 			return "too many verifier lines";

@@ -24,6 +24,13 @@
 
 #define CONF_DEFAULT_PATH SYSCONFDIR "/security/apitoken.conf"
 
+/* Thresholds in days, largest first, without repeats (notify_days). */
+#define CONF_DAYS_MAX 8
+struct conf_days {
+	uint8_t n;
+	uint16_t v[CONF_DAYS_MAX];
+};
+
 struct conf {
 	struct strlist default_services;
 	int64_t default_lifetime; /* seconds; 0 = never */
@@ -41,7 +48,9 @@ struct conf {
 	int64_t lockout_time;
 	unsigned expiry_warning_days;
 	int64_t usage_write_interval;
-	int64_t fail_delay; /* seconds */
+	int64_t fail_delay;           /* seconds */
+	struct conf_days notify_days; /* apitoken notify's thresholds */
+	char sendmail[PATH_MAX];      /* how it mails; absent: log only */
 	int nverifiers;
 	struct verifier_rule verifiers[VERIFIER_MAX];
 };

@@ -69,6 +69,7 @@ int cmd_prune(struct ctx *c, int argc, char **argv);
 int cmd_report(struct ctx *c, int argc, char **argv);
 int cmd_unlock(struct ctx *c, int argc, char **argv);
 int cmd_check(struct ctx *c, int argc, char **argv);
+int cmd_notify(struct ctx *c, int argc, char **argv);
 int cmd_verify(struct ctx *c, int argc, char **argv);
 
 /* select.c: the token a user names, if the caller may manage it. */

@@ -3,7 +3,7 @@
 # the PAM module runs it for non-root callers) and linked from bindir.
 sbin_PROGRAMS = apitoken
 apitoken_SOURCES = helper/apitoken.h helper/main.c helper/select.c \
-	helper/create.c helper/list.c helper/change.c helper/check.c helper/update.c helper/prune.c helper/hygiene.c helper/report.c \
+	helper/create.c helper/list.c helper/change.c helper/check.c helper/update.c helper/prune.c helper/hygiene.c helper/report.c helper/notify.c \
 	helper/verify.c helper/accounts.c helper/output.c helper/validate.c \
 	helper/reauth.c helper/policy.c
 apitoken_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(JANSSON_CFLAGS) $(LMDB_CFLAGS) \
@@ -22,6 +22,14 @@ apitoken_LDADD = common/libtokengen.la $(JANSSON_LIBS) $(PAM_LIBS) $(SAN_HELPER_
 pamddir = $(sysconfdir)/pam.d
 pamd_DATA = pam/pam.d/apitoken
 EXTRA_DIST += pam/pam.d/apitoken
+
+# systemd: apitoken notify once a day (unit_subst: verifyd/local.mk).
+dist_systemdsystemunit_DATA = helper/apitoken-notify.timer
+systemdsystemunit_DATA += helper/apitoken-notify.service
+EXTRA_DIST += helper/apitoken-notify.service.in
+CLEANFILES += helper/apitoken-notify.service
+helper/apitoken-notify.service: $(srcdir)/helper/apitoken-notify.service.in Makefile
+	$(AM_V_GEN)$(unit_subst) $(srcdir)/helper/apitoken-notify.service.in > $@
 
 bashcompletiondir = $(datadir)/bash-completion/completions
 dist_bashcompletion_DATA = helper/completion/apitoken

@@ -64,6 +64,7 @@ static const struct command {
 	    "[--format nagios|prometheus|json] [--output FILE] [--json]" },
 	{ "unlock", cmd_unlock, "ID|NAME [--json]" },
 	{ "check", cmd_check, "[--repair] [--json]" },
+	{ "notify", cmd_notify, "[--dry-run] [--json]" },
 	{ "verify", cmd_verify, NULL },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

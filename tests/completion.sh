@@ -33,6 +33,7 @@ want="90d"; check apitoken prune --older-than 9
 want="--no-service"; check apitoken update ci --no-s
 want="--no-allow-from"; check apitoken update ci --no-a
 want="--repair"; check apitoken check --re
+want="--dry-run"; check apitoken notify --dr
 want="--json"; check apitoken check --js
 want="--all"; check apitoken --store /x list --al
 want="never"; check apitoken create ci --expires nev

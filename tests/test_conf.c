@@ -201,6 +201,34 @@ START_TEST(max_alone_caps_the_default)
 }
 END_TEST
 
+/* Thresholds are kept largest first, once each; 0 and a ninth are refused. */
+START_TEST(notify_days_sorted_and_bounded)
+{
+	struct conf c;
+	char err[ERR_MAX];
+
+	ck_assert_int_eq(conf_load(path, &c, err), 0);
+	ck_assert_int_eq(c.notify_days.n, 2);
+	ck_assert_int_eq(c.notify_days.v[0], 7);
+	ck_assert_int_eq(c.notify_days.v[1], 1);
+	ck_assert_str_eq(c.sendmail, "/usr/sbin/sendmail");
+	write_conf("notify_days = 1 30, 7 30\n");
+	ck_assert_int_eq(conf_load(path, &c, err), 0);
+	ck_assert_int_eq(c.notify_days.n, 3);
+	ck_assert_int_eq(c.notify_days.v[0], 30);
+	ck_assert_int_eq(c.notify_days.v[1], 7);
+	ck_assert_int_eq(c.notify_days.v[2], 1);
+	write_conf("notify_days = 7, 0\n");
+	ck_assert_int_eq(conf_load(path, &c, err), ERR_INVAL);
+	ck_assert(strstr(err, ":1: expected up to 8 numbers of days") != NULL);
+	write_conf("notify_days = 1 2 3 4 5 6 7 8 9\n");
+	ck_assert_int_eq(conf_load(path, &c, err), ERR_INVAL);
+	write_conf("notify_days = \n");
+	ck_assert_int_eq(conf_load(path, &c, err), 0);
+	ck_assert_int_eq(c.notify_days.n, 0);
+}
+END_TEST
+
 START_TEST(unsafe_file_refused)
 {
 	struct conf c;
@@ -294,6 +322,7 @@ conf_suite(void)
 	tcase_add_test(tc, full_file);
 	tcase_add_test(tc, errors_name_file_and_line);
 	tcase_add_test(tc, max_alone_caps_the_default);
+	tcase_add_test(tc, notify_days_sorted_and_bounded);
 	tcase_add_test(tc, unsafe_file_refused);
 	tcase_add_test(tc, nul_byte_refused);
 	tcase_add_test(tc, fifo_refused_without_waiting);

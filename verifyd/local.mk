@@ -7,12 +7,12 @@ apitoken_verifyd_LDFLAGS = $(HARDEN_LDFLAGS)
 apitoken_verifyd_LDADD = common/libcommon.la
 
 # systemd: socket activation, and the service sandboxed to what it needs.
-systemdsystemunit_DATA = verifyd/apitoken-verifyd.socket \
+systemdsystemunit_DATA += verifyd/apitoken-verifyd.socket \
 	verifyd/apitoken-verifyd.service
 EXTRA_DIST += verifyd/apitoken-verifyd.socket.in \
 	verifyd/apitoken-verifyd.service.in
-CLEANFILES += $(systemdsystemunit_DATA)
-unit_subst = $(MKDIR_P) verifyd && sed -e 's|@sbindir[@]|$(sbindir)|g' \
+CLEANFILES += verifyd/apitoken-verifyd.socket verifyd/apitoken-verifyd.service
+unit_subst = $(MKDIR_P) $(@D) && sed -e 's|@sbindir[@]|$(sbindir)|g' \
 	-e 's|@storedir[@]|$(storedir)|g' \
 	-e 's|@verifysocket[@]|$(verifysocket)|g'
 verifyd/apitoken-verifyd.socket: $(srcdir)/verifyd/apitoken-verifyd.socket.in Makefile

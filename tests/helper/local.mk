@@ -3,10 +3,10 @@
 # faults and races (shell tests; the rules for .sh are in tests/local.mk).
 TESTS += tests/helper/cli.sh tests/helper/setuid.sh tests/helper/faults.sh \
 	tests/helper/race.sh tests/helper/lifecycle.sh tests/helper/policy.sh \
-	tests/helper/edges.sh tests/helper/locks.sh
+	tests/helper/edges.sh tests/helper/locks.sh tests/helper/notify.sh
 EXTRA_DIST += tests/helper/cli.sh tests/helper/setuid.sh tests/helper/faults.sh \
 	tests/helper/race.sh tests/helper/lifecycle.sh tests/helper/policy.sh \
-	tests/helper/edges.sh tests/helper/locks.sh tests/helper/tty.py
+	tests/helper/edges.sh tests/helper/locks.sh tests/helper/notify.sh tests/helper/tty.py
 # locks.sh and setuid.sh share the test build's compiled-in store.
 tests/helper/locks.log: tests/helper/setuid.log
 
