@@ -81,3 +81,7 @@ check_PROGRAMS += tests/verifyd/vclient
 tests_verifyd_vclient_LDADD = common/libcommon.la
 TESTS += tests/verifyd/service.sh
 EXTRA_DIST += tests/verifyd/service.sh
+
+# What the README, SECURITY.md and the example stacks promise.
+TESTS += tests/docs.sh
+EXTRA_DIST += tests/docs.sh
