@@ -24,4 +24,11 @@ grep -q 'pam_limits.so' "$top/pam/examples/sudo-token" || fail "sudo-token drops
 # it would create a service user, which only root may, and is no use here
 grep 'apitoken create' "$top/pam/examples/sudo-token" | grep -q -- '--user' ||
 	fail "sudo-token tells to create a service user"
+# scripts/quickstart (never run here: it installs into /usr): quiet
+# build steps, the refused login shown, the demo in a store of its own
+q=$top/scripts/quickstart
+grep -Eq '^(make -s install|"\$top/configure".*|\[ -x configure \] \|\| autoreconf -fi >/dev/null)$' "$q" &&
+	fail "quickstart runs a build step unquieted"
+grep -q 'pamtester.*authenticate 2>/dev/null' "$q" && fail "quickstart hides the refused login"
+grep -q 'pam_apitoken.so store=\$demo' "$q" || fail "quickstart's demo uses the real store"
 echo "docs: all checks passed"
