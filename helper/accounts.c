@@ -10,12 +10,17 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apitoken.h"
@@ -129,24 +134,143 @@ account_create(const struct ctx *c, const struct record *r, char *err)
 	return expires[0] != '\0' ? account_set_expiry(r, err) : 0;
 }
 
+/*
+ * Every process of uid, ended: a child that is that uid (and nothing else)
+ * sends kill(-1, SIGKILL), which reaches exactly the processes that uid
+ * may signal, and repeats until /proc shows none of them alive (zombies
+ * are dead: they wait for their parent).  A process that forks between
+ * the passes of a /proc scan, which is how one pkill misses it, is caught
+ * by the next kill(-1).  Linux's kill(-1) answers 0 whenever any other
+ * process exists, so its return value cannot say when to stop.  The child
+ * can itself be stopped or killed by the processes it is ending, so the
+ * parent bounds it: a dead child is replaced, and after KILL_DEADLINE_MS
+ * in all the account is reported as still busy.
+ */
+#define KILL_DEADLINE_MS 5000
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A live process (not a zombie) whose real or saved uid is uid. */
+static bool
+alive_as(const char *pid, uid_t uid)
+{
+	char path[64], line[256];
+	unsigned long ruid = 0, euid, suid = 0;
+	bool state_ok = false, uid_ok = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return false; /* gone meanwhile */
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "State:", 6) == 0)
+			state_ok = strpbrk(line + 6, "ZX") == NULL;
+		else if (sscanf(line, "Uid: %lu %lu %lu", &ruid, &euid,
+		             &suid) == 3)
+			uid_ok = ruid == uid || suid == uid;
+	}
+	fclose(f);
+	return state_ok && uid_ok;
+}
+
+static bool
+any_alive(uid_t uid)
+{
+	char self[16];
+	struct dirent *e;
+	bool found = false;
+	DIR *d;
+
+	snprintf(self, sizeof(self), "%ld", (long)getpid());
+	if ((d = opendir("/proc")) == NULL)
+		return true;
+	while (!found && (e = readdir(d)) != NULL)
+		found = e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
+		    strcmp(e->d_name, self) != 0 && alive_as(e->d_name, uid);
+	closedir(d);
+	return found;
+}
+
+static void __attribute__((noreturn)) killer(uid_t uid)
+{
+	const struct timespec moment = { 0, 1000000 };
+	uid_t ru, eu, su;
+
+	/* As root, kill(-1) would end every process on the host. */
+	if (uid == 0 || setgroups(0, NULL) < 0 ||
+	    setresgid((gid_t)uid, (gid_t)uid, (gid_t)uid) < 0 ||
+	    setresuid(uid, uid, uid) < 0 || getresuid(&ru, &eu, &su) < 0 ||
+	    ru != uid || eu != uid || su != uid)
+		_exit(2);
+	for (;;) {
+		kill(-1, SIGKILL);
+		/* A killed process takes a moment to exit. */
+		nanosleep(&moment, NULL);
+		if (!any_alive(uid))
+			_exit(0);
+	}
+}
+
+int
+account_end_processes(uid_t uid, char *err)
+{
+	const struct timespec tick = { 0, 1000000 };
+	int64_t deadline = now_ms() + KILL_DEADLINE_MS;
+	int status;
+	pid_t pid, got;
+
+	if (uid == 0)
+		return err_set(err, ERR_INVAL, "refusing to end uid 0");
+	while (now_ms() < deadline) {
+		if ((pid = fork()) < 0)
+			return err_set(err, ERR_UNAVAIL, "fork: %s",
+			    strerror(errno));
+		if (pid == 0)
+			killer(uid);
+		while ((got = waitpid(pid, &status, WNOHANG)) == 0 &&
+		    now_ms() < deadline)
+			nanosleep(&tick, NULL);
+		if (got == 0) {
+			/* Stopped or starved by the processes it was ending. */
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		if (got < 0)
+			return err_set(err, ERR_UNAVAIL, "waitpid: %s",
+			    strerror(errno));
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			return 0;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+			return err_set(err, ERR_UNAVAIL,
+			    "cannot become uid %u to end its processes",
+			    (unsigned)uid);
+		/* Killed by them: a fresh one goes on. */
+	}
+	return err_set(err, ERR_UNAVAIL,
+	    "processes of uid %u still running after %d s", (unsigned)uid,
+	    KILL_DEADLINE_MS / 1000);
+}
+
 int
 account_lock(const struct record *r, char *err)
 {
 	const char *argv[] = { "/usr/sbin/usermod", "--lock", "--expiredate",
 		"1", "--", r->user, NULL };
-	const char *kill_argv[] = { "/usr/bin/pkill", "-KILL", "-U", NULL,
-		NULL };
-	char uid[16];
 	int rc;
 
-	if ((rc = run(argv, err)) < 0)
+	/* Its sessions end before the account changes, so none outlives it. */
+	if ((rc = account_end_processes((uid_t)r->uid, err)) < 0)
 		return rc;
-	/* End its sessions too; pkill exits 1 when there were none. */
-	snprintf(uid, sizeof(uid), "%u", r->uid);
-	kill_argv[3] = uid;
-	if (access(kill_argv[0], X_OK) == 0)
-		run(kill_argv, NULL);
-	return 0;
+	return run(argv, err);
 }
 
 int
@@ -168,14 +292,10 @@ int
 account_delete(const struct record *r, char *err)
 {
 	const char *argv[] = { "/usr/sbin/userdel", "--", r->user, NULL };
-	const char *kill_argv[] = { "/usr/bin/pkill", "-KILL", "-U", NULL,
-		NULL };
-	char uid[16];
+	int rc;
 
-	snprintf(uid, sizeof(uid), "%u", r->uid);
-	kill_argv[3] = uid;
-	if (access(kill_argv[0], X_OK) == 0)
-		run(kill_argv, NULL);
+	if ((rc = account_end_processes((uid_t)r->uid, err)) < 0)
+		return rc;
 	return run(argv, err);
 }
 

@@ -114,8 +114,16 @@ void print_table(const struct ctx *c, struct store *st, const struct record *r,
 
 /* accounts.c: service users through shadow-utils. */
 int account_create(const struct ctx *c, const struct record *r, char *err);
+/*
+ * End every process running as uid (never 0), also one that keeps forking:
+ * 0 when none is left, an error when some still run after a few seconds.
+ * Forks a child that becomes uid; the caller must hold no LMDB transaction.
+ */
+int account_end_processes(uid_t uid, char *err);
+/* Lock and expire the account, after ending its processes. */
 int account_lock(const struct record *r, char *err);
 int account_set_expiry(const struct record *r, char *err);
+/* Remove the account, after ending its processes. */
 int account_delete(const struct record *r, char *err);
 /* 1 when an account named r->user exists that we made for r (GECOS marker). */
 int account_is_ours(const struct record *r);

@@ -5,9 +5,10 @@
  * Every change is one committed record first: that is the moment PAM sees
  * it.  What follows in the passwd files comes after, marked by a pending
  * state that `apitoken check --repair` finishes if we are killed:
- *   revoke  REVOKED + pending lock -> usermod -L -e 1, end sessions -> done
- *   delete  PENDING + pending delete -> userdel -> DELETED (a tombstone that
- *           keeps the id and uid from reuse)
+ *   revoke  REVOKED + pending lock -> end its processes, usermod -L -e 1
+ *           -> done
+ *   delete  PENDING + pending delete -> end its processes, userdel ->
+ *           DELETED (a tombstone that keeps the id and uid from reuse)
  * Only accounts we created are ever removed.
  */
 #include "config.h"

@@ -15,6 +15,11 @@ check_PROGRAMS += tests/helper/usagehold
 tests_helper_usagehold_SOURCES = tests/helper/usagehold.c
 tests_helper_usagehold_LDADD = common/libcommon.la
 
+# The accounts behind tokens: ending a service user's processes, who may
+# mint what, re-created accounts.
+TESTS += tests/helper/accounts.sh
+EXTRA_DIST += tests/helper/accounts.sh
+
 # apitoken again, for the tests alone: with its test hooks (crash points)
 # and a throwaway store (and re-authentication PAM directory) compiled
 # in, inside the build tree, so the crash
