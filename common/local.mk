@@ -15,6 +15,7 @@ common_libcommon_la_SOURCES = \
 	common/when.c common/when.h \
 	common/cidr.c common/cidr.h \
 	common/log.c common/log.h \
+	common/utf8.c common/utf8.h \
 	common/verdict.c common/verdict.h \
 	common/verify.c common/verify.h \
 	common/verify_proto.c common/verify_proto.h \

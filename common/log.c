@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "token.h"
+#include "utf8.h"
 
 static size_t
 append(char *out, size_t outlen, size_t pos, const char *s, size_t n)
@@ -19,7 +20,8 @@ void
 log_redact(const char *s, char *out, size_t outlen)
 {
 	char id[TOKEN_ID_LEN + 1];
-	size_t pos = 0, len = strlen(s);
+	size_t pos = 0, len = strlen(s), n;
+	uint32_t cp;
 
 	if (outlen == 0)
 		return;
@@ -42,10 +44,17 @@ log_redact(const char *s, char *out, size_t outlen)
 				;
 			continue;
 		}
-		pos = append(out, outlen, pos,
-		    (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? "?" : s + i,
-		    1);
-		i++;
+		n = utf8_decode(s + i, len - i, &cp);
+		if (n == 0 || utf8_is_control(cp)) {
+			pos = append(out, outlen, pos, "?", 1);
+			i += n ? n : 1;
+			continue;
+		}
+		/* A sequence goes whole or not at all. */
+		if (pos + n >= outlen)
+			break;
+		pos = append(out, outlen, pos, s + i, n);
+		i += n;
 	}
 	out[pos] = '\0';
 }

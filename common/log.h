@@ -6,7 +6,9 @@
  * copies text with every token-shaped run ("apitok_" and what follows it)
  * cut back to its public id, so a token pasted into a name, a description
  * or a wrong command line still cannot reach syslog or a terminal log.
- * Control characters are replaced too, so one log call stays one line.
+ * Control characters (C0, DEL, C1 and the others of utf8.h) and bytes
+ * that are not UTF-8 become "?" too, so one log call stays one line and a
+ * terminal shows what it is given.
  */
 #ifndef APITOKEN_LOG_H
 #define APITOKEN_LOG_H

@@ -102,6 +102,15 @@ token_has_prefix(const char *s, size_t len)
 	    memcmp(s, TOKEN_PREFIX, TOKEN_PREFIX_LEN) == 0;
 }
 
+bool
+token_in_text(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (token_has_prefix(s + i, len - i))
+			return true;
+	return false;
+}
+
 int
 token_peek_id(const char *s, size_t len, char id[TOKEN_ID_LEN + 1])
 {

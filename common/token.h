@@ -70,6 +70,12 @@ int token_parse(const char *s, size_t len, struct token *tok, const char **why);
 bool token_has_prefix(const char *s, size_t len);
 
 /*
+ * True when the prefix appears anywhere in s (len bytes): text that holds
+ * a token, whole or damaged, pasted where a secret does not belong.
+ */
+bool token_in_text(const char *s, size_t len);
+
+/*
  * Copy the id out of s into id when s starts with the prefix followed by a
  * syntactically valid id, even when the rest is damaged.  Used so that logs
  * can name the token without ever containing the secret.  Returns 0 or

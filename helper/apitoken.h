@@ -86,8 +86,17 @@ bool valid_name(const char *s);
 /* A service or permission: letters, digits and _ . : - *, at most ITEM_MAX_LEN.
  */
 bool valid_item(const char *s);
-/* Printable UTF-8 without control characters. */
+/* Printable UTF-8 (utf8.h) that holds no token. */
 bool valid_text(const char *s);
+/*
+ * Why s may not go into any field of a token (it holds a token, or is not
+ * printable UTF-8), for a refusal that names the field; NULL when it may.
+ * valid_name, valid_item and valid_text refuse whatever this refuses.
+ */
+const char *input_problem(const char *s);
+/* The long name of option ch in a getopt_long table, for messages. */
+struct option;
+const char *opt_name(const struct option *opts, int ch);
 
 /*
  * hygiene.c: the filters of list --expiring/--unused/--never-expires, and
@@ -106,10 +115,14 @@ int64_t hygiene_last_use(const struct record *r, const struct usage *u);
 bool hygiene_match(const struct filter *f, const struct record *r,
     const struct usage *u, int64_t now);
 
-/* output.c */
-void print_record(const struct ctx *c, struct store *st, const struct record *r,
+/*
+ * output.c: one record, or a table of n, as text or (c->json) JSON, every
+ * text escaped (utf8.h).  0, or EXIT_REFUSED after saying why when the
+ * output could not be encoded or written.
+ */
+int print_record(const struct ctx *c, struct store *st, const struct record *r,
     const char *token);
-void print_table(const struct ctx *c, struct store *st, const struct record *r,
+int print_table(const struct ctx *c, struct store *st, const struct record *r,
     int n);
 
 /* accounts.c: service users through shadow-utils. */

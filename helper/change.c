@@ -269,12 +269,12 @@ cmd_change(struct ctx *c, int argc, char **argv)
 		goto out;
 	}
 	audit(c, act->done, &r);
+	rc = 0;
 	if (c->json)
-		print_record(c, st, &r, NULL);
+		rc = print_record(c, st, &r, NULL);
 	else
 		fprintf(stderr, "apitoken: token %s '%s' is %s\n", r.id, r.name,
 		    record_status_name(r.status));
-	rc = 0;
 out:
 	store_close(st);
 	return rc;
@@ -324,8 +324,9 @@ cmd_unlock(struct ctx *c, int argc, char **argv)
 	 */
 	if (x.was_locked)
 		audit(c, "unlocked", &r);
+	rc = 0;
 	if (c->json)
-		print_record(c, st, &r, NULL);
+		rc = print_record(c, st, &r, NULL);
 	else if (x.was_locked)
 		fprintf(stderr,
 		    "apitoken: token %s '%s' is no longer locked out\n", r.id,
@@ -335,7 +336,6 @@ cmd_unlock(struct ctx *c, int argc, char **argv)
 		    "apitoken: token %s '%s' was not locked out; nothing to "
 		    "lift\n",
 		    r.id, r.name);
-	rc = 0;
 out:
 	store_close(st);
 	return rc;
@@ -430,8 +430,9 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 		goto out;
 	}
 	audit(c, "rotated", &r);
+	rc = 0;
 	if (c->json)
-		print_record(c, st, &r, tok);
+		rc = print_record(c, st, &r, tok);
 	else {
 		printf("%s\n", tok);
 		fprintf(stderr,
@@ -441,7 +442,6 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 		    grace > 0 ? "; the old secret works for the grace period" :
 		                "");
 	}
-	rc = 0;
 out:
 	explicit_bzero(tok, sizeof(tok));
 	store_close(st);

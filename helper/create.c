@@ -87,7 +87,7 @@ parse(struct ctx *c, int argc, char **argv, struct record *r, const char **user)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *expires = NULL, *why;
+	const char *expires = NULL, *why, *bad;
 	char err[ERR_MAX];
 	struct cidr block;
 	int ch;
@@ -96,6 +96,9 @@ parse(struct ctx *c, int argc, char **argv, struct record *r, const char **user)
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (optarg != NULL && (bad = input_problem(optarg)) != NULL)
+			return fail(EXIT_USAGE, "--%s: %s", opt_name(opts, ch),
+			    bad);
 		switch (ch) {
 		case 'u':
 			*user = optarg;
@@ -148,6 +151,8 @@ parse(struct ctx *c, int argc, char **argv, struct record *r, const char **user)
 	if (optind != argc - 1)
 		return fail(EXIT_USAGE,
 		    "create takes one NAME; see apitoken create --help");
+	if ((bad = input_problem(argv[optind])) != NULL)
+		return fail(EXIT_USAGE, "NAME: %s", bad);
 	if (!valid_name(argv[optind]))
 		return fail(EXIT_USAGE,
 		    "invalid name '%.64s': use a-z, 0-9, _ and -, starting "
@@ -262,8 +267,9 @@ cmd_create(struct ctx *c, int argc, char **argv)
 		}
 	}
 	audit(c, "created", &r);
+	rc = 0;
 	if (c->json)
-		print_record(c, st, &r, tok);
+		rc = print_record(c, st, &r, tok);
 	else {
 		/* Plain output is the token alone, so T=$(apitoken create x)
 		 * works. */
@@ -276,7 +282,6 @@ cmd_create(struct ctx *c, int argc, char **argv)
 		    r.service_user ? " (new service user)" : "",
 		    when_format(r.expires_at, when));
 	}
-	rc = 0;
 out:
 	explicit_bzero(tok, sizeof(tok));
 	store_close(st);

@@ -160,8 +160,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
 			q.col.v[kept++] = q.col.v[i];
 	}
 	q.col.n = kept;
-	print_table(c, st, q.col.v, q.col.n);
-	rc = 0;
+	rc = print_table(c, st, q.col.v, q.col.n);
 out:
 	free(q.col.v);
 	store_close(st);
@@ -191,7 +190,7 @@ cmd_show(struct ctx *c, int argc, char **argv)
 	if (st == NULL)
 		return fail(EXIT_REFUSED, "no token '%.64s'", argv[1]);
 	if ((rc = select_shown(c, st, argv[1], &r)) == 0)
-		print_record(c, st, &r, NULL);
+		rc = print_record(c, st, &r, NULL);
 	store_close(st);
 	return rc;
 }

@@ -1,5 +1,13 @@
 /* SPDX-License-Identifier: ISC */
-/* output.c - records as JSON (jansson) or as text for people. */
+/*
+ * output.c - records as JSON (jansson) or as text for people.
+ *
+ * Every text is escaped on the way out (utf8_escape): input is checked,
+ * but a store written by an older version may hold control characters or
+ * bytes that are not UTF-8, which must neither reach root's terminal nor
+ * make the JSON encoder drop a token from a listing.  Output that cannot
+ * be written is an error, never an empty success.
+ */
 #include "config.h"
 
 #include <stdio.h>
@@ -9,7 +17,30 @@
 #include <jansson.h>
 
 #include "apitoken.h"
+#include "utf8.h"
 #include "when.h"
+
+/* Room for any escaped field: the description is the longest. */
+#define SHOWN_MAX UTF8_ESCAPED_MAX(DESC_MAX_LEN)
+
+struct shown {
+	char b[SHOWN_MAX];
+};
+
+static const char *
+esc(const char *s, struct shown *out)
+{
+	utf8_escape(s, out->b, sizeof(out->b));
+	return out->b;
+}
+
+static json_t *
+str(const char *s)
+{
+	struct shown e;
+
+	return json_string(esc(s, &e));
+}
 
 static json_t *
 time_or_null(int64_t t)
@@ -25,14 +56,14 @@ list(const struct strlist *l)
 	json_t *a = json_array();
 
 	for (int i = 0; i < l->n; i++)
-		json_array_append_new(a, json_string(l->v[i]));
+		json_array_append_new(a, str(l->v[i]));
 	return a;
 }
 
 static json_t *
 who_when(int64_t at, const char *by)
 {
-	return json_pack("{s:o, s:s}", "at", time_or_null(at), "by", by);
+	return json_pack("{s:o, s:o}", "at", time_or_null(at), "by", str(by));
 }
 
 /* What PAM goes by: the token's services, or the configured default. */
@@ -61,16 +92,15 @@ to_json(const struct ctx *c, struct store *st, const struct record *r,
 		memset(&u, 0, sizeof(u));
 	for (int i = 0; i < USAGE_ADDRS; i++)
 		if (u.last_used_from[i][0] != '\0')
-			json_array_append_new(from,
-			    json_string(u.last_used_from[i]));
-	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:o, s:o, s:o, s:s, s:o, "
+			json_array_append_new(from, str(u.last_used_from[i]));
+	o = json_pack("{s:s, s:o, s:o, s:o, s:I, s:b, s:o, s:o, s:o, s:s, s:o, "
 	              "s:o, s:o,"
 	              " s:I, s:o, s:o, s:I, s:b, s:{s:b, s:b, s:b, s:b, s:b}}",
-	    "id", r->id, "name", r->name, "description", r->description, "user",
-	    r->user, "uid", (json_int_t)r->uid, "service_user", r->service_user,
-	    "services", list(&r->services), "permissions",
-	    list(&r->permissions), "allowed_addresses",
-	    list(&r->allowed_addresses), "status",
+	    "id", r->id, "name", str(r->name), "description",
+	    str(r->description), "user", str(r->user), "uid",
+	    (json_int_t)r->uid, "service_user", r->service_user, "services",
+	    list(&r->services), "permissions", list(&r->permissions),
+	    "allowed_addresses", list(&r->allowed_addresses), "status",
 	    record_status_name(r->status), "expires_at",
 	    time_or_null(r->expires_at), "created",
 	    who_when(r->created_at, r->created_by), "updated",
@@ -100,52 +130,69 @@ to_json(const struct ctx *c, struct store *st, const struct record *r,
 	return o;
 }
 
-static void
+/* Print j, and free it; 0, or the refusal's exit status when it could not. */
+static int
 emit(json_t *j)
 {
 	char *s = j != NULL ?
 	    json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) :
 	    NULL;
+	int rc = 0;
 
-	if (s != NULL) {
-		puts(s);
+	if (s == NULL)
+		rc = fail(EXIT_REFUSED, "cannot encode the output as JSON");
+	else {
+		if (puts(s) == EOF || fflush(stdout) == EOF)
+			rc = fail(EXIT_REFUSED, "cannot write the output");
 		/* The one output that may hold a secret: wipe it before
 		 * freeing. */
 		explicit_bzero(s, strlen(s));
 		free(s);
 	}
 	json_decref(j);
+	return rc;
+}
+
+/* After text output: whether it reached stdout. */
+static int
+flushed(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		return fail(EXIT_REFUSED, "cannot write the output");
+	return 0;
 }
 
 /* key, the items of l (or "-"), and note in parentheses when not NULL. */
 static void
 text_list(const char *key, const struct strlist *l, const char *note)
 {
+	struct shown e;
+
 	printf("%-18s", key);
 	for (int i = 0; i < l->n; i++)
-		printf("%s%s", i ? ", " : "", l->v[i]);
+		printf("%s%s", i ? ", " : "", esc(l->v[i], &e));
 	printf("%s", l->n ? "" : "-");
 	if (note != NULL)
 		printf(" (%s)", note);
 	putchar('\n');
 }
 
-void
+int
 print_record(const struct ctx *c, struct store *st, const struct record *r,
     const char *token)
 {
 	char a[WHEN_BUF], b[WHEN_BUF];
+	struct shown e1, e2;
 	struct usage u;
 
-	if (c->json) {
-		emit(to_json(c, st, r, token));
-		return;
-	}
+	if (c->json)
+		return emit(to_json(c, st, r, token));
 	if (store_usage_get(st, r->id, &u, NULL) < 0)
 		memset(&u, 0, sizeof(u));
-	printf("%-18s%s\n%-18s%s\n%-18s%s\n", "id:", r->id, "name:", r->name,
-	    "description:", r->description[0] ? r->description : "-");
-	printf("%-18s%s (uid %u%s)\n", "user:", r->user, r->uid,
+	printf("%-18s%s\n%-18s%s\n%-18s%s\n", "id:", r->id,
+	    "name:", esc(r->name, &e1),
+	    "description:", r->description[0] ? esc(r->description, &e2) : "-");
+	printf("%-18s%s (uid %u%s)\n", "user:", esc(r->user, &e1), r->uid,
 	    r->service_user ? ", service user" : "");
 	printf("%-18s%s%s\n", "status:", record_status_name(r->status),
 	    record_expired(r, c->now) ? " (expired)" : "");
@@ -158,42 +205,49 @@ print_record(const struct ctx *c, struct store *st, const struct record *r,
 	text_list("permissions:", &r->permissions, NULL);
 	text_list("allowed from:", &r->allowed_addresses, NULL);
 	printf("%-18s%s by %s\n", "created:", when_format(r->created_at, a),
-	    r->created_by);
+	    esc(r->created_by, &e1));
 	printf("%-18s%s by %s (revision %llu)\n",
-	    "updated:", when_format(r->updated_at, b), r->updated_by,
+	    "updated:", when_format(r->updated_at, b), esc(r->updated_by, &e1),
 	    (unsigned long long)r->revision);
 	printf("%-18slimits by uid %u, status by uid %u\n",
 	    "set by:", r->limits_uid, r->status_uid);
 	printf("%-18s%s", "last used:",
 	    u.last_used_at ? when_format(u.last_used_at, a) : "never");
 	if (u.last_used_from[0][0] != '\0')
-		printf(" from %s", u.last_used_from[0]);
+		printf(" from %s", esc(u.last_used_from[0], &e1));
 	printf(" (%llu recorded uses)\n", (unsigned long long)u.recorded_uses);
 	if (u.locked_until > c->now)
 		printf("%-18s%s (apitoken unlock lifts it)\n",
 		    "locked out until:", when_format(u.locked_until, a));
+	return flushed();
 }
 
-void
+int
 print_table(const struct ctx *c, struct store *st, const struct record *r,
     int n)
 {
 	char a[WHEN_BUF], b[WHEN_BUF];
+	struct shown e1, e2;
 	struct usage u;
-	json_t *all;
+	json_t *all, *o;
 	int wname = 20, wuser = 16;
 
 	if (c->json) {
 		all = json_array();
-		for (int i = 0; i < n; i++)
-			json_array_append_new(all, to_json(c, st, &r[i], NULL));
-		emit(all);
-		return;
+		for (int i = 0; i < n && all != NULL; i++)
+			/* A token that cannot be encoded fails the listing,
+			 * rather than vanish from it. */
+			if ((o = to_json(c, st, &r[i], NULL)) == NULL ||
+			    json_array_append_new(all, o) < 0) {
+				json_decref(all);
+				all = NULL;
+			}
+		return emit(all);
 	}
 	/* Columns as wide as their longest entry: names run to 32 bytes. */
 	for (int i = 0; i < n; i++) {
-		wname = MAX(wname, (int)strlen(r[i].name));
-		wuser = MAX(wuser, (int)strlen(r[i].user));
+		wname = MAX(wname, (int)strlen(esc(r[i].name, &e1)));
+		wuser = MAX(wuser, (int)strlen(esc(r[i].user, &e1)));
 	}
 	printf("%-12s  %-*s  %-*s  %-9s  %-20s  %s\n", "ID", wname, "NAME",
 	    wuser, "USER", "STATUS", "EXPIRES", "LAST USED");
@@ -201,7 +255,7 @@ print_table(const struct ctx *c, struct store *st, const struct record *r,
 		if (store_usage_get(st, r[i].id, &u, NULL) < 0)
 			memset(&u, 0, sizeof(u));
 		printf("%-12s  %-*s  %-*s  %-9s  %-20s  %s\n", r[i].id, wname,
-		    r[i].name, wuser, r[i].user,
+		    esc(r[i].name, &e1), wuser, esc(r[i].user, &e2),
 		    record_expired(&r[i], c->now) &&
 		            r[i].status == STATUS_ACTIVE ?
 		        "expired" :
@@ -209,4 +263,5 @@ print_table(const struct ctx *c, struct store *st, const struct record *r,
 		    when_format(r[i].expires_at, a),
 		    u.last_used_at ? when_format(u.last_used_at, b) : "never");
 	}
+	return flushed();
 }

@@ -74,12 +74,15 @@ parse(struct ctx *c, int argc, char **argv, struct want *w)
 	};
 	bool no_s = false, no_p = false, no_a = false;
 	struct cidr block;
-	const char *why;
+	const char *why, *bad;
 	int ch, rc;
 
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (optarg != NULL && (bad = input_problem(optarg)) != NULL)
+			return fail(EXIT_USAGE, "--%s: %s", opt_name(opts, ch),
+			    bad);
 		rc = 0;
 		switch (ch) {
 		case 'e':
@@ -376,8 +379,9 @@ cmd_update(struct ctx *c, int argc, char **argv)
 		}
 		audit_change(c, "updated", &r, changed + 1);
 	}
+	rc = 0;
 	if (c->json)
-		print_record(c, st, &r, NULL);
+		rc = print_record(c, st, &r, NULL);
 	else if (n == 0)
 		fprintf(stderr, "apitoken: token %s '%s' unchanged\n", r.id,
 		    r.name);
@@ -387,7 +391,6 @@ cmd_update(struct ctx *c, int argc, char **argv)
 		    "revision %llu\n",
 		    r.id, r.name, changed + 1, when_format(r.expires_at, when),
 		    (unsigned long long)r.revision);
-	rc = 0;
 out:
 	store_close(st);
 	return rc;

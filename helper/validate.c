@@ -5,16 +5,40 @@
  */
 #include "config.h"
 
+#include <getopt.h>
 #include <string.h>
 
 #include "apitoken.h"
+#include "token.h"
+#include "utf8.h"
+
+const char *
+input_problem(const char *s)
+{
+	if (token_in_text(s, strlen(s)))
+		return "that holds a token, which is a secret: give it only "
+		       "where a password is asked";
+	if (!utf8_printable(s))
+		return "not printable UTF-8 (a control character or an invalid "
+		       "byte)";
+	return NULL;
+}
+
+const char *
+opt_name(const struct option *opts, int ch)
+{
+	for (; opts->name != NULL; opts++)
+		if (opts->flag == NULL && opts->val == ch)
+			return opts->name;
+	return "?";
+}
 
 bool
 valid_name(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > NAME_MAX_LEN ||
+	if (n == 0 || n > NAME_MAX_LEN || input_problem(s) != NULL ||
 	    !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
 		return false;
 	for (size_t i = 1; i < n; i++)
@@ -31,7 +55,7 @@ valid_item(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > ITEM_MAX_LEN)
+	if (n == 0 || n > ITEM_MAX_LEN || input_problem(s) != NULL)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
@@ -42,26 +66,9 @@ valid_item(const char *s)
 	return true;
 }
 
-/* Printable text: no control characters, valid UTF-8. */
+/* Printable text that holds no token. */
 bool
 valid_text(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	int more = 0;
-
-	for (; *p != '\0'; p++) {
-		if (more > 0) {
-			if ((*p & 0xc0) != 0x80)
-				return false;
-			more--;
-		} else if (*p >= 0xf0 && *p <= 0xf4)
-			more = 3;
-		else if (*p >= 0xe0)
-			more = 2;
-		else if (*p >= 0xc2 && *p <= 0xdf)
-			more = 1;
-		else if (*p < 0x20 || *p == 0x7f || *p >= 0x80)
-			return false;
-	}
-	return more == 0;
+	return input_problem(s) == NULL;
 }

@@ -53,6 +53,14 @@ START_TEST(plain_text_kept_and_bounded)
 	ck_assert_str_eq(out, "hello w");
 	log_redact("a\nb", out, sizeof(out));
 	ck_assert_str_eq(out, "a?b");
+	/* C1 (CSI) and bytes that are not UTF-8 reach no terminal either */
+	log_redact("a\xc2\x9b"
+	           "b\xff",
+	    out, sizeof(out));
+	ck_assert_str_eq(out, "a?b?");
+	/* a sequence is kept whole or not at all */
+	log_redact("abcdef\xc3\xa9", out, sizeof(out));
+	ck_assert_str_eq(out, "abcdef");
 	/* the redaction marker is cut, never the redaction */
 	log_redact("apitok_0123456789AB_secret", out, sizeof(out));
 	ck_assert_str_eq(out, "apitok_");

@@ -18,6 +18,7 @@ Suite *conf_suite(void);
 Suite *when_suite(void);
 Suite *cidr_suite(void);
 Suite *log_suite(void);
+Suite *utf8_suite(void);
 Suite *verify_suite(void);
 Suite *verify_proto_suite(void);
 

@@ -9,6 +9,8 @@
 
 #include "apitoken.h"
 #include "cidr.h"
+#include "token.h"
+#include "utf8.h"
 #include "when.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,11 +36,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (valid_item(s) &&
 	    (strlen(s) > ITEM_MAX_LEN || strpbrk(s, " ,\t\n") != NULL))
 		abort();
+	if (valid_text(s) &&
+	    (!utf8_printable(s) || token_in_text(s, strlen(s))))
+		abort();
 	if (valid_text(s))
 		for (const unsigned char *p = (const unsigned char *)s;
 		     *p != '\0'; p++)
 			if (*p < 0x20 || *p == 0x7f)
 				abort();
+	/* Escaped output is always printable, whatever went in. */
+	{
+		char out[UTF8_ESCAPED_MAX(64)];
+
+		utf8_escape(s, out, sizeof(out));
+		if (!utf8_printable(out))
+			abort();
+	}
 	cidr_parse(s, &c, &why);
 	when_parse_expiry(s, 1790000000, &t, NULL);
 	free(s);

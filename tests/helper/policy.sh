@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # What self-service may set, and what text a token may hold: root's limits
-# stay root's; a grace period within max_lifetime.  Run as root against a throwaway store; the
+# stay root's; text is printable UTF-8 without a token in it, and is
+# escaped on output; a grace period within max_lifetime.  Run as root against a throwaway store; the
 # self-service parts run the test build of apitoken setuid, as an
 # unprivileged user, as tests/helper/setuid.sh does (its comment says why
 # the test build, and why from a copy the users can reach).
@@ -9,6 +10,7 @@
 command -v jq >/dev/null || skip "no jq (apt-get install jq)"
 command -v setpriv >/dev/null || skip "no setpriv (util-linux)"
 command -v python3 >/dev/null || skip "no python3 (drives the password prompt)"
+command -v mdb_load >/dev/null || skip "no mdb_load (lmdb-utils)"
 
 
 # expect STATUS COMMAND...: run, check the exit status and that a refusal
@@ -95,6 +97,67 @@ expect 0 root update own --expires 2d
 expect 1 pw "$A" "$PW_A" rotate own --expires 7d
 said "only root may extend"
 pass_msg "an owner undoes their own suspension and limits, not root's later ones"
+
+# Text: every field refuses what is not printable UTF-8 (C0, C1 such as
+# CSI, bidirectional overrides, overlong or stray bytes) and anything that
+# holds a token, with one line naming the field and never the secret.
+expect 0 at create first --user root
+TOK=$OUT
+SECRET=$(printf '%s' "$TOK" | cut -d_ -f3)
+refused() {  # FIELD ARGS...: apitoken ARGS is a usage error naming FIELD
+	field=$1
+	shift
+	expect 2 at "$@"
+	said "$field"
+	! grep -qF "$SECRET" "$WORK/stderr" || fail "the refusal shows the secret"
+}
+for bad in "$(printf 'csi \302\23331m')" "$(printf 'nel\302\205')" "$(printf 'rlo \342\200\256')" \
+	"$(printf 'overlong \300\257')" "$(printf 'stray \377')" "$(printf 'tab\t')"; do
+	refused --description create t1 --user root --description "$bad"
+	refused --description update first --description "$bad"
+done
+refused --service create t2 --user root --service "$TOK"
+refused --permission create t3 --user root --permission "$TOK"
+refused --description create t4 --user root --description "my token is $TOK"
+refused --user create t5 --user "$TOK"
+refused NAME create "apitok_$(printf '%s' "$TOK" | cut -d_ -f2 | tr A-Z a-z)"
+refused --service update first --service "$TOK"
+refused --permission update first --permission "$TOK"
+refused --description update first --description "$TOK"
+said token
+[ "$(at list --all --json | jq length)" -eq 1 ] || fail "a refused create stored a token"
+at show first --json | jq -e '.description == "" and .services == [] and .permissions == []' >/dev/null ||
+	fail "a refused update changed the token"
+pass_msg "controls, C1, bidi overrides, bad UTF-8 and pasted tokens refused in every field"
+
+# ... and output escapes what an older store may hold (the decoder lets
+# C1 and stray bytes through): the token is listed, shown and encoded.
+expect 0 at create tainted --user root --description MARKMARKMARKMARK
+cat > "$WORK/taint.py" <<'EOP'
+import hashlib, sys
+mark, bad = b"MARKMARKMARKMARK".hex(), bytes.fromhex(sys.argv[1])
+for line in sys.stdin:
+    s = line.rstrip("\n")
+    if s.startswith(" ") and mark in s:
+        body = bytes.fromhex(s[1:].replace(mark, bad.hex()))[:-8]
+        s = " " + (body + hashlib.blake2b(body, digest_size=8).digest()).hex()
+    print(s)
+EOP
+# CSI "31m", two stray bytes, NEL, then text: 16 bytes for the 16 of MARK...
+mdb_dump -n -s tokens "$STORE/tokens.mdb" | python3 "$WORK/taint.py" c29b33316dfffec28541424344454647 |
+	mdb_load -n -s tokens "$STORE/tokens.mdb" 2>/dev/null || fail "mdb_load"
+expect 0 at show tainted --json
+printf '%s' "$OUT" | jq -e '.description == "\\xc2\\x9b31m\\xff\\xfe\\xc2\\x85ABCDEFG"' >/dev/null ||
+	fail "show --json of a stored C1 description: '$OUT'"
+expect 0 at list --json
+printf '%s' "$OUT" | jq -e 'map(select(.name == "tainted")) | length == 1' >/dev/null ||
+	fail "list --json hides a token with a stored C1 description"
+expect 0 at show tainted
+printf '%s' "$OUT" | LC_ALL=C grep -q "$(printf '[\200-\237\377]')" && fail "show prints C1 or stray bytes"
+printf '%s' "$OUT" | grep -qF 'description:      \xc2\x9b31m' || fail "show does not escape: $OUT"
+expect 1 sh -c 'APITOKEN_CONFIG=$0 "$1" --store "$2" show tainted --json >/dev/full' "$CONF" "$APITOKEN" "$STORE"
+said "cannot write"
+pass_msg "output escapes C1 and stray bytes from an older store, and fails loudly when it cannot write"
 
 # rotate --grace: never past the token's expiry, never past max_lifetime
 # (a token made before max_lifetime was set may have no expiry at all)
