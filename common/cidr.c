@@ -2,12 +2,16 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "cidr.h"
 #include "err.h"
+
+#define ZONE_MAX_LEN (IF_NAMESIZE - 1)
 
 static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
 	0xff };
@@ -33,13 +37,52 @@ parse_addr(const char *s, int *family, uint8_t out[16])
 	return -1;
 }
 
+/* An interface name or number: what may follow the '%' of a zone. */
+static bool
+valid_zone(const char *z)
+{
+	size_t n = strlen(z);
+
+	if (n == 0 || n > ZONE_MAX_LEN)
+		return false;
+	for (; *z != '\0'; z++)
+		if (!isalnum((unsigned char)*z) && *z != '_' && *z != '-' &&
+		    *z != '.')
+			return false;
+	return true;
+}
+
+/*
+ * A peer's address as applications report it: a link-local IPv6 address
+ * may carry its zone, "fe80::1%eth0" (RFC 4007), and matches without it.
+ * A zone on any other address is not an address.
+ */
+static int
+parse_peer(const char *s, int *family, uint8_t out[16])
+{
+	const char *pct = strchr(s, '%');
+	char host[INET6_ADDRSTRLEN];
+	size_t n = pct != NULL ? (size_t)(pct - s) : 0;
+
+	if (pct == NULL)
+		return parse_addr(s, family, out);
+	if (n == 0 || n >= sizeof(host) || !valid_zone(pct + 1))
+		return -1;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (parse_addr(host, family, out) < 0 || *family != AF_INET6 ||
+	    out[0] != 0xfe || (out[1] & 0xc0) != 0x80)
+		return -1;
+	return 0;
+}
+
 bool
 cidr_is_address(const char *s)
 {
 	uint8_t buf[16];
 	int family;
 
-	return s != NULL && parse_addr(s, &family, buf) == 0;
+	return s != NULL && parse_peer(s, &family, buf) == 0;
 }
 
 int
@@ -99,7 +142,7 @@ cidr_contains(const struct cidr *c, const char *addr)
 	unsigned full, rest;
 	int family;
 
-	if (addr == NULL || parse_addr(addr, &family, a) < 0 ||
+	if (addr == NULL || parse_peer(addr, &family, a) < 0 ||
 	    family != c->family)
 		return false;
 	full = c->prefix / 8;

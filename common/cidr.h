@@ -6,6 +6,12 @@
  * Bits set beyond the prefix are refused, since they usually mean a typo.
  * An IPv4-mapped IPv6 address (::ffff:192.0.2.1) is treated as the IPv4
  * address it carries, both as a block and as an address being matched.
+ *
+ * A link-local IPv6 address being matched may carry a zone, as sshd
+ * reports such peers ("fe80::1%eth0"): the zone is dropped and the address
+ * matched, so fe80::/10 allows link-local peers on every interface.
+ * Blocks take no zone, and a zone on any other address, or one that is
+ * not an interface name or number, is not an address.
  */
 #ifndef APITOKEN_CIDR_H
 #define APITOKEN_CIDR_H
@@ -31,7 +37,7 @@ bool cidr_contains(const struct cidr *c, const char *addr);
 /* True when block a lies wholly inside block b (same family, no shorter). */
 bool cidr_within(const struct cidr *a, const struct cidr *b);
 
-/* True when s parses as a bare IPv4 or IPv6 address. */
+/* True when s parses as a bare IPv4 or IPv6 address (zone as above). */
 bool cidr_is_address(const char *s);
 
 #endif
