@@ -13,12 +13,15 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "apitoken.h"
 #include "err.h"
+#include "fdio.h"
 #include "token.h"
 #include "when.h"
 
@@ -27,6 +30,7 @@ struct args {
 	const char *grace;
 	const char *expires;
 	int64_t expires_at; /* --expires, parsed */
+	bool leaked;        /* revoke --token -: the token itself, on stdin */
 };
 
 static int
@@ -36,6 +40,7 @@ parse(struct ctx *c, const char *cmd, int argc, char **argv, struct args *a)
 		{ "json", no_argument, NULL, 'j' },
 		{ "grace", required_argument, NULL, 'g' },
 		{ "expires", required_argument, NULL, 'e' },
+		{ "token", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -60,6 +65,16 @@ parse(struct ctx *c, const char *cmd, int argc, char **argv, struct args *a)
 				    "--expires is for rotate only");
 			a->expires = optarg;
 			break;
+		case 't':
+			/* Never on the command line, where ps(1) shows it. */
+			if (strcmp(cmd, "revoke") != 0 ||
+			    strcmp(optarg, "-") != 0)
+				return fail(EXIT_USAGE,
+				    "--token - (the token on standard input) "
+				    "is "
+				    "for revoke only");
+			a->leaked = true;
+			break;
 		case 'h':
 			command_help(cmd);
 		default:
@@ -68,6 +83,13 @@ parse(struct ctx *c, const char *cmd, int argc, char **argv, struct args *a)
 			    "apitoken %s --help",
 			    cmd, argv[optind - 1], cmd);
 		}
+	}
+	if (a->leaked) {
+		if (optind != argc)
+			return fail(EXIT_USAGE,
+			    "revoke --token - takes no ID or NAME: the token "
+			    "names itself");
+		return 0;
 	}
 	if (optind != argc - 1)
 		return fail(EXIT_USAGE, "usage: apitoken %s ID|NAME", cmd);
@@ -218,6 +240,92 @@ find_action(const char *name)
 	return NULL;
 }
 
+/*
+ * revoke --token -: a leaked token, read from stdin, revokes itself.  Its
+ * checksum rejects a scanner's false positive offline; its id finds the
+ * record; its hash proves it is that token's secret (the current one, or
+ * the one before a rotate while its grace lasts), so a made-up string with
+ * a real id revokes nothing.  Root only: the answer says whose it was.
+ */
+static int
+revoke_leaked(struct ctx *c)
+{
+	char in[512], err[ERR_MAX], when[WHEN_BUF], id[TOKEN_ID_LEN + 1];
+	struct store *st = NULL;
+	struct token t;
+	struct record r;
+	uint8_t hash[TOKEN_HASH_LEN];
+	const char *why = NULL;
+	size_t n, start = 0;
+	bool current, old;
+	int rc;
+
+	if (!c->root)
+		return fail(EXIT_REFUSED, "revoke --token is for root");
+	n = fdio_read_all(STDIN_FILENO, in, sizeof(in));
+	while (start < n && isspace((unsigned char)in[start]))
+		start++;
+	while (n > start && isspace((unsigned char)in[n - 1]))
+		n--;
+	rc = token_parse(in + start, n - start, &t, &why);
+	explicit_bzero(in, sizeof(in));
+	if (rc < 0)
+		return fail(EXIT_USAGE, "standard input holds no token (%s)",
+		    why != NULL ? why : "malformed");
+	token_hash(&t, hash);
+	strcpy(id, t.id);
+	token_wipe(&t);
+	rc = EXIT_REFUSED;
+	if (store_open(&st, c->store_dir, 0, err) < 0 ||
+	    store_lock(st, err) < 0) {
+		fail(rc, "%s", err);
+		goto out;
+	}
+	if (store_get(st, id, &r, err) < 0) {
+		fail(rc, "no token %s in this store: not ours, or made up", id);
+		goto out;
+	}
+	current = token_hash_equal(hash, r.hash);
+	old = token_hash_equal(hash, r.old_hash) && r.old_hash_until > c->now;
+	if (!current && !old) {
+		fail(rc,
+		    "the secret is not token %s's (made up, or an old one that "
+		    "no longer works): nothing revoked",
+		    r.id);
+		goto out;
+	}
+	if (r.status == STATUS_PENDING || r.status == STATUS_DELETED ||
+	    r.status == STATUS_REVOKED) {
+		fprintf(stderr,
+		    "apitoken: token %s '%s' of user %s is %s already; it "
+		    "cannot log in\n",
+		    r.id, r.name, r.user,
+		    r.status == STATUS_PENDING ? "being changed" :
+		                                 record_status_name(r.status));
+		rc = 0;
+		goto out;
+	}
+	if (token_revoke(c, st, &r, err) < 0) {
+		fail(rc, "revoke: %s", err);
+		goto out;
+	}
+	audit_change(c, "revoked", &r, "leaked token presented");
+	if (c->json)
+		print_record(c, st, &r, NULL);
+	else
+		fprintf(stderr,
+		    "apitoken: leaked token %s '%s' of user %s%s (created %s "
+		    "by %s) is revoked\n",
+		    r.id, r.name, r.user,
+		    r.service_user ? ", a service user" : "",
+		    when_format(r.created_at, when), r.created_by);
+	rc = 0;
+out:
+	explicit_bzero(hash, sizeof(hash));
+	store_close(st);
+	return rc;
+}
+
 /* suspend, activate, revoke and delete: the command's name is the action. */
 int
 cmd_change(struct ctx *c, int argc, char **argv)
@@ -233,6 +341,8 @@ cmd_change(struct ctx *c, int argc, char **argv)
 		return fail(EXIT_USAGE, "unknown command '%.32s'", argv[0]);
 	if ((rc = parse(c, act->name, argc, argv, &a)) != 0)
 		return rc;
+	if (a.leaked)
+		return revoke_leaked(c);
 	if ((rc = begin(c, &a,
 	         strcmp(act->name, "activate") == 0 ? "activate" : NULL, &st,
 	         &r)) != 0)

@@ -48,7 +48,7 @@ static const struct command {
 	{ "show", cmd_show, "ID|NAME [--json]" },
 	{ "suspend", cmd_change, "ID|NAME [--json]" },
 	{ "activate", cmd_change, "ID|NAME [--json]" },
-	{ "revoke", cmd_change, "ID|NAME [--json]" },
+	{ "revoke", cmd_change, "ID|NAME|--token - [--json]" },
 	{ "delete", cmd_change, "ID|NAME [--json]" },
 	{ "rotate", cmd_rotate,
 	    "ID|NAME [--grace DURATION] [--expires DATE|DURATION|never] "

@@ -18,7 +18,8 @@ EXTRA_DIST += pam/pam_apitoken.map
 # Example PAM stacks and configuration, for administrators to copy.
 exampledir = $(docdir)/examples
 dist_example_DATA = pam/examples/sshd-token-or-password pam/examples/sshd-token-only \
-	pam/examples/sudo-token pam/examples/login-token doc/apitoken.conf.example
+	pam/examples/sudo-token pam/examples/login-token doc/apitoken.conf.example \
+	doc/gitleaks.toml
 # How to put nginx, Apache, Dovecot and saslauthd in front of tokens.
 dist_doc_DATA = doc/daemons.md
 

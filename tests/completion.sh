@@ -37,6 +37,8 @@ want="--dry-run"; check apitoken notify --dr
 want="--json"; check apitoken check --js
 want="--all"; check apitoken --store /x list --al
 want="never"; check apitoken create ci --expires nev
+want="--token"; check apitoken revoke --to
+want="-"; check apitoken revoke --token ""
 # A user is offered what they may use, and the services root lets them name.
 _apitoken_is_root() { false; }
 printf "self_service_services = sshd, zzapt-ci\n" > "$_apitoken_conf"

@@ -126,4 +126,51 @@ expect 0 at show "$PID" --json
 json '.old_secret_valid_until == null'
 ok "show: effective services, the old secret's grace; a grace past the expiry refused"
 
+# --- revoke --token -: leak response ------------------------------------
+L=${TAG}l
+expect 0 at create "$L" --description "leaky ci" --json
+LTOK=$(printf '%s' "$OUT" | jq -r .token)
+LID=$(printf '%s' "$OUT" | jq -r .id)
+# the rule shipped for scanners matches it, and the manual shows that regex
+RE=$(sed -n "s/^regex = '''\(.*\)'''$/\1/p" "${srcdir:-.}/doc/gitleaks.toml")
+printf 'x %s y\n' "$LTOK" | grep -Pq "$RE" || fail "the gitleaks regex misses a token: $RE"
+grep -qF "$(printf '%s' "$RE" | sed 's/\\/\\e/g')" "${srcdir:-.}/man/apitoken.8" || fail "the manual's regex is not the gitleaks rule's"
+# the manual's checksum check, run: it accepts the token and rejects a typo
+sed -n '/^import zlib$/,/^\.Ed$/p' "${srcdir:-.}/man/apitoken.8" | sed '$d' > "$WORK/check.py"
+printf 'import sys\nsys.exit(0 if apitoken_ok(sys.argv[1]) else 1)\n' >> "$WORK/check.py"
+python3 "$WORK/check.py" "$LTOK" || fail "the manual's checksum check rejects a token"
+LTYPO=$(printf '%s' "$LTOK" | sed 's/\(.\{20\}\)./\1x/')
+[ "$LTYPO" = "$LTOK" ] && LTYPO=$(printf '%s' "$LTOK" | sed 's/\(.\{20\}\)./\1y/')
+python3 "$WORK/check.py" "$LTYPO" && fail "the manual's checksum check accepts a typo"
+printf '%s\n' "$LTYPO" | at revoke --token - 2>"$WORK/stderr"
+[ $? -eq 2 ] || fail "a false positive was not refused"
+# a real id with a secret that is not its own (the one before a rotate)
+expect 0 at rotate "$LID"
+OLD=$LTOK
+LTOK=$OUT
+printf '%s\n' "$OLD" | at revoke --token - 2>"$WORK/stderr"
+[ $? -eq 1 ] || fail "an old secret revoked"
+grep -q "nothing revoked" "$WORK/stderr" || fail "old secret: $(cat "$WORK/stderr")"
+expect 0 at show "$LID" --json
+json '.status == "active"'
+printf '  %s\n\n' "$LTOK" | at revoke --token - 2>"$WORK/stderr" || fail "revoke --token -: $(cat "$WORK/stderr")"
+grep -q "leaked token $LID '$L' of user $L, a service user (created .* by root) is revoked" "$WORK/stderr" ||
+	fail "revoke --token - does not say whose: $(cat "$WORK/stderr")"
+vfy "$LTOK" "$L" > /dev/null && fail "a revoked leaked token still verifies"
+getent shadow "$L" | cut -d: -f2 | grep -q '^!' || fail "the leaked token's service user is not locked"
+printf '%s\n' "$LTOK" | at revoke --token - 2>"$WORK/stderr" || fail "revoke --token - twice"
+grep -q "revoked already" "$WORK/stderr" || fail "twice: $(cat "$WORK/stderr")"
+# with --json; a secret within its rotate --grace counts
+expect 0 at create g2 --user "$U" --json
+GTOK=$(printf '%s' "$OUT" | jq -r .token)
+expect 0 at rotate g2 --grace 1h
+OUT=$(printf '%s\n' "$GTOK" | at revoke --token - --json 2>"$WORK/stderr") || fail "a grace secret: $(cat "$WORK/stderr")"
+json '.status == "revoked" and .name == "g2"'
+expect 2 at revoke --token "$GTOK"
+expect 2 at revoke --token - g2
+expect 2 at suspend --token - g2
+printf 'nothing here\n' | at revoke --token - 2>"$WORK/stderr"
+[ $? -eq 2 ] || fail "no token on stdin"
+ok "revoke --token -: checksum, id and hash checked; says whose it was; the scanner rule and the manual's check"
+
 echo "edges as root: all checks passed"
