@@ -31,6 +31,8 @@ struct ctx {
 	bool root;                     /* the real uid is 0 */
 	bool json;
 	int64_t now;
+	/* --user of a command taking ID|NAME: look only among its tokens */
+	const char *owner;
 };
 
 /* One line on stderr, "apitoken: ...", user text redacted; returns status. */
@@ -72,7 +74,13 @@ int cmd_check(struct ctx *c, int argc, char **argv);
 int cmd_notify(struct ctx *c, int argc, char **argv);
 int cmd_verify(struct ctx *c, int argc, char **argv);
 
-/* select.c: the token a user names, if the caller may manage it. */
+/*
+ * select.c: the token a user names, if the caller may manage it, among
+ * c->owner's tokens when given.  A name that several tokens share is
+ * refused as ambiguous, except that without an owner the one service
+ * token of that name wins: a user's token of the same name cannot make
+ * root's command about a service user fail.
+ */
 int select_token(struct ctx *c, struct store *st, const char *what,
     struct record *r);
 /*

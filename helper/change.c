@@ -41,6 +41,7 @@ parse(struct ctx *c, const char *cmd, int argc, char **argv, struct args *a)
 		{ "grace", required_argument, NULL, 'g' },
 		{ "expires", required_argument, NULL, 'e' },
 		{ "token", required_argument, NULL, 't' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -74,6 +75,9 @@ parse(struct ctx *c, const char *cmd, int argc, char **argv, struct args *a)
 				    "is "
 				    "for revoke only");
 			a->leaked = true;
+			break;
+		case 'u':
+			c->owner = optarg;
 			break;
 		case 'h':
 			command_help(cmd);

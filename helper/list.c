@@ -174,22 +174,45 @@ cmd_show(struct ctx *c, int argc, char **argv)
 	struct record r;
 	int rc;
 
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--json") == 0)
+	static const struct option opts[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *what;
+	int ch;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'u':
+			c->owner = optarg;
+			break;
+		case 'j':
 			c->json = true;
-		else if (strcmp(argv[i], "--help") == 0)
+			break;
+		case 'h':
 			command_help("show");
-	if (argc != 2 + (c->json ? 1 : 0) || argv[1][0] == '-')
+		default:
+			return fail(EXIT_USAGE,
+			    "usage: apitoken show ID|NAME [--user USER] "
+			    "[--json]");
+		}
+	}
+	if (optind != argc - 1)
 		return fail(EXIT_USAGE,
-		    "usage: apitoken show ID|NAME [--json]");
-	if (strlen(argv[1]) > 64)
+		    "usage: apitoken show ID|NAME [--user USER] [--json]");
+	what = argv[optind];
+	if (strlen(what) > 64)
 		return fail(EXIT_USAGE,
-		    "'%.20s...' is neither a token id nor a name", argv[1]);
+		    "'%.20s...' is neither a token id nor a name", what);
 	if ((rc = open_for_reading(c, &st)) != 0)
 		return rc;
 	if (st == NULL)
-		return fail(EXIT_REFUSED, "no token '%.64s'", argv[1]);
-	if ((rc = select_shown(c, st, argv[1], &r)) == 0)
+		return fail(EXIT_REFUSED, "no token '%.64s'", what);
+	if ((rc = select_shown(c, st, what, &r)) == 0)
 		rc = print_record(c, st, &r, NULL);
 	store_close(st);
 	return rc;

@@ -45,16 +45,16 @@ static const struct command {
 	{ "list", cmd_list,
 	    "[--user USER] [--all] [--expiring DURATION] [--unused DURATION]\n"
 	    "[--never-expires] [--json]" },
-	{ "show", cmd_show, "ID|NAME [--json]" },
-	{ "suspend", cmd_change, "ID|NAME [--json]" },
-	{ "activate", cmd_change, "ID|NAME [--json]" },
-	{ "revoke", cmd_change, "ID|NAME|--token - [--json]" },
-	{ "delete", cmd_change, "ID|NAME [--json]" },
+	{ "show", cmd_show, "ID|NAME [--user USER] [--json]" },
+	{ "suspend", cmd_change, "ID|NAME [--user USER] [--json]" },
+	{ "activate", cmd_change, "ID|NAME [--user USER] [--json]" },
+	{ "revoke", cmd_change, "ID|NAME [--user USER]|--token - [--json]" },
+	{ "delete", cmd_change, "ID|NAME [--user USER] [--json]" },
 	{ "rotate", cmd_rotate,
-	    "ID|NAME [--grace DURATION] [--expires DATE|DURATION|never] "
-	    "[--json]" },
+	    "ID|NAME [--user USER] [--grace DURATION]\n"
+	    "[--expires DATE|DURATION|never] [--json]" },
 	{ "update", cmd_update,
-	    "ID|NAME [--expires DATE|DURATION|never]\n"
+	    "ID|NAME [--user USER] [--expires DATE|DURATION|never]\n"
 	    "[--description TEXT] [--service SVC... | --no-service]\n"
 	    "[--permission PERM... | --no-permission]\n"
 	    "[--allow-from CIDR... | --no-allow-from] [--json]" },
@@ -62,7 +62,7 @@ static const struct command {
 	{ "report", cmd_report,
 	    "[--warning DURATION] [--critical DURATION] [--unused DURATION]\n"
 	    "[--format nagios|prometheus|json] [--output FILE] [--json]" },
-	{ "unlock", cmd_unlock, "ID|NAME [--json]" },
+	{ "unlock", cmd_unlock, "ID|NAME [--user USER] [--json]" },
 	{ "check", cmd_check, "[--repair] [--json]" },
 	{ "notify", cmd_notify, "[--dry-run] [--json]" },
 	{ "verify", cmd_verify, NULL },

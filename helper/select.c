@@ -23,8 +23,8 @@ save_record(struct store *st, const struct record *r, char *err)
 struct matches {
 	const struct ctx *c;
 	bool tombstones; /* a deleted token counts too */
-	int n;
-	struct record first;
+	int n, services;
+	struct record first, service;
 	char ids[256];
 };
 
@@ -42,10 +42,14 @@ match_fn(const struct record *r, void *ctx)
 	size_t used = strlen(m->ids);
 
 	if ((r->status == STATUS_DELETED && !m->tombstones) ||
-	    !may_manage(m->c, r))
+	    !may_manage(m->c, r) ||
+	    (m->c->owner != NULL && strcmp(r->user, m->c->owner) != 0))
 		return 0;
 	if (m->n++ == 0)
 		m->first = *r;
+	if (r->service_user && r->status != STATUS_DELETED &&
+	    m->services++ == 0)
+		m->service = *r;
 	snprintf(m->ids + used, sizeof(m->ids) - used, "%s%s", used ? ", " : "",
 	    r->id);
 	return 0;
@@ -84,12 +88,18 @@ select_in(struct ctx *c, struct store *st, const char *what, bool tombstones,
 		return fail(EXIT_REFUSED, "%s", err);
 	/* Another account's token looks exactly like no token at all. */
 	if (f.m.n == 0)
-		return fail(EXIT_REFUSED, "no token '%.64s'%s", what,
-		    c->root ? "" : " among yours");
+		return fail(EXIT_REFUSED, "no token '%.64s'%s%s", what,
+		    c->root ? "" : " among yours",
+		    c->root && c->owner != NULL ? " of that user" : "");
+	if (f.m.n > 1 && f.m.services == 1 && c->owner == NULL) {
+		*r = f.m.service;
+		return 0;
+	}
 	if (f.m.n > 1)
 		return fail(EXIT_REFUSED,
-		    "'%.64s' names %d tokens (%s): use an id", what, f.m.n,
-		    f.m.ids);
+		    "'%.64s' names %d tokens (%s): use an id, or --user "
+		    "for the owner's",
+		    what, f.m.n, f.m.ids);
 	*r = f.m.first;
 	return 0;
 }

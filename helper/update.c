@@ -68,6 +68,7 @@ parse(struct ctx *c, int argc, char **argv, struct want *w)
 		{ "allow-from", required_argument, NULL, 'a' },
 		{ "no-allow-from", no_argument, NULL, 'A' },
 		{ "description", required_argument, NULL, 'd' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -143,6 +144,9 @@ parse(struct ctx *c, int argc, char **argv, struct want *w)
 				    "printable UTF-8",
 				    DESC_MAX_LEN);
 			w->description = optarg;
+			break;
+		case 'u':
+			c->owner = optarg;
 			break;
 		case 'j':
 			c->json = true;

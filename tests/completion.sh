@@ -23,6 +23,7 @@ check() { got=$(comp "$@"); [ "$got" = "$want" ] || { echo "FAIL: $* -> \"$got\"
 want=create; check apitoken cr
 want="--expires"; check apitoken create ci --exp
 want="--grace"; check apitoken rotate ci --gr
+want="--user"; check apitoken revoke ci --us
 want="update"; check apitoken upd
 want="--older-than"; check apitoken prune --ol
 want="--expiring"; check apitoken list --exp

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # What self-service may set, and what text a token may hold: root's limits
-# stay root's; text is printable UTF-8 without a token in it, and is
+# stay root's; names resolve within an owner; text is printable UTF-8 without a token in it, and is
 # escaped on output; a grace period within max_lifetime.  Run as root against a throwaway store; the
 # self-service parts run the test build of apitoken setuid, as an
 # unprivileged user, as tests/helper/setuid.sh does (its comment says why
@@ -97,6 +97,30 @@ expect 0 root update own --expires 2d
 expect 1 pw "$A" "$PW_A" rotate own --expires 7d
 said "only root may extend"
 pass_msg "an owner undoes their own suspension and limits, not root's later ones"
+
+# Names: root's by-name commands look among the --user given; a service
+# token's name is its own (no second one anywhere), and a user's token of
+# the same name cannot make root's command about it ambiguous.
+SVC=${TAG}s
+expect 0 root create "$SVC"
+expect 1 root create "$SVC"
+expect 0 pw "$A" "$PW_A" create "$SVC" --user "$A"
+expect 0 root show "$SVC" --json
+printf '%s' "$OUT" | jq -e '.service_user == true' >/dev/null || fail "root's show $SVC is not the service token"
+expect 0 root show "$SVC" --user "$A" --json
+printf '%s' "$OUT" | jq -e ".user == \"$A\"" >/dev/null || fail "show --user $A: $OUT"
+expect 0 root revoke "$SVC"
+[ "$(root show "$SVC" --user "$SVC" --json | jq -r .status)" = revoked ] || fail "the service token was not revoked"
+[ "$(root show "$SVC" --user "$A" --json | jq -r .status)" = active ] || fail "the user's token was revoked"
+expect 0 root create same --user "$A"
+expect 0 root create same --user root
+expect 1 root suspend same
+said "--user"
+expect 0 root suspend same --user "$A"
+[ "$(root show same --user root --json | jq -r .status)" = active ] || fail "suspend --user $A hit root's token"
+expect 1 root show same --user nosuch
+expect 1 as "$A" show same --user root
+pass_msg "by-name commands resolve within --user; a same-named user token cannot shadow a service token"
 
 # Text: every field refuses what is not printable UTF-8 (C0, C1 such as
 # CSI, bidirectional overrides, overlong or stray bytes) and anything that
