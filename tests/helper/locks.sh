@@ -57,10 +57,10 @@ freeze() {
 	case $KIND in
 	v2) echo 1 > "$CG/cgroup.freeze"
 	    i=0; until grep -qx 'frozen 1' "$CG/cgroup.events" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-	    grep -qx 'frozen 1' "$CG/cgroup.events" || [ ! -s "$CG/cgroup.procs" ] ;;
+	    grep -qx 'frozen 1' "$CG/cgroup.events" || [ -z "$(cat "$CG/cgroup.procs")" ] ;;
 	v1) echo FROZEN > "$CG/freezer.state"
 	    i=0; until grep -qx FROZEN "$CG/freezer.state" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-	    grep -qx FROZEN "$CG/freezer.state" || [ ! -s "$CG/tasks" ] ;;
+	    grep -qx FROZEN "$CG/freezer.state" || [ -z "$(cat "$CG/tasks")" ] ;;
 	*) for p in $PIDS; do kill -STOP "$p" 2>/dev/null; done ;;
 	esac
 }
