@@ -164,7 +164,14 @@ int store_usage_get(struct store *st, const char *id, struct usage *u,
 int store_usage_update(struct store *st, const char *id,
     int (*fn)(struct usage *u, void *ctx), void *ctx, char *err);
 
-/* Serialise writers across processes (flock on helper.lock); blocks. */
+/*
+ * Serialise writers across processes (flock on helper.lock).  Waits at most
+ * STORE_LOCK_WAIT seconds, then returns ERR_UNAVAIL with a message naming
+ * the holder's pid (which the holder writes into the file).  A holder
+ * that a user can stop (the setuid helper) must therefore never wait on
+ * anything of the user's while it holds it: see helper/hold.c.
+ */
+#define STORE_LOCK_WAIT 10
 int store_lock(struct store *st, char *err);
 void store_unlock(struct store *st);
 

@@ -51,6 +51,18 @@ void audit_change(const struct ctx *c, const char *what, const struct record *r,
  */
 void log_open(void);
 
+/*
+ * hold.c: take the writers' lock (store_lock: waited for at most
+ * STORE_LOCK_WAIT seconds) and, until hold_release, keep everything
+ * meant for stdout, stderr (also children's) and hold_log's syslog lines
+ * in memory, so that the caller cannot stall root's writers by not reading.
+ * hold_release drops the lock, then writes it all; it runs at exit too.
+ */
+int hold_lock(struct store *st, char *err);
+void hold_release(void);
+void hold_log(int prio, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Test builds only: die by SIGKILL at the named step when asked to. */
 void crash_point(const struct ctx *c, const char *step);
 

@@ -156,7 +156,7 @@ begin(struct ctx *c, const struct args *a, const char *widen, struct store **st,
 		strcpy(id, r->id);
 		what = id;
 	}
-	if ((rc = store_lock(*st, err)) < 0)
+	if ((rc = hold_lock(*st, err)) < 0)
 		return fail(EXIT_REFUSED, "%s", err);
 	if ((rc = select_token(c, *st, what, r)) != 0)
 		return rc;
@@ -390,6 +390,7 @@ cmd_change(struct ctx *c, int argc, char **argv)
 		fprintf(stderr, "apitoken: token %s '%s' is %s\n", r.id, r.name,
 		    record_status_name(r.status));
 out:
+	hold_release();
 	store_close(st);
 	return rc;
 }
@@ -451,6 +452,7 @@ cmd_unlock(struct ctx *c, int argc, char **argv)
 		    "lift\n",
 		    r.id, r.name);
 out:
+	hold_release();
 	store_close(st);
 	return rc;
 }
@@ -558,6 +560,7 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 	}
 out:
 	explicit_bzero(tok, sizeof(tok));
+	hold_release();
 	store_close(st);
 	return rc;
 }

@@ -160,7 +160,7 @@ cmd_check(struct ctx *c, int argc, char **argv)
 			puts("no store yet: nothing to check");
 		return 0;
 	}
-	if (rc < 0 || (repair && (rc = store_lock(st, err)) < 0) ||
+	if (rc < 0 || (repair && (rc = hold_lock(st, err)) < 0) ||
 	    (rc = store_read(st, scan_fn, &s, err)) < 0) {
 		rc = fail(EXIT_REFUSED, "%s", err);
 		goto out;
@@ -176,6 +176,7 @@ cmd_check(struct ctx *c, int argc, char **argv)
 	rc = left == 0 ? 0 : EXIT_REFUSED;
 out:
 	free(s.v);
+	hold_release();
 	store_close(st);
 	return rc;
 }

@@ -237,7 +237,7 @@ cmd_create(struct ctx *c, int argc, char **argv)
 	r.pending = x.service ? PENDING_CREATE : PENDING_NONE;
 
 	if ((rc = store_open(&st, c->store_dir, STORE_CREATE, err)) < 0 ||
-	    (rc = store_lock(st, err)) < 0 ||
+	    (rc = hold_lock(st, err)) < 0 ||
 	    (rc = store_write(st, reserve_fn, &x, err)) < 0) {
 		rc = fail(EXIT_REFUSED, "%s", err);
 		goto out;
@@ -284,6 +284,7 @@ cmd_create(struct ctx *c, int argc, char **argv)
 	}
 out:
 	explicit_bzero(tok, sizeof(tok));
+	hold_release();
 	store_close(st);
 	return rc;
 }

@@ -132,7 +132,7 @@ audit(const struct ctx *c, const char *what, const struct record *r)
 	char name[NAME_MAX_LEN * 2 + 8];
 
 	log_redact(r->name, name, sizeof(name));
-	syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s %s token %s (%s) of user %s",
+	hold_log(LOG_AUTHPRIV | LOG_NOTICE, "%s %s token %s (%s) of user %s",
 	    c->caller, what, r->id, name, r->user);
 }
 
@@ -143,7 +143,7 @@ audit_change(const struct ctx *c, const char *what, const struct record *r,
 	char name[NAME_MAX_LEN * 2 + 8];
 
 	log_redact(r->name, name, sizeof(name));
-	syslog(LOG_AUTHPRIV | LOG_NOTICE,
+	hold_log(LOG_AUTHPRIV | LOG_NOTICE,
 	    "%s %s token %s (%s) of user %s (%s), revision %llu", c->caller,
 	    what, r->id, name, r->user, detail,
 	    (unsigned long long)r->revision);

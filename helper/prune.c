@@ -191,7 +191,7 @@ cmd_prune(struct ctx *c, int argc, char **argv)
 		report(c, &s, dry);
 		return 0;
 	}
-	if (rc < 0 || (!dry && (rc = store_lock(st, err)) < 0) ||
+	if (rc < 0 || (!dry && (rc = hold_lock(st, err)) < 0) ||
 	    (rc = store_read(st, scan_fn, &s, err)) < 0) {
 		rc = fail(EXIT_REFUSED, "%s", err);
 		goto out;
@@ -208,11 +208,12 @@ cmd_prune(struct ctx *c, int argc, char **argv)
 		audit_change(c, "pruned", &v->r, reason_name[v->why]);
 	}
 	/* Nothing is written to the caller's output while the lock is held. */
-	store_unlock(st);
+	hold_release();
 	report(c, &s, dry);
 	rc = failed ? EXIT_REFUSED : 0;
 out:
 	free(s.v);
+	hold_release();
 	store_close(st);
 	return rc;
 }

@@ -331,7 +331,7 @@ cmd_update(struct ctx *c, int argc, char **argv)
 	if ((rc = parse(c, argc, argv, &w)) != 0)
 		return rc;
 	if ((rc = store_open(&st, c->store_dir, 0, err)) < 0 ||
-	    (rc = store_lock(st, err)) < 0) {
+	    (rc = hold_lock(st, err)) < 0) {
 		rc = fail(EXIT_REFUSED, "%s",
 		    rc == ERR_NOTFOUND ? "no tokens yet" : err);
 		goto out;
@@ -396,6 +396,7 @@ cmd_update(struct ctx *c, int argc, char **argv)
 		    r.id, r.name, changed + 1, when_format(r.expires_at, when),
 		    (unsigned long long)r.revision);
 out:
+	hold_release();
 	store_close(st);
 	return rc;
 }

@@ -8,6 +8,10 @@
 #     answer within 5 s, the bound the issue asks for (#16, item 2).
 #   - The setuid helper's verify mode, run by a user, writes no usage at
 #     all, and frozen at any point it stalls no login.
+#   - A user who stops reading the helper's stderr (a full pipe; Ctrl-S is
+#     the same) cannot make root's revoke wait: the helper has released
+#     helper.lock before it writes a byte.  A holder that never lets go
+#     makes root's writers give up after 10 s with one line naming its pid.
 #
 # The setuid runs read the store compiled into the test build of apitoken
 # (tests/helper/local.mk), shared with setuid.sh, which make runs first.
@@ -15,6 +19,8 @@
 command -v setpriv >/dev/null || skip "no setpriv (util-linux)"
 command -v pamtester >/dev/null || skip "no pamtester (apt-get install pamtester)"
 command -v timeout >/dev/null || skip "no timeout (coreutils)"
+[ -x /usr/bin/python3 ] || skip "no /usr/bin/python3 (fills a pipe as a user)"
+command -v flock >/dev/null || skip "no flock (util-linux)"
 
 BUILT_STORE=$(cd "$top_builddir" && pwd)/tests/helper/test-store
 USAGEHOLD=$(cd "$top_builddir" && pwd)/tests/helper/usagehold
@@ -158,3 +164,63 @@ while [ $n -lt 20 ]; do
 done
 PIDS=""
 pass_msg "a user's frozen verify helper stalls no login"
+
+# 4. A user's suspend whose stderr is a full pipe: root's revoke of another
+# of the user's tokens goes through at once.
+at create other --user "$U" --service "$SERVICE" >/dev/null 2>&1 || fail "create other"
+mkfifo "$WORK/fifo"
+exec 7<>"$WORK/fifo"   # a reader that never reads, so writes block, not fail
+chmod 666 "$WORK/fifo"
+(cd / && exec setpriv --reuid="$U" --regid="$(id -g "$U")" --init-groups /usr/bin/python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_NONBLOCK)
+for chunk in (4096, 1):
+    try:
+        while True:
+            os.write(fd, b"x" * chunk)
+    except BlockingIOError:
+        pass
+os.set_blocking(fd, True)
+os.dup2(fd, 2)
+os.execv(sys.argv[2], sys.argv[2:])
+' "$WORK/fifo" "$SUID/apitoken" suspend api) </dev/null >/dev/null &
+PIDS="$!"
+i=0
+until at show api --json 2>/dev/null | jq -e '.status == "suspended"' >/dev/null || [ $i -ge 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+at show api --json | jq -e '.status == "suspended"' >/dev/null || fail "the user's suspend did not happen"
+sleep 0.5
+kill -0 "$PIDS" 2>/dev/null || fail "the user's helper is not blocked on its stderr"
+# (KILL: the helper ignores SIGTERM, so that a user cannot stop it half way)
+timeout -s KILL 20 "$APITOKEN" --store "$STORE" revoke other >/dev/null 2>"$WORK/stderr"
+got=$?
+[ "$got" -ne 137 ] || fail "root's revoke waited for a user's blocked helper"
+[ "$got" -eq 0 ] || fail "root's revoke: exit $got: $(cat "$WORK/stderr")"
+at show other --json | jq -e '.status == "revoked"' >/dev/null || fail "the revoke did not take effect"
+kill -KILL $PIDS 2>/dev/null
+wait
+PIDS=""
+exec 7<&-
+pass_msg "a user's helper blocked on a full stderr holds no lock: root's revoke takes effect"
+
+# 5. A holder that never lets go (root's, stopped): root's writers give up
+# after the bound, in one line naming the holder's pid.
+sh -c 'exec 9<>"$1/helper.lock" && flock 9 && echo $$ > "$1/helper.lock" && exec sleep 60' \
+	sh "$STORE" &
+HOLDER=$!
+PIDS="$HOLDER"
+i=0
+until [ "$(cat "$STORE/helper.lock" 2>/dev/null)" = "$HOLDER" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(cat "$STORE/helper.lock")" = "$HOLDER" ] || fail "the stand-in did not take helper.lock"
+timeout -s KILL 30 "$APITOKEN" --store "$STORE" revoke api >/dev/null 2>"$WORK/stderr"
+got=$?
+[ "$got" -ne 137 ] || fail "root's revoke waited past the bound for a holder of helper.lock"
+[ "$got" -eq 1 ] || fail "root's revoke with the lock held: exit $got"
+[ "$(wc -l < "$WORK/stderr")" -eq 1 ] && grep -q "pid $HOLDER" "$WORK/stderr" ||
+	fail "the refusal does not name the holder in one line: $(cat "$WORK/stderr")"
+kill -KILL "$HOLDER"
+wait
+PIDS=""
+at revoke api >/dev/null 2>&1 || fail "revoke once the holder is gone"
+pass_msg "a holder of helper.lock: root's revoke gives up after 10 s naming its pid"
