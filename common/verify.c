@@ -37,6 +37,33 @@ unavail(struct verify_result *res, const char *detail)
 	return res->code;
 }
 
+static const struct {
+	const char *variant, *program;
+} service_variants[] = {
+	{ "su-l", "su" },
+	{ "sudo-i", "sudo" },
+	{ "runuser-l", "runuser" },
+};
+
+const char *
+verify_service_program(const char *service)
+{
+	for (size_t i = 0;
+	     i < sizeof(service_variants) / sizeof(service_variants[0]); i++)
+		if (strcmp(service, service_variants[i].variant) == 0)
+			return service_variants[i].program;
+	return NULL;
+}
+
+bool
+verify_service_listed(const struct strlist *l, const char *service)
+{
+	const char *program = verify_service_program(service);
+
+	return strlist_contains(l, "*") || strlist_contains(l, service) ||
+	    (program != NULL && strlist_contains(l, program));
+}
+
 /* True when the record allows service under conf's defaults. */
 static bool
 verify_service_allowed(const struct conf *c, const struct record *r,
@@ -45,8 +72,7 @@ verify_service_allowed(const struct conf *c, const struct record *r,
 	const struct strlist *l =
 	    r->services.n > 0 ? &r->services : &c->default_services;
 
-	return service != NULL &&
-	    (strlist_contains(l, "*") || strlist_contains(l, service));
+	return service != NULL && verify_service_listed(l, service);
 }
 
 static bool

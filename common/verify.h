@@ -38,6 +38,7 @@
 #define APITOKEN_VERIFY_H
 
 #include <stdbool.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,6 +88,18 @@ struct verify_result {
  */
 enum verify_code verify_reason_only(struct verify_result *res,
     enum verify_reason reason);
+
+/*
+ * Where a distribution splits one program into several PAM services, the
+ * variant's program: "su" for "su-l" (Debian's `su -`), "sudo" for
+ * "sudo-i" (`sudo -i`), "runuser" for "runuser-l"; NULL for any other
+ * service.  A token or a list naming the program covers its variants, so
+ * `--service su` works for `su -`; naming a variant covers only it.
+ */
+const char *verify_service_program(const char *service);
+
+/* True when list l allows service (itself, "*", or its program). */
+bool verify_service_listed(const struct strlist *l, const char *service);
 
 /* Decide; fills res and returns res->code. */
 enum verify_code verify_token(const struct conf *c,

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "apitoken.h"
+#include "verify.h"
 
 static const char *const privileged[] = {
 	"sudo",
@@ -50,7 +51,12 @@ service_allowed(const struct strlist *l, const char *s)
 				return false;
 		return true;
 	}
+	const char *program = verify_service_program(s);
+
+	/* Root's "su" covers a token's "su-l", as a token's "su" covers
+	 * `su -` (verify.h). */
 	return strlist_contains(l, s) ||
+	    (program != NULL && strlist_contains(l, program)) ||
 	    (strlist_contains(l, "*") && !is_privileged(s));
 }
 

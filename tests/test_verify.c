@@ -224,6 +224,33 @@ START_TEST(services_and_addresses)
 }
 END_TEST
 
+/* A program's token covers its distribution's variants, not the reverse. */
+START_TEST(service_variants)
+{
+	struct record r;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1];
+
+	make_token(&r, tok);
+	strlist_add(&r.services, "su");
+	strlist_add(&r.services, "sudo");
+	save(&r);
+	ck_assert_int_eq(try(tok, me, "su", NULL, &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, me, "su-l", NULL, &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, me, "sudo-i", NULL, &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, me, "runuser-l", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_SERVICE);
+	ck_assert_int_eq(try(tok, me, "sul", NULL, &res), VERIFY_DENIED);
+	memset(&r.services, 0, sizeof(r.services));
+	strlist_add(&r.services, "su-l");
+	save(&r);
+	ck_assert_int_eq(try(tok, me, "su-l", NULL, &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, me, "su", NULL, &res), VERIFY_DENIED);
+	ck_assert_str_eq(verify_service_program("sudo-i"), "sudo");
+	ck_assert_ptr_null(verify_service_program("sudo"));
+}
+END_TEST
+
 START_TEST(store_problems_are_unavailable)
 {
 	struct record r;
@@ -389,6 +416,7 @@ verify_suite(void)
 	tcase_add_test(tc, denials);
 	tcase_add_test(tc, states);
 	tcase_add_test(tc, services_and_addresses);
+	tcase_add_test(tc, service_variants);
 	tcase_add_test(tc, store_problems_are_unavailable);
 	tcase_add_test(tc, grace_after_rotate);
 	tcase_add_test(tc, lockout_and_usage);
