@@ -37,6 +37,9 @@ static const struct {
 	    "the verifier gave no answer" },
 	[VREASON_NO_VERIFIER] = { "no-verifier",
 	    "cannot reach the verify service or run the helper" },
+	[VREASON_ACCOUNT_EXPIRED] = { "account-expired", "account expired" },
+	[VREASON_ACCOUNT_LOCKED] = { "account-locked",
+	    "account locked (its password is locked)" },
 };
 
 enum verify_code

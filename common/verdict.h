@@ -43,6 +43,8 @@ enum verify_reason {
 	VREASON_BAD_ANSWER,       /* the caller got a malformed answer */
 	VREASON_VERIFIER_FAILED,  /* died, timed out or closed: no answer */
 	VREASON_NO_VERIFIER, /* neither the service nor the helper can run */
+	VREASON_ACCOUNT_EXPIRED, /* the account has expired (shadow) */
+	VREASON_ACCOUNT_LOCKED,  /* its password is locked */
 	VREASON_COUNT
 };
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <pwd.h>
+#include <shadow.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,11 +110,48 @@ same_account(const struct record *r, const char *user)
 	return same;
 }
 
+/*
+ * The account itself must be open, whoever's token it is, since a stack
+ * whose account step is this module alone has nothing else to ask: not
+ * expired in shadow (sp_expire; revoke expires a service user, and
+ * usermod(8) says an expiry is how a whole account is locked), and not
+ * with a locked password: '!' before a hash, or before the '*' of an
+ * account without one (usermod --lock, passwd --lock).  A token is a
+ * password; it opens no more than a password would.  A bare '!' or '*' is
+ * an account that never had a password (useradd leaves every new account
+ * so, service users included), not a lock: it is open to other logins,
+ * and its tokens are subject to its expiry.  No shadow entry (a directory
+ * user) means no such evidence.
+ */
+static enum verify_reason
+account_open(const char *user, int64_t now)
+{
+	struct spwd sp, *found = NULL;
+	char *buf = malloc(VERIFY_PW_BUF_LEN);
+	enum verify_reason why = VREASON_ACCEPTED;
+
+	if (buf == NULL)
+		return VREASON_ACCOUNT_LOCKED; /* no memory, no login */
+	if (getspnam_r(user, &sp, buf, VERIFY_PW_BUF_LEN, &found) == 0 &&
+	    found != NULL) {
+		if (sp.sp_expire > 0 && now / 86400 >= sp.sp_expire)
+			why = VREASON_ACCOUNT_EXPIRED;
+		else if (sp.sp_pwdp != NULL && sp.sp_pwdp[0] == '!' &&
+		    sp.sp_pwdp[1] != '\0')
+			why = VREASON_ACCOUNT_LOCKED;
+	}
+	explicit_bzero(buf, VERIFY_PW_BUF_LEN);
+	free(buf);
+	return why;
+}
+
 /* Checks that hold for the whole life of a login, auth and account alike. */
 static enum verify_code
 check_state(const struct record *r, const char *user, int64_t now,
     struct verify_result *res)
 {
+	enum verify_reason why;
+
 	if (r->status == STATUS_PENDING || r->status == STATUS_DELETED)
 		return deny(res, VREASON_UNKNOWN_ID);
 	if (r->status == STATUS_SUSPENDED)
@@ -126,6 +164,8 @@ check_state(const struct record *r, const char *user, int64_t now,
 		return deny(res, VREASON_OTHER_USER);
 	if (!same_account(r, user))
 		return deny(res, VREASON_UID_CHANGED);
+	if ((why = account_open(user, now)) != VREASON_ACCEPTED)
+		return deny(res, why);
 	return VERIFY_OK;
 }
 

@@ -18,8 +18,10 @@
  *      costs the same hash and the same reads as a known one.
  *   5. status active; not expired; owner is the user, and the user's uid
  *      is still the record's (a deleted and re-created name does not
- *      inherit old tokens); the service is in
- *      the record's services (or the config's default_services when the
+ *      inherit old tokens); the account is not expired in shadow nor its
+ *      password locked (see account_open in verify.c; reading shadow
+ *      needs root, as everything here does); the
+ *      service is in the record's services (or the config's default_services when the
  *      record has none; "*" allows any); when allowed_addresses is set,
  *      rhost is an IP address inside one of them (a hostname or no rhost
  *      fails).
@@ -108,7 +110,7 @@ enum verify_code verify_token(const struct conf *c,
 /*
  * Re-check a token that authenticated earlier in this PAM transaction
  * (the account step): it still exists, belongs to user (same uid), is
- * active and not expired.  Same result codes; the hash is not checked again.
+ * active and not expired, and so is the account (as in step 5 above).  Same result codes; the hash is not checked again.
  */
 enum verify_code verify_account(const char *store_dir, const char *id,
     const char *user, int64_t now, struct verify_result *res);

@@ -310,3 +310,16 @@ account_is_ours(const struct record *r)
 	    found != NULL && pw.pw_uid == r->uid &&
 	    strcmp(pw.pw_gecos, gecos) == 0;
 }
+
+bool
+account_is_service(const struct conf *conf, uid_t uid)
+{
+	struct passwd pw, *found = NULL;
+	char buf[16384];
+
+	if (uid >= conf->uid_min && uid <= conf->uid_max)
+		return true;
+	return getpwuid_r(uid, &pw, buf, sizeof(buf), &found) == 0 &&
+	    found != NULL &&
+	    strncmp(pw.pw_gecos, GECOS_MARK, strlen(GECOS_MARK)) == 0;
+}

@@ -158,6 +158,11 @@ int account_lock(const struct record *r, char *err);
 int account_set_expiry(const struct record *r, char *err);
 /* Remove the account, after ending its processes. */
 int account_delete(const struct record *r, char *err);
+/*
+ * True when uid is a service user: in the configured uid range (only we
+ * hand those out) or carrying our GECOS marker.
+ */
+bool account_is_service(const struct conf *conf, uid_t uid);
 /* 1 when an account named r->user exists that we made for r (GECOS marker). */
 int account_is_ours(const struct record *r);
 

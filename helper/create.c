@@ -203,6 +203,15 @@ cmd_create(struct ctx *c, int argc, char **argv)
 		strcpy(r.user, r.name);
 		r.service_user = true;
 	} else {
+		/*
+		 * A service user's access is its service token's, which root
+		 * revokes; a token of its own would outlive that.
+		 */
+		if (!c->root && account_is_service(&c->conf, c->ruid))
+			return fail(EXIT_REFUSED,
+			    "%s is a service user: it may not make tokens for "
+			    "itself; ask root",
+			    c->caller);
 		if (!c->root &&
 		    (strcmp(user, c->caller) != 0 || !c->conf.self_service))
 			return fail(EXIT_REFUSED,

@@ -8,7 +8,6 @@
 #include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
-#include <shadow.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -393,29 +392,6 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	return PAM_SUCCESS;
 }
 
-/*
- * A service user whose account has expired in shadow is refused: revoke
- * expires it (usermod -e 1).  Its locked password means nothing here: a
- * service user never had one.
- */
-static int
-check_shadow(const char *user)
-{
-	struct spwd sp, *res = NULL;
-	char *buf = malloc(VERIFY_PW_BUF_LEN);
-	long today = (long)(when_now() / 86400);
-	int rc = PAM_SUCCESS;
-
-	if (buf == NULL)
-		return PAM_BUF_ERR;
-	if (getspnam_r(user, &sp, buf, VERIFY_PW_BUF_LEN, &res) == 0 &&
-	    res != NULL && sp.sp_expire > 0 && today >= sp.sp_expire)
-		rc = PAM_ACCT_EXPIRED;
-	explicit_bzero(buf, VERIFY_PW_BUF_LEN);
-	free(buf);
-	return rc;
-}
-
 PAM_EXTERN int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -464,16 +440,10 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		pam_syslog(pamh, LOG_NOTICE,
 		    "account of token %s for user %s refused: %s", id, u,
 		    verdict_reason_text(res.reason));
-		return res.reason == VREASON_EXPIRED ? PAM_ACCT_EXPIRED :
-		                                       PAM_PERM_DENIED;
-	}
-	if (res.rec.service_user &&
-	    (retval = check_shadow(user)) != PAM_SUCCESS) {
-		pam_syslog(pamh, LOG_NOTICE,
-		    "account of token %s for user %s refused: "
-		    "service user expired",
-		    id, u);
-		return retval;
+		return res.reason == VREASON_EXPIRED ||
+		        res.reason == VREASON_ACCOUNT_EXPIRED ?
+		    PAM_ACCT_EXPIRED :
+		    PAM_PERM_DENIED;
 	}
 	return PAM_SUCCESS;
 }

@@ -4,12 +4,17 @@
 #   - revoke and delete end every process of a service user, also one that
 #     keeps forking (a new pid every few milliseconds), before the account
 #     is locked or removed.
+#   - a service user may not make a token for itself; the account step
+#     (and the verify) refuse a token whose account, any account, has
+#     expired or has its password locked, also when that happens between
+#     authentication and the account step.
 # Accounts are named zzapt<random>...; all are removed on exit, also on
 # failure.
 . "${srcdir:-.}/tests/e2e/lib.sh"
 command -v jq >/dev/null || skip "no jq (apt-get install jq)"
 command -v setpriv >/dev/null || skip "no setpriv (util-linux)"
 command -v perl >/dev/null || skip "no perl (runs the fork-hopping process)"
+command -v pamtester >/dev/null || skip "no pamtester (apt-get install pamtester)"
 
 ok() { pass_msg "$*"; }
 expect() {
@@ -29,18 +34,18 @@ cat > "$WORK/hop" <<'EOS'
 for (1 .. 5) { fork or last; }
 for (;;) { select(undef, undef, undef, 0.002); fork and exit 0; }
 EOS
-# On failure the hoppers outlive the test unless ended as pkill cannot.
-HOP_UIDS=""
+# On failure the hoppers outlive the test unless ended again and again
+# (by their command line: after a delete their uid may be another test's).
 reap() {
-	for u in $HOP_UIDS; do
-		setpriv --reuid="$u" --regid="$u" --clear-groups sh -c \
-			'for i in $(seq 3000); do kill -9 -1 2>/dev/null; done'
+	n=0
+	while pgrep -f "$WORK/hop" >/dev/null && [ $n -lt 500 ]; do
+		pkill -KILL -f "$WORK/hop"
+		n=$((n + 1))
 	done
 }
 EXTRA_CLEANUP=reap
 # hop USER: start the hoppers as USER, wait until they run
 hop() {
-	HOP_UIDS="$HOP_UIDS $(id -u "$1")"
 	setpriv --reuid="$1" --regid="$(id -g "$1")" --clear-groups \
 		perl "$WORK/hop" </dev/null >/dev/null 2>&1 &
 	n=0
@@ -50,11 +55,11 @@ hop() {
 		sleep 0.05
 	done
 }
-# none_left USER: no process of USER, a second after the command returned
-# (a survivor would still be hopping then)
+# none_left UID: no hopper of UID alive, a second after the command
+# returned (a survivor would still be hopping then)
 none_left() {
 	sleep 1
-	left=$(ps -o stat= -U "$1" | grep -vc "^Z")
+	left=$(ps -o stat=,args= -U "$1" | grep -v "^Z" | grep -c "$WORK/hop")
 	[ "$left" -eq 0 ] || fail "$left process(es) of $1 survived $2"
 }
 
@@ -79,3 +84,65 @@ expect 0 at delete "$D"
 none_left "$DUID" delete
 getent passwd "$D" >/dev/null && fail "service user not deleted"
 ok "delete of an active token ends its service user's processes and removes it"
+
+# A service user asks the setuid helper for a token of its own.  The copy
+# lives where the user can reach it (the tree may be in a 0700 home).
+mkdir "$WORK/bin"
+cp "$TEST_APITOKEN" "$WORK/bin/apitoken"
+chmod 4755 "$WORK/bin/apitoken"
+M=${TAG}m
+expect 0 at create "$M"
+OUT=$(cd / && env -u APITOKEN_CONFIG setsid -w setpriv --reuid="$M" --regid="$(id -g "$M")" --clear-groups \
+	"$WORK/bin/apitoken" create mine --user "$M" 2>&1 </dev/null)
+got=$?
+[ "$got" -eq 1 ] || fail "a service user's own token: exit $got ($OUT)"
+[ "$(printf '%s\n' "$OUT" | wc -l)" -eq 1 ] || fail "not one line: $OUT"
+printf '%s' "$OUT" | grep -q "service user" || fail "refusal does not say why: $OUT"
+expect 0 at delete "$M"
+ok "a service user may not make a token for itself"
+
+# An ordinary account with a password, and a token root made for it.
+P=${TAG}p
+add_user "$P"
+echo "$P:pw-$P-$$" | chpasswd || fail "chpasswd"
+expect 0 at create t --user "$P"
+PTOK=$OUT
+# stack [ACTION]: the module's auth, then ACTION run as root (pam_exec),
+# then the module's account step
+stack() {
+	{
+		echo "auth [success=ok ignore=ignore default=die] $MODULE store=$STORE config=$CONF"
+		[ -n "${1:-}" ] && echo "auth optional pam_exec.so quiet $1"
+		echo "auth requisite pam_permit.so"
+		echo "account [success=ok ignore=ignore default=bad] $MODULE store=$STORE config=$CONF"
+		echo "account required pam_permit.so"
+	} > "/etc/pam.d/$SERVICE"
+}
+# login: auth and account through pamtester; its output in $OUT
+login() { OUT=$(printf '%s\n' "$PTOK" | pamtester "$SERVICE" "$P" authenticate acct_mgmt 2>&1); }
+vfy() { vrequest "$P" "$SERVICE" 127.0.0.1 "$PTOK" | ask_ok "$APITOKEN" --store "$STORE" verify; }
+stack
+login || fail "the token of an open account: $OUT"
+vfy >/dev/null || fail "verify of an open account's token"
+usermod --lock -- "$P"
+login && fail "the token of a locked account logs in"
+vfy | grep -q "account-locked" || fail "verify does not say the account is locked"
+usermod --unlock -- "$P"
+login || fail "unlocked again, the token is refused: $OUT"
+chage --expiredate 1 -- "$P"
+login && fail "the token of an expired account logs in"
+vfy | grep -q "account-expired" || fail "verify does not say the account expired"
+chage --expiredate -1 -- "$P"
+ok "a token of a locked or expired ordinary account is refused"
+
+for change in "/usr/sbin/usermod --lock -- $P" "/usr/bin/chage --expiredate 1 -- $P"; do
+	stack "$change"
+	login && fail "locked between auth and account ($change), still let in"
+	printf '%s' "$OUT" | grep -q "successfully authenticated" ||
+		fail "refused before the account step ($change): $OUT"
+	usermod --unlock -- "$P"
+	chage --expiredate -1 -- "$P"
+done
+stack
+login || fail "the token no longer works: $OUT"
+ok "the account step refuses a token whose account was locked or expired after auth"
