@@ -39,6 +39,8 @@ struct conf {
 	/* what a token a user makes for themselves may name (see policy.c) */
 	struct strlist self_service_services;
 	struct strlist self_service_permissions; /* empty: any */
+	unsigned
+	    max_tokens_per_user; /* a user's own, tombstones aside; 0: any */
 	char shell[PATH_MAX];
 	char home[PATH_MAX];
 	struct strlist groups;

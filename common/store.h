@@ -126,9 +126,10 @@ int store_txn_get(struct store_txn *t, const char *id, struct record *r,
 /* Insert or replace r, keeping the user, name and uid indexes in step. */
 int store_txn_put(struct store_txn *t, const struct record *r, char *err);
 /*
- * Remove the record and its index entries entirely (not a tombstone).  The
- * programs never do (their deletes are tombstones written with
- * store_txn_put); the tests use it to check the index bookkeeping.
+ * Remove the record and its index entries entirely (not a tombstone).
+ * Deletes are tombstones written with store_txn_put; this is for removing
+ * old tombstones (prune, a user's create past max_tokens_per_user), which
+ * hold nothing from reuse: store_txn_next_uid's counter keeps uids unique.
  */
 int store_txn_del(struct store_txn *t, const char *id, char *err);
 /* Every record (user == NULL) or those owned by user, in id order. */

@@ -16,6 +16,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "apitoken.h"
@@ -30,25 +31,107 @@ uid_free(uint32_t uid)
 	return getpwuid((uid_t)uid) == NULL && getgrgid((gid_t)uid) == NULL;
 }
 
+/* A user's tokens as max_tokens_per_user counts them, and their tombstones. */
+struct owned {
+	const char *user;
+	unsigned live;
+	int ntomb, cap;
+	struct tomb {
+		int64_t at;
+		char id[TOKEN_ID_LEN + 1];
+	} * tomb;
+};
+
 struct create {
 	const struct ctx *c;
 	struct record *r;
 	bool service;
 	uint32_t min, max;
+	struct owned owned;
+	int ngone; /* the oldest tombstones of owned, removed */
 };
 
 struct dup {
 	const char *user;
-	bool found;
+	bool service, found;
 };
 
+/* A name is the owner's once; a service token's name is nobody else's. */
 static int
 dup_fn(const struct record *r, void *ctx)
 {
 	struct dup *d = ctx;
 
-	if (r->status != STATUS_DELETED && strcmp(r->user, d->user) == 0)
+	if (r->status != STATUS_DELETED &&
+	    (strcmp(r->user, d->user) == 0 || (d->service && r->service_user)))
 		d->found = true;
+	return 0;
+}
+
+static int
+owned_fn(const struct record *r, void *ctx)
+{
+	struct owned *o = ctx;
+	struct tomb *grown;
+
+	if (strcmp(r->user, o->user) != 0)
+		return 0;
+	if (r->status != STATUS_DELETED) {
+		o->live++;
+		return 0;
+	}
+	if (o->ntomb == o->cap) {
+		o->cap = o->cap ? 2 * o->cap : 32;
+		if ((grown = realloc(o->tomb,
+		         (size_t)o->cap * sizeof(*grown))) == NULL)
+			return ERR_NOMEM;
+		o->tomb = grown;
+	}
+	o->tomb[o->ntomb].at = r->updated_at;
+	strcpy(o->tomb[o->ntomb].id, r->id);
+	o->ntomb++;
+	return 0;
+}
+
+static int
+older_first(const void *a, const void *b)
+{
+	const struct tomb *x = a, *y = b;
+
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+/*
+ * A user's own create: refused at max_tokens_per_user, and their oldest
+ * tombstones removed so that fewer than that many stay.  A tombstone keeps
+ * nothing from reuse that the store's uid counter does not, so the number
+ * of records a user can leave behind is bounded.
+ */
+static int
+limit(struct store_txn *t, struct create *x, char *err)
+{
+	unsigned max = x->c->conf.max_tokens_per_user;
+	struct owned *o = &x->owned;
+	int rc;
+
+	o->user = x->r->user;
+	o->live = 0;
+	o->ntomb = x->ngone = 0;
+	if (x->c->root || max == 0)
+		return 0;
+	/* Every record: tombstones are in no index by user. */
+	if ((rc = store_txn_list(t, NULL, owned_fn, o, err)) < 0)
+		return rc == ERR_NOMEM ? err_set(err, rc, "out of memory") : rc;
+	if (o->live >= max)
+		return err_set(err, ERR_LIMIT,
+		    "you have %u tokens, as many as max_tokens_per_user in %s "
+		    "allows; delete one, or ask root",
+		    o->live, x->c->conf_path);
+	qsort(o->tomb, (size_t)o->ntomb, sizeof(*o->tomb), older_first);
+	x->ngone = o->ntomb >= (int)max ? o->ntomb - (int)max + 1 : 0;
+	for (int i = 0; i < x->ngone; i++)
+		if ((rc = store_txn_del(t, o->tomb[i].id, err)) < 0)
+			return rc;
 	return 0;
 }
 
@@ -56,15 +139,20 @@ static int
 reserve_fn(struct store_txn *t, void *ctx, char *err)
 {
 	struct create *x = ctx;
-	struct dup d = { x->r->user, false };
+	struct dup d = { x->r->user, x->service, false };
 	int rc;
 
 	if ((rc = store_txn_by_name(t, x->r->name, dup_fn, &d, err)) < 0)
 		return rc;
+	if (d.found && x->service)
+		return err_set(err, ERR_EXISTS,
+		    "a service token named '%s' already exists", x->r->name);
 	if (d.found)
 		return err_set(err, ERR_EXISTS,
 		    "%s already has a token named '%s'", x->r->user,
 		    x->r->name);
+	if ((rc = limit(t, x, err)) < 0)
+		return rc;
 	if (x->service &&
 	    (rc = store_txn_next_uid(t, x->min, x->max, uid_free, &x->r->uid,
 	         err)) < 0)
@@ -181,7 +269,10 @@ cmd_create(struct ctx *c, int argc, char **argv)
 	struct token t;
 	struct passwd *pw;
 	struct store *st = NULL;
-	struct create x = { c, &r, false, c->conf.uid_min, c->conf.uid_max };
+	struct create x = { .c = c,
+		.r = &r,
+		.min = c->conf.uid_min,
+		.max = c->conf.uid_max };
 	char tok[TOKEN_LEN + 1] = "", err[ERR_MAX];
 	const char *user;
 	int rc;
@@ -293,6 +384,7 @@ cmd_create(struct ctx *c, int argc, char **argv)
 	}
 out:
 	explicit_bzero(tok, sizeof(tok));
+	free(x.owned.tomb);
 	hold_release();
 	store_close(st);
 	return rc;

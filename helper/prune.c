@@ -6,9 +6,13 @@
  * revoked, or expired, more than --older-than ago (30 days by default, as
  * GitLab keeps inactive tokens and their bot users).  Each goes through
  * the one delete path (change.c): its service user is removed, and a
- * tombstone stays, with its last use, which keeps the id and the uid from
- * ever being handed out again.  A kill half way leaves the pending state
- * that `apitoken check --repair` finishes, as for delete.
+ * tombstone stays, with its last use.  A kill half way leaves the pending
+ * state that `apitoken check --repair` finishes, as for delete.
+ *
+ * Tombstones of tokens deleted more than --older-than ago are removed
+ * then: the store's uid counter, which only moves up,
+ * is what keeps uids from being handed out again, so an old tombstone is
+ * only history, and history must not grow without bound.
  *
  * A suspended token is kept until it expires: a suspension is meant to be
  * lifted.  Pending records are check --repair's business, not ours.
@@ -50,7 +54,41 @@ struct scan {
 	int64_t cutoff;
 	int n, cap;
 	struct victim *v;
+	/* tombstones deleted before the cutoff, to be removed */
+	int ntomb, tcap;
+	char (*tomb)[TOKEN_ID_LEN + 1];
 };
+
+static int
+pick_tombstone(struct scan *s, const struct record *r)
+{
+	char(*grown)[TOKEN_ID_LEN + 1];
+
+	if (r->updated_at > s->cutoff)
+		return 0;
+	if (s->ntomb == s->tcap) {
+		s->tcap = s->tcap ? 2 * s->tcap : 32;
+		if ((grown = realloc(s->tomb,
+		         (size_t)s->tcap * sizeof(*grown))) == NULL)
+			return ERR_NOMEM;
+		s->tomb = grown;
+	}
+	strcpy(s->tomb[s->ntomb++], r->id);
+	return 0;
+}
+
+static int
+compact_fn(struct store_txn *t, void *ctx, char *err)
+{
+	struct scan *s = ctx;
+	int rc;
+
+	for (int i = 0; i < s->ntomb; i++)
+		if ((rc = store_txn_del(t, s->tomb[i], err)) < 0 &&
+		    rc != ERR_NOTFOUND)
+			return rc;
+	return 0;
+}
 
 static int
 pick_fn(const struct record *r, void *ctx)
@@ -60,6 +98,8 @@ pick_fn(const struct record *r, void *ctx)
 	enum prune_reason why;
 	int64_t since;
 
+	if (r->status == STATUS_DELETED && r->pending == PENDING_NONE)
+		return pick_tombstone(s, r);
 	if (r->status == STATUS_DELETED || r->status == STATUS_PENDING ||
 	    r->pending != PENDING_NONE)
 		return 0;
@@ -207,12 +247,24 @@ cmd_prune(struct ctx *c, int argc, char **argv)
 		v->done = true;
 		audit_change(c, "pruned", &v->r, reason_name[v->why]);
 	}
+	if (!dry && s.ntomb > 0 && store_write(st, compact_fn, &s, err) < 0) {
+		fail(EXIT_REFUSED, "prune: tombstones: %s", err);
+		failed++;
+		s.ntomb = 0;
+	}
 	/* Nothing is written to the caller's output while the lock is held. */
 	hold_release();
 	report(c, &s, dry);
+	if (s.ntomb > 0)
+		fprintf(stderr,
+		    "apitoken: %s %d tombstone%s of tokens deleted over %lld "
+		    "days ago\n",
+		    dry ? "would remove" : "removed", s.ntomb,
+		    s.ntomb == 1 ? "" : "s", (long long)(age / 86400));
 	rc = failed ? EXIT_REFUSED : 0;
 out:
 	free(s.v);
+	free(s.tomb);
 	hold_release();
 	store_close(st);
 	return rc;

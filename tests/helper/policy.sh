@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # What self-service may set, and what text a token may hold: root's limits
-# stay root's; names resolve within an owner; text is printable UTF-8 without a token in it, and is
+# stay root's; names resolve within an owner; creation and tombstones are
+# bounded; text is printable UTF-8 without a token in it, and is
 # escaped on output; a grace period within max_lifetime.  Run as root against a throwaway store; the
 # self-service parts run the test build of apitoken setuid, as an
 # unprivileged user, as tests/helper/setuid.sh does (its comment says why
@@ -121,6 +122,44 @@ expect 0 root suspend same --user "$A"
 expect 1 root show same --user nosuch
 expect 1 as "$A" show same --user root
 pass_msg "by-name commands resolve within --user; a same-named user token cannot shadow a service token"
+
+# Creation is bounded: a user's own create stops at max_tokens_per_user
+# (25 by default; root is not bound, and gives A the rest here), and
+# their oldest tombstones go so that fewer than that many stay.
+owned() { root list --user "$A" --all --json | jq "map(select($1)) | length"; }
+i=0
+while [ "$(owned '.status != "deleted"')" -lt 25 ]; do
+	i=$((i + 1))
+	expect 0 root create "fill$i" --user "$A"
+done
+expect 1 pw "$A" "$PW_A" create onemore --user "$A"
+said max_tokens_per_user
+expect 0 as "$A" delete fill1
+sleep 1 # so that fill1's is the oldest tombstone by a second
+for j in $(seq 1 25); do
+	expect 0 root create "gone$j" --user "$A"
+	expect 0 root delete "gone$j" --user "$A"
+done
+[ "$(owned '.status == "deleted"')" -eq 26 ] || fail "tombstones: $(owned '.status == "deleted"')"
+expect 0 pw "$A" "$PW_A" create onemore --user "$A"
+[ "$(owned '.status == "deleted"')" -eq 24 ] ||
+	fail "a user's create left $(owned '.status == "deleted"') tombstones, not 24"
+[ "$(owned '.name == "fill1"')" -eq 0 ] || fail "the oldest tombstone was kept"
+pass_msg "max_tokens_per_user bounds a user's tokens, and their tombstones are compacted"
+
+# prune removes old tombstones; uids stay unique through the store's counter
+expect 0 root create "${TAG}p" --json
+PUID=$(printf '%s' "$OUT" | jq -r .uid)
+expect 0 root delete "${TAG}p"
+expect 0 env APITOKEN_TEST_NOW=$(($(date +%s) + 40 * 86400)) APITOKEN_CONFIG="$CONF" \
+	"$TEST_APITOKEN" --store "$BUILT_STORE" prune
+said "removed .* tombstones"
+# (what prune itself deletes leaves fresh tombstones, which stay)
+[ "$(root list --all --json | jq "map(select(.name == \"${TAG}p\" or (.name | startswith(\"gone\")))) | length")" -eq 0 ] ||
+	fail "prune left tombstones older than 30 days"
+expect 0 root create "${TAG}q" --json
+[ "$(printf '%s' "$OUT" | jq -r .uid)" -gt "$PUID" ] || fail "a compacted tombstone's uid was handed out again"
+pass_msg "prune compacts tombstones; uids are never reused"
 
 # Text: every field refuses what is not printable UTF-8 (C0, C1 such as
 # CSI, bidirectional overrides, overlong or stray bytes) and anything that
