@@ -11,6 +11,7 @@ common_libcommon_la_SOURCES = \
 	common/store.h common/store_int.h common/store.c \
 	common/store_fault.c common/store_env.c common/store_txn.c \
 	common/store_tokens.c common/store_usage.c common/store_lock.c \
+	common/store_fleet.c common/store_fleet.h \
 	common/conf.c common/conf.h \
 	common/when.c common/when.h \
 	common/cidr.c common/cidr.h \

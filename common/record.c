@@ -193,6 +193,8 @@ record_encode(const struct record *r, uint8_t *buf, size_t cap)
 	put_uint(&c, r->notified_days, 2);
 	put_uint(&c, r->limits_uid, 4);
 	put_uint(&c, r->status_uid, 4);
+	put_uint(&c, r->origin, 1);
+	put_list(&c, &r->hosts);
 	put_sum(&c);
 	return c.bad ? ERR_LIMIT : (int)c.pos;
 }
@@ -246,6 +248,8 @@ record_decode(const uint8_t *buf, size_t len, struct record *r, char *err)
 		r->notified_days = (uint16_t)get_uint(&c, 2);
 		r->limits_uid = (uint32_t)get_uint(&c, 4);
 		r->status_uid = (uint32_t)get_uint(&c, 4);
+		r->origin = (uint8_t)get_uint(&c, 1);
+		get_list(&c, &r->hosts);
 	}
 
 	if (!c.bad && c.pos != c.len)
@@ -258,6 +262,8 @@ record_decode(const uint8_t *buf, size_t len, struct record *r, char *err)
 		fail(&c, "invalid status");
 	if (!c.bad && r->pending > PENDING_LOCK)
 		fail(&c, "invalid pending state");
+	if (!c.bad && r->origin > ORIGIN_FLEET)
+		fail(&c, "invalid origin");
 	if (c.bad) {
 		memset(r, 0, sizeof(*r));
 		return err_set(err, ERR_CORRUPT, "damaged record: %s", c.why);

@@ -19,7 +19,8 @@
  * that fails any check is ERR_CORRUPT, a record of a newer version
  * ERR_CORRUPT with a message that says so.  Version 1 records, which end
  * after old_hash_until, still decode: the fields version 2 appended read
- * as 0 (no use limit, no notice sent, lifetime as created).  Usage data (last
+ * as 0 (no use limit, no notice sent, lifetime as created, a local
+ * record).  Usage data (last
  * use, counters) lives in struct usage, stored apart from the record because it
  * is written on logins (see store.h).
  */
@@ -52,6 +53,11 @@ enum record_status {
 	STATUS_REVOKED = 2,
 	STATUS_PENDING = 3, /* create or delete in progress; never usable */
 	STATUS_DELETED = 4, /* tombstone: keeps the id and uid from reuse */
+};
+
+enum record_origin {
+	ORIGIN_LOCAL = 0,
+	ORIGIN_FLEET = 1,
 };
 
 /* What a pending record is waiting for (see apitoken check). */
@@ -103,6 +109,13 @@ struct record {
 	 */
 	uint32_t limits_uid;
 	uint32_t status_uid;
+	/*
+	 * Where the record comes from: a fleet record is a replica written by
+	 * apitoken-syncd from the directory and changed only there; hosts is
+	 * its apitokenHost list (host names, host groups, "*").
+	 */
+	uint8_t origin; /* enum record_origin */
+	struct strlist hosts;
 };
 
 struct usage {

@@ -9,6 +9,7 @@
  *   store_tokens.c  records, their user/name/uid indexes, the uid allocator
  *   store_usage.c   the usage environment
  *   store_lock.c    the writers' lock
+ *   store_fleet.c   a fleet replica's cookie, contact time, entryUUID map
  */
 #ifndef APITOKEN_STORE_INT_H
 #define APITOKEN_STORE_INT_H

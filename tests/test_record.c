@@ -17,6 +17,9 @@ START_TEST(roundtrip)
 	int n;
 
 	sample_record(&a);
+	a.origin = ORIGIN_FLEET;
+	ck_assert_int_eq(strlist_add(&a.hosts, "web"), 0);
+	ck_assert_int_eq(strlist_add(&a.hosts, "db01"), 0);
 	n = record_encode(&a, buf, sizeof(buf));
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(buf[0], RECORD_VERSION);
@@ -44,7 +47,7 @@ START_TEST(fixed_byte_order)
 	/* three empty strings (name, description, user), then uid big-endian */
 	ck_assert_mem_eq(buf + 15, "\0\0\0\0\0\0\x01\x02\x03\x04", 10);
 	ck_assert_int_eq(n,
-	    1 + 14 + 6 + 4 + 3 + 3 + 8 + 8 + 2 + 8 + 2 + 8 + 64 + 8 + 34 +
+	    1 + 14 + 6 + 4 + 3 + 3 + 8 + 8 + 2 + 8 + 2 + 8 + 64 + 8 + 36 +
 	        RECORD_SUM_LEN);
 }
 END_TEST
@@ -64,8 +67,8 @@ START_TEST(version_1_still_decodes)
 	a.limits_uid = a.status_uid = 0;
 	n = record_encode(&a, buf, sizeof(buf));
 	ck_assert_int_gt(n, 0);
-	/* Drop the 34 bytes of version 2's fields and re-seal as version 1. */
-	v1 = (size_t)n - RECORD_SUM_LEN - 34;
+	/* Drop the 36 bytes of version 2's fields and re-seal as version 1. */
+	v1 = (size_t)n - RECORD_SUM_LEN - 36;
 	buf[0] = 1;
 	blake2b(buf + v1, RECORD_SUM_LEN, buf, v1);
 	ck_assert_int_eq(record_decode(buf, v1 + RECORD_SUM_LEN, &b, NULL), 0);
@@ -113,6 +116,25 @@ START_TEST(garbled_bytes_fail_cleanly)
 		}
 	/* The checksum catches every single flipped bit. */
 	ck_assert_int_eq(errors, n * 8);
+}
+END_TEST
+
+/* An origin this version does not know is damage, not a local record. */
+START_TEST(unknown_origin_refused)
+{
+	struct record a, b;
+	uint8_t buf[RECORD_MAX_ENCODED];
+	char err[ERR_MAX];
+	int n;
+
+	sample_record(&a);
+	n = record_encode(&a, buf, sizeof(buf));
+	/* origin is the byte before the empty hosts list and the sum */
+	buf[n - RECORD_SUM_LEN - 2] = ORIGIN_FLEET + 1;
+	blake2b(buf + n - RECORD_SUM_LEN, RECORD_SUM_LEN, buf,
+	    (size_t)n - RECORD_SUM_LEN);
+	ck_assert_int_eq(record_decode(buf, (size_t)n, &b, err), ERR_CORRUPT);
+	ck_assert(strstr(err, "invalid origin") != NULL);
 }
 END_TEST
 
@@ -234,6 +256,7 @@ record_suite(void)
 	tcase_add_test(tc, every_truncation_fails);
 	tcase_add_test(tc, garbled_bytes_fail_cleanly);
 	tcase_add_test(tc, newer_version_refused);
+	tcase_add_test(tc, unknown_origin_refused);
 	tcase_add_test(tc, field_bounds);
 	tcase_add_test(tc, usage_roundtrip_and_addresses);
 	tcase_add_test(tc, status_and_expiry);

@@ -17,6 +17,7 @@ main(void)
 	srunner_add_suite(sr, store_tokens_suite());
 	srunner_add_suite(sr, store_txn_suite());
 	srunner_add_suite(sr, store_lock_suite());
+	srunner_add_suite(sr, store_fleet_suite());
 	srunner_add_suite(sr, store_usage_suite());
 	srunner_add_suite(sr, store_fault_suite());
 	srunner_add_suite(sr, conf_suite());

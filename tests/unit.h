@@ -12,6 +12,7 @@ Suite *store_env_suite(void);
 Suite *store_tokens_suite(void);
 Suite *store_txn_suite(void);
 Suite *store_lock_suite(void);
+Suite *store_fleet_suite(void);
 Suite *store_usage_suite(void);
 Suite *store_fault_suite(void);
 Suite *conf_suite(void);

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_store_fleet.c - a replica's cookie, contact time and entryUUID map
+ * (store_fleet.c): written with the records in one transaction.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "err.h"
+#include "store.h"
+#include "store_fleet.h"
+#include "testutil.h"
+#include "unit.h"
+
+static const uint8_t uuid_a[FLEET_UUID_LEN] = { 1, 2, 3 };
+static const uint8_t uuid_b[FLEET_UUID_LEN] = { 1, 2, 4 };
+
+/* One batch: a record, its uuid and the cookie; a failing one leaves none. */
+static int
+batch(struct store_txn *t, void *ctx, char *err)
+{
+	struct record r;
+	int rc;
+
+	sample_record(&r);
+	strcpy(r.id, "0123456789AB");
+	r.origin = ORIGIN_FLEET;
+	if ((rc = store_txn_put(t, &r, err)) < 0 ||
+	    (rc = store_fleet_bind(t, uuid_a, r.id, err)) < 0 ||
+	    (rc = store_fleet_bind(t, uuid_b, "ZZZZZZZZZZZZ", err)) < 0 ||
+	    (rc = store_fleet_set_cookie(t, (const uint8_t *)"rid=001,csn=1",
+	         13, err)) < 0 ||
+	    (rc = store_fleet_set_contact(t, (int64_t)1 << 40, err)) < 0)
+		return rc;
+	return ctx != NULL ? err_set(err, ERR_INVAL, "abort") : 0;
+}
+
+static int
+count(const uint8_t uuid[FLEET_UUID_LEN], const char *id, void *ctx)
+{
+	(void)uuid;
+	ck_assert(token_id_valid(id));
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int
+check(struct store_txn *t, void *ctx, char *err)
+{
+	uint8_t c[FLEET_COOKIE_MAX];
+	char id[TOKEN_ID_LEN + 1];
+	size_t len;
+	int64_t at;
+	int n = 0;
+
+	ck_assert_int_eq(store_fleet_cookie(t, c, sizeof(c), &len, err), 0);
+	ck_assert_int_eq(store_fleet_contact(t, &at, err), 0);
+	ck_assert_int_eq(store_fleet_each(t, count, &n, err), 0);
+	if (ctx == NULL) {
+		ck_assert_int_eq(len, 0);
+		ck_assert_int_eq(at, 0);
+		ck_assert_int_eq(n, 0);
+		ck_assert_int_eq(store_fleet_id_of(t, uuid_a, id, err),
+		    ERR_NOTFOUND);
+		return 0;
+	}
+	ck_assert_int_eq(len, 13);
+	ck_assert_mem_eq(c, "rid=001,csn=1", 13);
+	ck_assert(at == (int64_t)1 << 40);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(store_fleet_id_of(t, uuid_a, id, err), 0);
+	ck_assert_str_eq(id, "0123456789AB");
+	return 0;
+}
+
+static int
+forget(struct store_txn *t, void *ctx, char *err)
+{
+	(void)ctx;
+	ck_assert_int_eq(store_fleet_unbind(t, uuid_a, err), 0);
+	ck_assert_int_eq(store_fleet_unbind(t, uuid_b, err), 0);
+	return store_fleet_set_cookie(t, NULL, 0, err);
+}
+
+/* After forget: no cookie, no mapping; the contact time stays. */
+static int
+forgotten(struct store_txn *t, void *ctx, char *err)
+{
+	uint8_t c[FLEET_COOKIE_MAX];
+	size_t len;
+	int64_t at;
+	int n = 0;
+
+	(void)ctx;
+	ck_assert_int_eq(store_fleet_cookie(t, c, sizeof(c), &len, err), 0);
+	ck_assert_int_eq(len, 0);
+	ck_assert_int_eq(store_fleet_each(t, count, &n, err), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(store_fleet_contact(t, &at, err), 0);
+	ck_assert(at == (int64_t)1 << 40);
+	return 0;
+}
+
+START_TEST(batch_and_cookie_commit_together)
+{
+	struct store *st = tu_open(STORE_CREATE);
+	char err[ERR_MAX];
+	struct record r;
+
+	ck_assert_int_eq(store_write(st, batch, st, err), ERR_INVAL);
+	ck_assert_int_eq(store_read(st, check, NULL, err), 0);
+	ck_assert_int_eq(store_get(st, "0123456789AB", &r, err), ERR_NOTFOUND);
+	ck_assert_int_eq(store_write(st, batch, NULL, err), 0);
+	ck_assert_int_eq(store_read(st, check, st, err), 0);
+	ck_assert_int_eq(store_get(st, "0123456789AB", &r, err), 0);
+	ck_assert_int_eq(r.origin, ORIGIN_FLEET);
+	ck_assert_int_eq(store_write(st, forget, NULL, err), 0);
+	ck_assert_int_eq(store_read(st, forgotten, NULL, err), 0);
+	store_close(st);
+}
+END_TEST
+
+Suite *
+store_fleet_suite(void)
+{
+	Suite *s = suite_create("store_fleet");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, tu_store_setup, tu_store_teardown);
+	tcase_add_test(tc, batch_and_cookie_commit_together);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+	return s;
+}
