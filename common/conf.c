@@ -120,6 +120,7 @@ enum key_kind {
 	KEY_U32,      /* uint32_t */
 	KEY_VERIFIER, /* one more verifier line (verifier.h); repeatable */
 	KEY_DAYS,     /* struct conf_days: numbers of days, up to max */
+	KEY_TEXT,     /* char[]: printable, no spaces at either end */
 };
 
 struct conf_key {
@@ -182,6 +183,21 @@ static const struct conf_key keys[] = {
 	    .why = "expected an absolute path" },
 	/* No default: nobody verifies other users' tokens. */
 	{ KEY("verifier", KEY_VERIFIER, verifiers), .repeat = true },
+	/* Fleet mode (apitoken-syncd(8)); no provider: no fleet. */
+	{ KEY("fleet_providers", KEY_LIST, fleet_providers), .dflt = "" },
+	{ KEY("fleet_base", KEY_TEXT, fleet_base), .dflt = "",
+	    .why = "expected a DN of at most 255 characters" },
+	{ KEY("fleet_bind_dn", KEY_TEXT, fleet_bind_dn), .dflt = "",
+	    .why = "expected a DN of at most 255 characters" },
+	{ KEY("fleet_bind_password_file", KEY_PATH, fleet_bind_password_file),
+	    .dflt = SYSCONFDIR "/security/apitoken-fleet.secret",
+	    .why = "expected an absolute path" },
+	{ KEY("fleet_ca_file", KEY_PATH, fleet_ca_file),
+	    .dflt = SYSCONFDIR "/security/apitoken-fleet-ca.pem",
+	    .why = "expected an absolute path" },
+	{ KEY("fleet_host", KEY_TEXT, fleet_host), .dflt = "",
+	    .why = "expected a host name of at most 64 characters" },
+	{ KEY("fleet_host_groups", KEY_LIST, fleet_host_groups), .dflt = "" },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -213,6 +229,10 @@ apply(struct conf *c, const struct conf_key *k, const char *v)
 		return NULL;
 	case KEY_PATH:
 		return parse_path(v, field, k->size) < 0 ? k->why : NULL;
+	case KEY_TEXT:
+		if (field_set(field, k->size, v) < 0)
+			return k->why;
+		return NULL;
 	case KEY_UINT:
 	case KEY_U32:
 		if (parse_uint(v, k->max, &n) < 0 || n < k->min)

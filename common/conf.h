@@ -23,6 +23,7 @@
 #include "verifier.h"
 
 #define CONF_DEFAULT_PATH SYSCONFDIR "/security/apitoken.conf"
+#define CONF_TEXT_MAX 255 /* a DN */
 
 /* Thresholds in days, largest first, without repeats (notify_days). */
 #define CONF_DAYS_MAX 8
@@ -55,6 +56,14 @@ struct conf {
 	char sendmail[PATH_MAX];      /* how it mails; absent: log only */
 	int nverifiers;
 	struct verifier_rule verifiers[VERIFIER_MAX];
+	/* fleet mode: what apitoken-syncd replicates, and from where */
+	struct strlist fleet_providers; /* ldap:// or ldaps:// URIs, in order */
+	char fleet_base[CONF_TEXT_MAX + 1];
+	char fleet_bind_dn[CONF_TEXT_MAX + 1];
+	char fleet_bind_password_file[PATH_MAX];
+	char fleet_ca_file[PATH_MAX];
+	char fleet_host[ITEM_MAX_LEN + 1]; /* empty: the host name */
+	struct strlist fleet_host_groups;
 };
 
 /* Every key at its default. */
