@@ -91,7 +91,8 @@ int cmd_verify(struct ctx *c, int argc, char **argv);
  * c->owner's tokens when given.  A name that several tokens share is
  * refused as ambiguous, except that without an owner the one service
  * token of that name wins: a user's token of the same name cannot make
- * root's command about a service user fail.
+ * root's command about a service user fail.  A fleet token never: it is
+ * changed in the directory only.
  */
 int select_token(struct ctx *c, struct store *st, const char *what,
     struct record *r);

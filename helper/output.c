@@ -86,7 +86,10 @@ to_json(const struct ctx *c, struct store *st, const struct record *r,
 {
 	struct usage u;
 	json_t *o, *from = json_array();
-	bool live = r->status == STATUS_ACTIVE || r->status == STATUS_SUSPENDED;
+	/* A fleet token is changed in the directory only (select_token). */
+	bool local = r->origin != ORIGIN_FLEET;
+	bool live = local &&
+	    (r->status == STATUS_ACTIVE || r->status == STATUS_SUSPENDED);
 
 	if (store_usage_get(st, r->id, &u, NULL) < 0)
 		memset(&u, 0, sizeof(u));
@@ -109,9 +112,9 @@ to_json(const struct ctx *c, struct store *st, const struct record *r,
 	    time_or_null(u.last_used_at), "last_used_from", from,
 	    "recorded_uses", (json_int_t)u.recorded_uses, "expired",
 	    record_expired(r, c->now), "available_actions", "activate",
-	    r->status == STATUS_SUSPENDED, "suspend",
-	    r->status == STATUS_ACTIVE, "revoke", live, "delete",
-	    r->status != STATUS_DELETED && r->status != STATUS_PENDING,
+	    local && r->status == STATUS_SUSPENDED, "suspend",
+	    local && r->status == STATUS_ACTIVE, "revoke", live, "delete",
+	    local && r->status != STATUS_DELETED && r->status != STATUS_PENDING,
 	    "rotate", live);
 	if (o != NULL) {
 		json_object_set_new(o, "effective_services",
@@ -124,6 +127,9 @@ to_json(const struct ctx *c, struct store *st, const struct record *r,
 		    json_integer((json_int_t)r->limits_uid));
 		json_object_set_new(o, "status_set_by_uid",
 		    json_integer((json_int_t)r->status_uid));
+		json_object_set_new(o, "origin",
+		    json_string(local ? "local" : "fleet"));
+		json_object_set_new(o, "hosts", list(&r->hosts));
 	}
 	if (o != NULL && token != NULL)
 		json_object_set_new(o, "token", json_string(token));

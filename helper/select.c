@@ -108,7 +108,19 @@ int
 select_token(struct ctx *c, struct store *st, const char *what,
     struct record *r)
 {
-	return select_in(c, st, what, false, r);
+	int rc;
+
+	if ((rc = select_in(c, st, what, false, r)) != 0)
+		return rc;
+	/* A replica changed here would differ from every other host. */
+	if (r->origin == ORIGIN_FLEET)
+		return fail(EXIT_REFUSED,
+		    "token %s is a fleet token, managed in the directory "
+		    "%.128s: change it there, not on this host",
+		    r->id,
+		    c->conf.fleet_base[0] != '\0' ? c->conf.fleet_base :
+		                                    "of fleet_providers");
+	return 0;
 }
 
 int

@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: ISC
+# syncd/: apitoken-syncd, the fleet replica (RFC 4533 over libldap) into
+# the local store.  A program of its own; never linked into the module.
+if FLEET
+sbin_PROGRAMS += apitoken-syncd
+apitoken_syncd_SOURCES = syncd/syncd.h syncd/main.c syncd/sync.c \
+	syncd/apply.c
+apitoken_syncd_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(LMDB_CFLAGS) \
+	$(LDAP_CFLAGS) $(SODIUM_CFLAGS)
+apitoken_syncd_LDFLAGS = $(HARDEN_LDFLAGS)
+apitoken_syncd_LDADD = common/libcommon.la $(LDAP_LIBS) $(SODIUM_LIBS)
+endif

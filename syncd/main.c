@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * apitoken-syncd - replicate this host's fleet tokens from the directory
+ * into the local store (apitoken-syncd(8)).  Never linked into the PAM
+ * module: logins read the store and never wait on the network.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "syncd.h"
+
+static volatile int stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: apitoken-syncd [--config FILE] [--store DIR] [--once]\n",
+	    f);
+}
+
+/* Host and group names go into the search filter as they are. */
+static bool
+filter_safe(const char *s)
+{
+	return *s != '\0' && strpbrk(s, "*()\\") == NULL;
+}
+
+static int
+check_conf(struct syncd *d, const char *path, char *err)
+{
+	const struct conf *c = &d->conf;
+
+	if (c->fleet_providers.n == 0)
+		return err_set(err, ERR_INVAL,
+		    "%s: no fleet_providers: fleet mode is off", path);
+	if (c->fleet_base[0] == '\0' || c->fleet_bind_dn[0] == '\0')
+		return err_set(err, ERR_INVAL,
+		    "%s: fleet_base and fleet_bind_dn are needed", path);
+	for (size_t i = 0; i < c->fleet_providers.n; i++)
+		if (strncmp(c->fleet_providers.v[i], "ldap://", 7) != 0 &&
+		    strncmp(c->fleet_providers.v[i], "ldaps://", 8) != 0)
+			return err_set(err, ERR_INVAL,
+			    "%s: fleet_providers: %s is neither ldap:// nor "
+			    "ldaps://",
+			    path, c->fleet_providers.v[i]);
+	if (c->fleet_host[0] != '\0')
+		strcpy(d->host, c->fleet_host);
+	else if (gethostname(d->host, sizeof(d->host) - 1) < 0)
+		return err_set(err, ERR_UNAVAIL, "gethostname: %m");
+	if (!filter_safe(d->host))
+		return err_set(err, ERR_INVAL, "%s: bad host name %s", path,
+		    d->host);
+	for (size_t i = 0; i < c->fleet_host_groups.n; i++)
+		if (!filter_safe(c->fleet_host_groups.v[i]))
+			return err_set(err, ERR_INVAL,
+			    "%s: fleet_host_groups: bad group %s", path,
+			    c->fleet_host_groups.v[i]);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "store", required_argument, NULL, 's' },
+		{ "once", no_argument, NULL, '1' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = CONF_DEFAULT_PATH, *dir = STOREDIR;
+	struct syncd d = { .stop = &stop, .probe_interval = 30 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	char err[ERR_MAX];
+	unsigned backoff = 1;
+	int o, rc;
+
+	while ((o = getopt_long(argc, argv, "c:s:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c':
+			config = optarg;
+			break;
+		case 's':
+			dir = optarg;
+			break;
+		case '1':
+			d.once = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	/* Only the CA of fleet_ca_file: no ldap.conf, no ~/.ldaprc. */
+	setenv("LDAPNOINIT", "1", 1);
+	openlog("apitoken-syncd", LOG_PID | LOG_PERROR, LOG_AUTHPRIV);
+	if (getenv("APITOKEN_SYNCD_PROBE") != NULL)
+		d.probe_interval = atoi(getenv("APITOKEN_SYNCD_PROBE"));
+	if ((rc = conf_load(config, &d.conf, err)) < 0 ||
+	    (rc = check_conf(&d, config, err)) < 0 ||
+	    (rc = store_open(&d.st, dir, STORE_CREATE, err)) < 0) {
+		syslog(LOG_ERR, "%s", err);
+		return 1;
+	}
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* Each provider in turn; after a round that failed, wait longer. */
+	while (!stop) {
+		for (size_t i = 0; i < d.conf.fleet_providers.n && !stop; i++) {
+			const char *uri = d.conf.fleet_providers.v[i];
+
+			if ((rc = sync_session(&d, uri, err)) == 0) {
+				if (d.once)
+					goto out;
+				backoff = 1;
+				continue;
+			}
+			syslog(LOG_WARNING, "%s", err);
+		}
+		if (d.once) {
+			syslog(LOG_ERR, "no provider could be synchronised");
+			rc = 1;
+			goto out;
+		}
+		for (unsigned s = 0; s < backoff && !stop; s++)
+			sleep(1);
+		backoff = backoff < 32 ? backoff * 2 : 60;
+	}
+	rc = 0;
+out:
+	store_close(d.st);
+	return rc == 0 ? 0 : 1;
+}

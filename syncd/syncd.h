@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * syncd.h - what the files of apitoken-syncd share.
+ *
+ *   main.c   options, configuration, the provider loop with failover
+ *   sync.c   one RFC 4533 session: connect, TLS, bind, refresh(AndPersist)
+ *   apply.c  directory entries to records; a batch and its cookie in one
+ *            write transaction
+ */
+#ifndef APITOKEN_SYNCD_H
+#define APITOKEN_SYNCD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ldap.h>
+
+#include "conf.h"
+#include "record.h"
+#include "store.h"
+#include "store_fleet.h"
+
+/* One change the provider sent, by entryUUID. */
+struct change {
+	uint8_t uuid[FLEET_UUID_LEN];
+	bool gone;         /* deleted (or out of scope) */
+	struct record rec; /* the new record, when not gone */
+};
+
+/*
+ * What has arrived since the last commit.  During a refresh the batch
+ * grows until the refresh ends, so that a refresh is applied whole, with
+ * the cookie that ends it; in the persist stage every message is a batch.
+ */
+struct batch {
+	struct change *v;
+	size_t n, cap;
+	uint8_t (*seen)[FLEET_UUID_LEN]; /* the present phase's entries */
+	size_t nseen, seencap;
+	uint8_t cookie[FLEET_COOKIE_MAX];
+	size_t cookie_len;
+	bool new_cookie; /* cookie is to be stored with this batch */
+	bool sweep;      /* drop every fleet record not in seen */
+};
+
+void batch_reset(struct batch *b);
+void batch_free(struct batch *b);
+int batch_change(struct batch *b, const uint8_t uuid[FLEET_UUID_LEN],
+    const struct record *r, char *err);
+int batch_seen(struct batch *b, const uint8_t uuid[FLEET_UUID_LEN], char *err);
+int batch_set_cookie(struct batch *b, const struct berval *c, char *err);
+/* Apply b, its cookie and the contact time now in one transaction. */
+int batch_commit(struct store *st, struct batch *b, int64_t now, char *err);
+
+/* The entry as a fleet record: 0, or ERR_INVAL with the reason. */
+int entry_record(LDAP *ld, LDAPMessage *e, struct record *r, char *err);
+
+struct syncd {
+	struct conf conf;
+	struct store *st;
+	char host[ITEM_MAX_LEN + 1];
+	bool once;
+	int probe_interval; /* seconds between keep-alives of a quiet stream */
+	volatile int *stop;
+};
+
+/*
+ * One session with provider uri until it fails, ends (--once) or *stop.
+ * 0 when a --once refresh was applied or on stop; an error otherwise.
+ */
+int sync_session(struct syncd *d, const char *uri, char *err);
+
+#endif

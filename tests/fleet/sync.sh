@@ -1,0 +1,142 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# apitoken-syncd against a real slapd provider (the shipped schema and
+# ACLs, tests/fleet/lib.sh) on 127.0.0.1: a token entry added with
+# ldapmodify logs in through the module on a "host" (its own store and PAM
+# service); a revoke in the directory is refused there within 2 s (the
+# time is printed); a revoke made while the daemon was down is applied
+# when it comes back; the replica cannot be changed locally; a provider
+# certificate from another CA is refused.
+[ "${WITH_FLEET:-yes}" = no ] && { echo "SKIP: configured --without-fleet"; exit 77; }
+. "$srcdir/tests/fleet/lib.sh"
+. "$srcdir/tests/e2e/lib.sh"
+command -v pamtester >/dev/null || skip "no pamtester (apt-get install pamtester)"
+SYNCD=$(cd "$top_builddir" && pwd)/apitoken-syncd
+[ -x "$SYNCD" ] || fail "apitoken-syncd not built: $SYNCD"
+# Both libraries trap EXIT; the e2e clean-up runs this one too.
+EXTRA_CLEANUP='[ -n "${SPID:-}" ] && kill -KILL "$SPID" 2>/dev/null; fleet_cleanup'
+
+CA=$FW/ca
+make_ca "$CA"
+make_ca "$FW/other"
+P1=$(free_port)
+U1=ldap://127.0.0.1:$P1/
+HOSTS="ou=hosts,$SUFFIX"
+TOKENS="ou=tokens,$SUFFIX"
+# One provider; its mirror peer is a port nobody listens on.
+provider_config 1 "$(free_port)" "$CA"
+load_base 1 <<EOL
+dn: cn=web01,$HOSTS
+objectClass: apitokenHostAccount
+cn: web01
+apitokenHostGroup: web
+userPassword: $(slappasswd -s web01-pw)
+EOL
+start_provider 1 "$P1"
+
+USER1=${TAG}f
+add_user "$USER1"
+write_service
+# A token made the way an admin tool makes one: the secret stays here,
+# its BLAKE2b-256 goes to the directory.
+mint() {
+	APITOKEN_CONFIG=$CONF "$APITOKEN" --store "$WORK/mint" create "m$1" --user "$USER1" ||
+		fail "mint a token"
+}
+tok_id() { printf '%s' "$1" | cut -c8-19; }
+tok_hash() {
+	printf '%s' "$1" | cut -c21-52 | tr -d '\n' | b2sum -l 256 | cut -d' ' -f1 |
+		tr a-f A-F | basenc --base16 -d | base64 -w0
+}
+add_entry() { # TOKEN NAME HOST
+	printf 'dn: apitokenId=%s,%s\nchangetype: add\nobjectClass: apitoken\napitokenId: %s\ncn: %s\napitokenSecretHash:: %s\napitokenOwner: %s\napitokenStatus: active\napitokenService: %s\napitokenHost: %s\n' \
+		"$(tok_id "$1")" "$TOKENS" "$(tok_id "$1")" "$2" "$(tok_hash "$1")" "$USER1" "$SERVICE" "$3" |
+		ldm "$U1" "$ADMIN" "$ADMIN_PW" >/dev/null || fail "ldapmodify add $2"
+}
+set_status() { # TOKEN STATUS
+	printf 'dn: apitokenId=%s,%s\nchangetype: modify\nreplace: apitokenStatus\napitokenStatus: %s\n' \
+		"$(tok_id "$1")" "$TOKENS" "$2" | ldm "$U1" "$ADMIN" "$ADMIN_PW" >/dev/null ||
+		fail "ldapmodify $2"
+}
+login() { printf '%s\n' "$1" | pamtester "$SERVICE" "$USER1" authenticate acct_mgmt >/dev/null 2>&1; }
+
+printf 'web01-pw\n' > "$WORK/bind.pw"
+chmod 600 "$WORK/bind.pw"
+cat >> "$CONF" <<EOC
+fleet_providers = $U1
+fleet_base = $TOKENS
+fleet_bind_dn = cn=web01,$HOSTS
+fleet_bind_password_file = $WORK/bind.pw
+fleet_ca_file = $CA/ca.pem
+fleet_host = web01
+fleet_host_groups = web
+EOC
+syncd() { "$SYNCD" --config "$CONF" --store "$STORE" "$@"; }
+
+T1=$(mint 1)
+T2=$(mint 2)
+T3=$(mint 3)
+add_entry "$T1" ci-one web
+add_entry "$T2" ci-two web01
+add_entry "$T3" ci-db db
+syncd --once 2> "$WORK/once.log" || { cat "$WORK/once.log"; fail "syncd --once"; }
+login "$T1" || fail "a fleet token for group web does not log in on web01"
+login "$T2" || fail "a fleet token for host web01 does not log in"
+login "$T3" && fail "a token for group db logs in on web01"
+at show "$(tok_id "$T3")" >/dev/null 2>&1 && fail "a token for group db was replicated to web01"
+ok "ldapmodify add -> syncd --once -> login through the module; other groups' tokens never arrive"
+
+out=$(at revoke "$(tok_id "$T1")" 2>&1) && fail "a fleet token was revoked locally"
+echo "$out" | grep -q "fleet token.*$TOKENS" || fail "local revoke refused without naming the fleet: $out"
+[ "$(echo "$out" | wc -l)" -eq 1 ] || fail "refusal is not one line: $out"
+login "$T1" || fail "the refused revoke changed the replica"
+at show "$(tok_id "$T1")" --json | jq -e '.origin == "fleet" and .hosts == ["web"] and
+	([.available_actions[]] | any | not)' >/dev/null || fail "show --json: not a fleet token, or actions offered"
+ok "a fleet token cannot be changed locally: $out"
+
+# The daemon, persisting: a revoke in the directory is refused here soon.
+"$SYNCD" --config "$CONF" --store "$STORE" 2> "$WORK/syncd.log" &
+SPID=$!
+i=0
+until grep -qs connected "$WORK/syncd.log"; do
+	i=$((i + 1)); [ $i -lt 100 ] || { cat "$WORK/syncd.log"; fail "syncd did not connect"; }
+	sleep 0.05
+done
+sleep 0.3
+t0=$(date +%s%N)
+set_status "$T1" revoked
+until ! login "$T1"; do
+	[ $(( $(date +%s%N) - t0 )) -lt 2000000000 ] || fail "revoked in the directory, still accepted after 2 s"
+done
+echo "revoke in the directory -> refused on web01: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+login "$T2" || fail "the other token stopped working"
+ok "revoke reaches the host within 2 s"
+
+kill -TERM "$SPID"
+wait "$SPID"
+SPID=
+set_status "$T2" revoked
+login "$T2" || { cat "$WORK/syncd.log"; at show "$(tok_id "$T2")"; fail "revoked while the daemon was down, and the host knew it"; }
+syncd --once 2> "$WORK/once2.log" || { cat "$WORK/once2.log"; fail "syncd --once (resume)"; }
+grep -q resuming "$WORK/once2.log" || fail "syncd did not resume from its cookie"
+login "$T2" && fail "a revoke made while syncd was down was not applied"
+ok "a revoke made while syncd was down is applied when it comes back (from the cookie)"
+
+# An entry deleted from the directory leaves the replica too.
+T4=$(mint 4)
+add_entry "$T4" ci-four web
+syncd --once 2> "$WORK/add.log" || { cat "$WORK/add.log"; fail "syncd --once (add)"; }
+login "$T4" || fail "a new token does not log in"
+printf 'dn: apitokenId=%s,%s\nchangetype: delete\n' "$(tok_id "$T4")" "$TOKENS" |
+	ldm "$U1" "$ADMIN" "$ADMIN_PW" >/dev/null || fail "ldapmodify delete"
+syncd --once 2>/dev/null || fail "syncd --once (delete)"
+login "$T4" && fail "a token deleted in the directory still logs in"
+ok "a delete in the directory removes the token (by entryUUID)"
+
+# Another CA: the provider is refused, the store left alone.
+sed -i "s|^fleet_ca_file = .*|fleet_ca_file = $FW/other/ca.pem|" "$CONF"
+set_status "$T1" active
+syncd --once 2> "$WORK/other.log" && fail "a provider certificate from another CA was accepted"
+grep -qi 'StartTLS' "$WORK/other.log" || { cat "$WORK/other.log"; fail "no TLS error for the other CA"; }
+login "$T1" && fail "the store changed through a provider of another CA"
+ok "a provider certificate signed by another CA is refused"
