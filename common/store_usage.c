@@ -78,6 +78,7 @@ static int
 usage_env(struct store *st, char *err)
 {
 	struct usage_call a = { st, NULL, NULL, NULL, err, false };
+	char path[PATH_MAX + 16];
 	int rc = 0;
 
 	/*
@@ -96,7 +97,15 @@ usage_env(struct store *st, char *err)
 		}
 	}
 	pthread_mutex_unlock(&store_registry_mu);
-	return rc;
+	if (rc < 0)
+		return rc;
+	/*
+	 * A handle lives as long as its process: the file's owner and modes
+	 * are checked again at every use, so that one given away or made
+	 * writable meanwhile is refused here too (an lstat).
+	 */
+	snprintf(path, sizeof(path), "%s/%s", st->dir, USAGE_FILE);
+	return env_check_path(path, false, NULL, err);
 }
 
 /*

@@ -246,9 +246,20 @@ verify_token(const struct conf *c, const struct verify_request *req,
 		unavail(res, err);
 		goto out;
 	}
-	/* Read for the lockout and the throttle alike; unreadable usage decides
-	 * nothing. */
-	have_use = store_usage_get(st, tok.id, &use, err) == 0;
+	/*
+	 * Read for the lockout and the throttle alike.  With a lockout, usage
+	 * that may not be read (a usage.mdb given away or writable by others,
+	 * an I/O error: ERR_UNAVAIL) refuses: it must not switch the lockout
+	 * off unseen.  Usage that does not exist or cannot be made (no file
+	 * yet, a full disk) or is damaged records no lockout: it decides
+	 * nothing, as losing it after a power cut must not either.
+	 */
+	rc = store_usage_get(st, tok.id, &use, err);
+	have_use = rc == 0;
+	if (rc == ERR_UNAVAIL && c->lockout_attempts > 0) {
+		unavail(res, err);
+		goto out;
+	}
 	if (c->lockout_attempts > 0 && have_use &&
 	    use.locked_until > req->now) {
 		deny(res, VREASON_LOCKED_OUT);

@@ -12,7 +12,9 @@
  *      lets other modules try it); it parses, with a valid checksum.  No
  *      I/O happens before this point.
  *   2. the store opens (else VERIFY_UNAVAIL).
- *   3. the token is not locked out after repeated failures.
+ *   3. the token is not locked out after repeated failures; with a
+ *      lockout configured, a usage store that may not be read (bad owner
+ *      or modes, I/O: ERR_UNAVAIL) is VERIFY_UNAVAIL, never "no lockout".
  *   4. the record exists and the secret's hash matches (or, after rotate
  *      --grace, the previous secret's until its deadline).  An unknown id
  *      costs the same hash and the same reads as a known one.

@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -318,6 +319,30 @@ START_TEST(lockout_and_usage)
 }
 END_TEST
 
+/*
+ * A usage.mdb writable by others is refused by the store; with a lockout
+ * configured that must refuse the login, not switch the lockout off.
+ */
+START_TEST(unsafe_usage_fails_closed)
+{
+	struct record r;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1], path[PATH_MAX + 32];
+
+	conf.lockout_attempts = 3;
+	make_token(&r, tok);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_OK);
+	snprintf(path, sizeof(path), "%s/usage.mdb", dir);
+	ck_assert_int_eq(chmod(path, 0666), 0);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_UNAVAIL);
+	ck_assert_msg(strstr(res.detail, "usage.mdb") != NULL, "%s",
+	    res.detail);
+	/* Without a lockout there is nothing to fail closed on. */
+	conf.lockout_attempts = 0;
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_OK);
+}
+END_TEST
+
 /* Counters are per token: one token's success never clears another's. */
 START_TEST(lockout_is_per_token)
 {
@@ -420,6 +445,7 @@ verify_suite(void)
 	tcase_add_test(tc, store_problems_are_unavailable);
 	tcase_add_test(tc, grace_after_rotate);
 	tcase_add_test(tc, lockout_and_usage);
+	tcase_add_test(tc, unsafe_usage_fails_closed);
 	tcase_add_test(tc, account_recheck);
 	tcase_add_test(tc, lockout_is_per_token);
 #ifdef APITOKEN_TEST_HOOKS
