@@ -31,6 +31,7 @@ struct args {
 	const char *expires;
 	int64_t expires_at; /* --expires, parsed */
 	bool leaked;        /* revoke --token -: the token itself, on stdin */
+	bool self;          /* rotate --self: the caller's own service token */
 };
 
 static int
@@ -42,6 +43,7 @@ parse(struct ctx *c, const char *cmd, int argc, char **argv, struct args *a)
 		{ "expires", required_argument, NULL, 'e' },
 		{ "token", required_argument, NULL, 't' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "self", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -66,6 +68,12 @@ parse(struct ctx *c, const char *cmd, int argc, char **argv, struct args *a)
 				    "--expires is for rotate only");
 			a->expires = optarg;
 			break;
+		case 's':
+			if (strcmp(cmd, "rotate") != 0)
+				return fail(EXIT_USAGE,
+				    "--self is for rotate only");
+			a->self = true;
+			break;
 		case 't':
 			/* Never on the command line, where ps(1) shows it. */
 			if (strcmp(cmd, "revoke") != 0 ||
@@ -87,6 +95,15 @@ parse(struct ctx *c, const char *cmd, int argc, char **argv, struct args *a)
 			    "apitoken %s --help",
 			    cmd, argv[optind - 1], cmd);
 		}
+	}
+	if (a->self) {
+		if (optind != argc || a->expires != NULL || c->owner != NULL)
+			return fail(EXIT_USAGE,
+			    "rotate --self takes no ID, NAME, --user or "
+			    "--expires: it "
+			    "renews the caller's own token for what root "
+			    "granted");
+		return 0;
 	}
 	if (a->leaked) {
 		if (optind != argc)
@@ -161,6 +178,58 @@ begin(struct ctx *c, const struct args *a, const char *widen, struct store **st,
 	if ((rc = select_token(c, *st, what, r)) != 0)
 		return rc;
 	return owner_may(c, a, widen, r);
+}
+
+struct by_uid {
+	uint32_t uid;
+	struct record *r;
+};
+
+static int
+by_uid_fn(struct store_txn *t, void *ctx, char *err)
+{
+	struct by_uid *b = ctx;
+	char id[TOKEN_ID_LEN + 1];
+	int rc = store_txn_by_uid(t, b->uid, id, err);
+
+	return rc < 0 ? rc : store_txn_get(t, id, b->r, err);
+}
+
+/*
+ * rotate --self: the token whose service user is the caller.  Running as
+ * that account is the proof (it has no password to ask for): whoever can
+ * could use the token anyway.  Open, lock and find it; the caller closes st.
+ */
+static int
+begin_self(struct ctx *c, struct store **st, struct record *r)
+{
+	struct by_uid b = { (uint32_t)c->ruid, r };
+	char err[ERR_MAX];
+	int rc;
+
+	if (c->root)
+		return fail(EXIT_USAGE,
+		    "rotate --self is for a service user's own token; root "
+		    "names the token");
+	if (!c->conf.self_service)
+		return fail(EXIT_REFUSED, "self-service is off in %s",
+		    c->conf_path);
+	if ((rc = store_open(st, c->store_dir, 0, err)) < 0)
+		return fail(EXIT_REFUSED, "%s",
+		    rc == ERR_NOTFOUND ? "no tokens yet" : err);
+	if ((rc = store_lock(*st, err)) < 0)
+		return fail(EXIT_REFUSED, "%s", err);
+	rc = store_read(*st, by_uid_fn, &b, err);
+	if (rc == ERR_NOTFOUND || (rc == 0 && !r->service_user) ||
+	    (rc == 0 && strcmp(r->user, c->caller) != 0))
+		return fail(EXIT_REFUSED,
+		    "%s is not the service user of a token", c->caller);
+	if (rc < 0)
+		return fail(EXIT_REFUSED, "%s", err);
+	if (r->status == STATUS_SUSPENDED)
+		return fail(EXIT_REFUSED,
+		    "token %s is suspended; only root may rotate it", r->id);
+	return 0;
 }
 
 static void
@@ -489,7 +558,8 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 		    "%s",
 		    a.grace, (long long)(c->conf.max_lifetime / 86400),
 		    c->conf_path);
-	if ((rc = begin(c, &a, "rotate", &st, &r)) != 0)
+	if ((rc = a.self ? begin_self(c, &st, &r) :
+	                   begin(c, &a, "rotate", &st, &r)) != 0)
 		goto out;
 	rc = EXIT_REFUSED;
 	if (r.status != STATUS_ACTIVE && r.status != STATUS_SUSPENDED) {
@@ -501,6 +571,19 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 	if (record_expired(&r, c->now)) {
 		fail(rc, "token %s has expired; create a new one", r.id);
 		goto out;
+	}
+	/*
+	 * Renewed as Vault renews: for the lifetime root last granted, from
+	 * now, never past max_lifetime, never when root granted no expiry to
+	 * move.  Services, permissions and addresses stay: never wider.
+	 */
+	if (a.self && r.granted_lifetime > 0 && r.expires_at != 0) {
+		a.expires_at = c->now + r.granted_lifetime;
+		if (c->conf.max_lifetime != 0 &&
+		    r.granted_lifetime > c->conf.max_lifetime)
+			a.expires_at = c->now + c->conf.max_lifetime;
+		a.expires = "granted";
+		expires = a.expires_at;
 	}
 	/* The old secret must not outlive the token it belongs to. */
 	if (grace > 0 && (a.expires != NULL ? expires : r.expires_at) != 0 &&
@@ -527,8 +610,10 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 	if (a.expires != NULL) {
 		r.expires_at = expires;
 		/* An owner's earlier expiry stays within root's limits. */
-		if (c->root)
+		if (c->root) {
 			r.limits_uid = (uint32_t)c->ruid;
+			r.granted_lifetime = expires ? expires - c->now : 0;
+		}
 	}
 	touch(c, &r);
 	if ((rc = save_record(st, &r, err)) < 0) {
@@ -545,7 +630,11 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 		rc = fail(EXIT_REFUSED, "rotate: %s", err);
 		goto out;
 	}
-	audit(c, "rotated", &r);
+	if (a.self)
+		audit_change(c, "rotated", &r,
+		    "self, renewed for what root granted");
+	else
+		audit(c, "rotated", &r);
 	rc = 0;
 	if (c->json)
 		rc = print_record(c, st, &r, tok);

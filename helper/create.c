@@ -259,6 +259,8 @@ parse(struct ctx *c, int argc, char **argv, struct record *r, const char **user)
 		return fail(EXIT_REFUSED,
 		    "expiry beyond the maximum lifetime of %lld days set in %s",
 		    (long long)(c->conf.max_lifetime / 86400), c->conf_path);
+	/* What rotate --self may renew the token for, and no more. */
+	r->granted_lifetime = r->expires_at ? r->expires_at - c->now : 0;
 	return 0;
 }
 

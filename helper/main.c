@@ -52,7 +52,8 @@ static const struct command {
 	{ "delete", cmd_change, "ID|NAME [--user USER] [--json]" },
 	{ "rotate", cmd_rotate,
 	    "ID|NAME [--user USER] [--grace DURATION]\n"
-	    "[--expires DATE|DURATION|never] [--json]" },
+	    "[--expires DATE|DURATION|never] [--json]\n"
+	    "--self [--grace DURATION] [--json]" },
 	{ "update", cmd_update,
 	    "ID|NAME [--user USER] [--expires DATE|DURATION|never]\n"
 	    "[--description TEXT] [--service SVC... | --no-service]\n"

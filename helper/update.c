@@ -256,6 +256,9 @@ apply(struct ctx *c, const struct want *w, struct record *r, char *changed,
 			    "you may bring it forward");
 		if (expires != r->expires_at) {
 			r->expires_at = expires;
+			if (c->root)
+				r->granted_lifetime =
+				    expires ? expires - c->now : 0;
 			n++;
 			strncat(changed, " expiry", cap - strlen(changed) - 1);
 		}

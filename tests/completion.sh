@@ -24,6 +24,7 @@ want=create; check apitoken cr
 want="--expires"; check apitoken create ci --exp
 want="--grace"; check apitoken rotate ci --gr
 want="--user"; check apitoken revoke ci --us
+want="--self"; check apitoken rotate --se
 want="update"; check apitoken upd
 want="--older-than"; check apitoken prune --ol
 want="--expiring"; check apitoken list --exp

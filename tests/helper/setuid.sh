@@ -251,4 +251,34 @@ limited 10 10 && fail "verify ran under a hard RLIMIT_NOFILE of 10"
 grep -q RLIMIT_NOFILE "$WORK/stderr" || fail "the refusal does not name the limit: $(cat "$WORK/stderr")"
 root delete lim >/dev/null 2>&1
 pass_msg "a caller's low RLIMIT_NOFILE: the soft limit is raised, a low hard limit refused"
+# rotate --self: a service user's CI job renews its own token, for the
+# lifetime root granted and no more, with no wider scope; nobody else may
+R=${TAG}r
+root create "$R" --expires 10d --service sshd --permission deploy:read --json > "$WORK/r.json" 2>"$WORK/stderr" ||
+	fail "root create for rotate --self: $(cat "$WORK/stderr")"
+RID=$(jq -r .id "$WORK/r.json")
+ROLD=$(jq -r .token "$WORK/r.json")
+expect 0 "$R" rotate --self --json
+printf '%s' "$OUT" | jq -e ".id == \"$RID\" and .services == [\"sshd\"] and .permissions == [\"deploy:read\"]" >/dev/null ||
+	fail "rotate --self widened or moved the token: $OUT"
+RNEW=$(printf '%s' "$OUT" | jq -r .token)
+EXP=$(printf '%s' "$OUT" | jq -r .expires_at | xargs -I@ date -d @ +%s)
+[ "$EXP" -le $(( $(date +%s) + 10 * 86400 + 5 )) ] && [ "$EXP" -ge $(( $(date +%s) + 10 * 86400 - 60 )) ] ||
+	fail "rotate --self: expiry not what root granted: $OUT"
+vrequest "$R" sshd "" "$RNEW" | ask_ok "$SUID/apitoken" verify >/dev/null || fail "the self-rotated secret"
+vrequest "$R" sshd "" "$ROLD" | ask_ok "$SUID/apitoken" verify >/dev/null && fail "the secret before rotate --self"
+expect 2 "$R" rotate --self "$RID"
+expect 2 "$R" rotate --self --expires 1y
+expect 1 "$A" rotate --self
+expect 1 "$B" rotate --self
+root suspend "$RID" >/dev/null 2>&1
+expect 1 "$R" rotate --self
+root activate "$RID" >/dev/null 2>&1
+root update "$RID" --expires never >/dev/null 2>&1
+expect 0 "$R" rotate --self --json
+printf '%s' "$OUT" | jq -e '.expires_at == null' >/dev/null || fail "rotate --self gave an expiry root had not"
+root rotate --self >/dev/null 2>&1
+[ $? -eq 2 ] || fail "root's rotate --self"
+root delete "$RID" >/dev/null 2>&1
+pass_msg "rotate --self: a service user renews its own token for what root granted, no wider; nobody else may"
 echo "setuid surface: all checks passed"
