@@ -217,7 +217,7 @@ begin_self(struct ctx *c, struct store **st, struct record *r)
 	if ((rc = store_open(st, c->store_dir, 0, err)) < 0)
 		return fail(EXIT_REFUSED, "%s",
 		    rc == ERR_NOTFOUND ? "no tokens yet" : err);
-	if ((rc = store_lock(*st, err)) < 0)
+	if ((rc = hold_lock(*st, err)) < 0)
 		return fail(EXIT_REFUSED, "%s", err);
 	rc = store_read(*st, by_uid_fn, &b, err);
 	if (rc == ERR_NOTFOUND || (rc == 0 && !r->service_user) ||
@@ -350,7 +350,7 @@ revoke_leaked(struct ctx *c)
 	token_wipe(&t);
 	rc = EXIT_REFUSED;
 	if (store_open(&st, c->store_dir, 0, err) < 0 ||
-	    store_lock(st, err) < 0) {
+	    hold_lock(st, err) < 0) {
 		fail(rc, "%s", err);
 		goto out;
 	}
@@ -395,6 +395,7 @@ revoke_leaked(struct ctx *c)
 	rc = 0;
 out:
 	explicit_bzero(hash, sizeof(hash));
+	hold_release();
 	store_close(st);
 	return rc;
 }
