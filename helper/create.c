@@ -127,7 +127,8 @@ limit(struct store_txn *t, struct create *x, char *err)
 		    "you have %u tokens, as many as max_tokens_per_user in %s "
 		    "allows; delete one, or ask root",
 		    o->live, x->c->conf_path);
-	qsort(o->tomb, (size_t)o->ntomb, sizeof(*o->tomb), older_first);
+	if (o->ntomb > 1)
+		qsort(o->tomb, (size_t)o->ntomb, sizeof(*o->tomb), older_first);
 	x->ngone = o->ntomb >= (int)max ? o->ntomb - (int)max + 1 : 0;
 	for (int i = 0; i < x->ngone; i++)
 		if ((rc = store_txn_del(t, o->tomb[i].id, err)) < 0)
