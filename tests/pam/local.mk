@@ -9,7 +9,8 @@ endif
 EXTRA_DIST += tests/pam/valgrind.sh
 if HAVE_CHECK
 if HAVE_PAM_CONFDIR
-tests_pam_pamtest_SOURCES = tests/pam/pamtest.c
+tests_pam_pamtest_SOURCES = tests/pam/pamtest.c tests/pam/pamfix.c tests/pam/pamfix.h \
+	tests/pam/test_root.c tests/pam/test_nonroot.c
 tests_pam_pamtest_CPPFLAGS = $(AM_CPPFLAGS)
 tests_pam_pamtest_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(PAM_CFLAGS) $(LMDB_CFLAGS)
 # Exported so the module's pam_syslog calls land in the test (see pamtest.c).
