@@ -1,0 +1,131 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# nginx with libnginx-mod-http-auth-pam, its workers as www-data (Debian's
+# default), on 127.0.0.1: the module, not root there, asks
+# apitoken-verifyd, whose verifier policy lets www-data verify tokens of
+# other users for this PAM service only.  `curl -u user:TOKEN` gets 200
+# for a good token and 401 for every token that must not work; a token's
+# --allow-from sees the client address nginx passes (PAM_RHOST).
+. "${srcdir:-.}/tests/e2e/lib.sh"
+NGINX=/usr/sbin/nginx
+AUTH_PAM=/usr/lib/nginx/modules/ngx_http_auth_pam_module.so
+[ -x "$NGINX" ] || skip "no nginx (apt-get install nginx-light)"
+[ -f "$AUTH_PAM" ] || skip "no $AUTH_PAM (apt-get install libnginx-mod-http-auth-pam)"
+command -v curl >/dev/null || fail "curl is needed (scripts/deps)"
+id www-data >/dev/null 2>&1 || fail "no account www-data"
+VERIFYD=$(cd "$top_builddir" && pwd)/apitoken-verifyd
+[ -x "$VERIFYD" ] || fail "not built: $VERIFYD"
+
+U=${TAG}u   # owns the tokens
+O=${TAG}o   # someone else
+add_user "$U"
+add_user "$O"
+SOCK=$WORK/verify.sock
+# www-data loads the module: a copy it can reach (the tree may be 0700).
+cp "$MODULE" "$WORK/pam_apitoken.so" && chmod 644 "$WORK/pam_apitoken.so" || fail "copy module"
+cat > "$CONF" <<EOC
+default_services = $SERVICE
+fail_delay = 0
+lockout_attempts = 0
+verifier = www-data: $SERVICE
+EOC
+cat > "/etc/pam.d/$SERVICE" <<EOS
+auth     required $WORK/pam_apitoken.so store=$STORE config=$CONF socket=$SOCK nodelay
+account  required $WORK/pam_apitoken.so store=$STORE config=$CONF socket=$SOCK
+EOS
+
+TOK=$(at create api --user "$U") || fail "create"
+WRONG=$TOK
+TOK=$(at rotate api) || fail "rotate"
+SUS=$(at create sus --user "$U") && at suspend sus >/dev/null || fail "suspended token"
+REV=$(at create rev --user "$U") && at revoke rev >/dev/null || fail "revoked token"
+EXP=$(at create exp --user "$U" --expires 2s) || fail "expiring token"
+THEIRS=$(at create theirs --user "$O") || fail "other user's token"
+SSHD=$(at create sshd --user "$U" --service sshd) || fail "other service's token"
+LOCAL=$(at create local --user "$U" --allow-from 127.0.0.1/32) || fail "allow-from token"
+FAR=$(at create far --user "$U" --allow-from 192.0.2.0/24) || fail "allow-from token"
+
+EXTRA_CLEANUP='for f in nginx.pid verifyd.pid; do [ -f "$WORK/$f" ] && kill "$(cat "$WORK/$f")" 2>/dev/null; done'
+"$VERIFYD" --foreground --socket "$SOCK" --store "$STORE" --config "$CONF" \
+	2> "$WORK/verifyd.log" &
+echo $! > "$WORK/verifyd.pid"
+i=0
+while [ ! -S "$SOCK" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ -S "$SOCK" ] || fail "the verify service did not start: $(cat "$WORK/verifyd.log")"
+
+# A file, not "return": return answers before the access phase, unchecked.
+mkdir -p "$WORK/nginx/html" && echo ok > "$WORK/nginx/html/index.html" &&
+	chmod -R a+rX "$WORK/nginx" || fail "nginx directory"
+start_nginx() {
+	PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000))
+	cat > "$WORK/nginx.conf" <<EON
+load_module $AUTH_PAM;
+user www-data;
+worker_processes 1;
+daemon off;
+pid $WORK/nginx/pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $WORK/nginx/body;
+	proxy_temp_path $WORK/nginx/proxy;
+	fastcgi_temp_path $WORK/nginx/fastcgi;
+	uwsgi_temp_path $WORK/nginx/uwsgi;
+	scgi_temp_path $WORK/nginx/scgi;
+	server {
+		listen 127.0.0.1:$PORT;
+		location / {
+			auth_pam "api";
+			auth_pam_service_name "$SERVICE";
+			root $WORK/nginx/html;
+		}
+	}
+}
+EON
+	"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx.conf" 2>>"$WORK/nginx/stderr" &
+	echo $! > "$WORK/nginx.pid"
+	i=0
+	until curl -s -o /dev/null "http://127.0.0.1:$PORT/" || [ $i -ge 50 ]; do
+		kill -0 "$(cat "$WORK/nginx.pid")" 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	curl -s -o /dev/null "http://127.0.0.1:$PORT/"
+}
+tries=0
+until start_nginx; do
+	tries=$((tries + 1))
+	[ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null
+	[ $tries -lt 5 ] || fail "nginx did not start: $(cat "$WORK/nginx/stderr" "$WORK/nginx/error.log" 2>/dev/null | tail -5)"
+done
+ps -o user= --ppid "$(cat "$WORK/nginx.pid")" | grep -qx www-data ||
+	fail "the nginx worker does not run as www-data"
+
+code() {  # USER PASSWORD -> the HTTP status
+	curl -s -o /dev/null -w '%{http_code}' -u "$1:$2" "http://127.0.0.1:$PORT/"
+}
+expect() {  # STATUS USER PASSWORD WHAT
+	got=$(code "$2" "$3")
+	[ "$got" = "$1" ] || fail "$4: HTTP $got, not $1 ($(tail -2 "$WORK/verifyd.log"))"
+}
+expect 200 "$U" "$TOK" "a good token"
+expect 401 "$U" "$WRONG" "a wrong token"
+expect 401 "$U" "$SUS" "a suspended token"
+expect 401 "$U" "$REV" "a revoked token"
+expect 401 "$O" "$TOK" "a token given with another user's name"
+expect 401 "$U" "$THEIRS" "another user's token"
+expect 401 "$U" "$SSHD" "a token for another service"
+expect 401 "$U" "not-a-token" "a plain password"
+pass_msg "nginx as www-data: a good token 200; wrong, suspended, revoked, other user's, other service's 401"
+expect 200 "$U" "$LOCAL" "a token allowed from 127.0.0.1"
+expect 401 "$U" "$FAR" "a token allowed only from 192.0.2.0/24"
+pass_msg "nginx passes the client address: --allow-from honoured"
+# the expiring token: good before, refused after (bounded wait)
+i=0
+while [ "$(code "$U" "$EXP")" = 200 ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+expect 401 "$U" "$EXP" "an expired token"
+pass_msg "an expired token 401"
+grep -q "asked by uid $(id -u www-data)" "$WORK/verifyd.log" ||
+	fail "the verify service did not log www-data's requests: $(tail -3 "$WORK/verifyd.log")"
+echo "nginx: all checks passed"
