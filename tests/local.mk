@@ -72,9 +72,11 @@ SH_LOG_COMPILER = $(SHELL)
 # pamtester and sshd cannot load a sanitizer-built module (ASan must come
 # first in a program); in those builds tests/pam/pamtest covers the module.
 if !SANITIZERS
-TESTS += tests/e2e/login.sh tests/e2e/sshd.sh tests/e2e/aliases.sh tests/e2e/nginx.sh
+TESTS += tests/e2e/login.sh tests/e2e/sshd.sh tests/e2e/aliases.sh tests/e2e/nginx.sh \
+	tests/e2e/dovecot.sh
 endif
-EXTRA_DIST += tests/e2e/lib.sh tests/e2e/login.sh tests/e2e/sshd.sh tests/e2e/aliases.sh tests/e2e/nginx.sh
+EXTRA_DIST += tests/e2e/lib.sh tests/e2e/login.sh tests/e2e/sshd.sh tests/e2e/aliases.sh \
+	tests/e2e/nginx.sh tests/e2e/dovecot.sh
 
 # The verify service, its policy and hostile clients.  No PAM module is
 # loaded, so this runs in sanitizer builds too.
