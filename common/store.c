@@ -111,10 +111,10 @@ still_valid(struct store *st, const char *dir, unsigned flags)
 {
 	struct stat d, f;
 
-	if (st->damaged || st->flags != flags || strcmp(st->dir, dir) != 0 ||
-	    stat(dir, &d) != 0 || !same_file(&d, &st->dir_sb) ||
-	    stat_tokens(dir, &f) != 0 || !same_file(&f, &st->file_sb) ||
-	    f.st_size < st->file_sb.st_size)
+	if (st->damaged || st->stale || st->flags != flags ||
+	    strcmp(st->dir, dir) != 0 || stat(dir, &d) != 0 ||
+	    !same_file(&d, &st->dir_sb) || stat_tokens(dir, &f) != 0 ||
+	    !same_file(&f, &st->file_sb) || f.st_size < st->file_sb.st_size)
 		return false;
 	st->file_sb.st_size = f.st_size;
 	return true;
@@ -237,7 +237,7 @@ store_close(struct store *st)
 	pthread_mutex_lock(&store_registry_mu);
 	/* The last close keeps the handle for the next open (see store_open).
 	 */
-	if (--st->refs == 0 && (registry != st || st->damaged)) {
+	if (--st->refs == 0 && (registry != st || st->damaged || st->stale)) {
 		if (registry == st)
 			registry = NULL;
 		free_store(st);

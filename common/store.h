@@ -31,7 +31,10 @@
  * (inode, owner, modes; the file not shorter) and the flags match;
  * otherwise the store is opened afresh with every check.
  * So a long-lived process pays for opening once, yet a store that was
- * restored, damaged or given away is noticed at the next open.  A handle is
+ * restored, damaged or given away is noticed at the next open.  A data
+ * file overwritten in place (same inode) is noticed at the next
+ * transaction instead, which refuses with ERR_UNAVAIL and marks the handle
+ * to be opened afresh (see txn_stale in store_txn.c).  A handle is
  * never used across fork(): a child that finds its parent's handle forgets
  * it and opens its own.  Callers such as a PAM module open and close the
  * store within each call and hold no transaction across calls.

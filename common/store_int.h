@@ -48,6 +48,7 @@ struct store {
 	MDB_dbi usage;
 	int lockfd;
 	bool damaged, udamaged; /* a guarded read faulted: refuse further use */
+	bool stale; /* tokens.mdb was replaced under it: reopen (txn_stale) */
 	struct stat dir_sb, file_sb; /* as checked at open; see still_valid */
 };
 
@@ -105,6 +106,7 @@ int env_open_dbis(struct store *st, bool fresh, MDB_txn **txnp, char *err);
 
 /* store_txn.c */
 int txn_grow(MDB_env *env, const char *dir, char *err);
+int txn_stale(struct store *st, MDB_txn *txn, bool write, char *err);
 int txn_error(struct store_txn *t, int rc, char *err);
 
 #endif

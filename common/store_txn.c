@@ -27,6 +27,37 @@ struct txn_call {
 	bool begin_read;
 };
 
+/*
+ * A data file overwritten in place under an open environment (a restore
+ * with cp: same inode, so store_open's checks cannot see it) is read
+ * through the lock file's count of transactions, whose parity picks one
+ * of the restored file's two meta pages, perhaps the older: a revoked
+ * token read as active, and a writer building on it.  A transaction newer
+ * than the newest meta page of the file can only mean that.  Refuse, and
+ * mark the handle for reopening: the lock file is set up again from the
+ * file once every process has closed it, and from then on all is read as
+ * restored.  Under MDB_NOLOCK the newest meta page is always the one read.
+ */
+int
+txn_stale(struct store *st, MDB_txn *txn, bool write, char *err)
+{
+	MDB_envinfo info;
+	/* A write transaction's id is the one it will commit. */
+	size_t id = mdb_txn_id(txn) - (write ? 1 : 0);
+
+	if (st->flags & STORE_NOLOCK || mdb_env_info(st->env, &info) != 0)
+		return 0;
+	if (st->stale || id > info.me_last_txnid) {
+		st->stale = true;
+		return err_set(err, ERR_UNAVAIL,
+		    "%s: %s was replaced while the store was open (restored "
+		    "in place?); stop the programs using the store so that "
+		    "it is opened afresh",
+		    st->dir, TOKENS_FILE);
+	}
+	return 0;
+}
+
 static int
 txn_call(void *arg)
 {
@@ -36,6 +67,8 @@ txn_call(void *arg)
 	if (c->begin_read &&
 	    (rc = env_begin(c->t->st->env, MDB_RDONLY, &c->t->txn)) != 0)
 		return env_error(c->err, c->t->st->dir, rc);
+	if ((rc = txn_stale(c->t->st, c->t->txn, !c->begin_read, c->err)) < 0)
+		return rc;
 	return c->fn(c->t, c->ctx, c->err);
 }
 
