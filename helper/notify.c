@@ -323,7 +323,7 @@ cmd_notify(struct ctx *c, int argc, char **argv)
 	for (int i = 0; i < d.n && !dry; i++)
 		notify_one(c, &d.v[i]);
 	if (!dry && d.n > 0) {
-		if ((rc = store_lock(st, err)) < 0) {
+		if ((rc = hold_lock(st, err)) < 0) {
 			rc = fail(EXIT_REFUSED,
 			    "%s; the notices will be sent "
 			    "again next run",
@@ -339,9 +339,7 @@ cmd_notify(struct ctx *c, int argc, char **argv)
 			}
 			failed += !n->marked;
 		}
-		/* Nothing is written to the caller's output while it is held.
-		 */
-		store_unlock(st);
+		hold_release();
 	}
 	print_notices(c, &d, dry);
 	for (int i = 0; i < d.n && !dry; i++)
