@@ -39,5 +39,5 @@ tests_helper_apitoken_LDFLAGS = $(apitoken_LDFLAGS)
 tests_helper_apitoken_LDADD = $(apitoken_LDADD)
 
 # policy.sh runs the test build setuid too, and so uses the same compiled-in
-# store as setuid.sh: never both at once.
-tests/helper/policy.log: tests/helper/setuid.log
+# store as setuid.sh and locks.sh: one after the other, never at once.
+tests/helper/policy.log: tests/helper/locks.log
