@@ -112,15 +112,16 @@ parse_path(const char *v, char *dst, size_t cap)
  * in struct conf and an entry in the manual.
  */
 enum key_kind {
-	KEY_LIST,     /* struct strlist: comma or space separated */
-	KEY_SPAN,     /* int64_t seconds: a duration, or 0 */
-	KEY_YESNO,    /* bool */
-	KEY_PATH,     /* char[]: absolute, no ':' (passwd field) */
-	KEY_UINT,     /* unsigned */
-	KEY_U32,      /* uint32_t */
-	KEY_VERIFIER, /* one more verifier line (verifier.h); repeatable */
-	KEY_DAYS,     /* struct conf_days: numbers of days, up to max */
-	KEY_TEXT,     /* char[]: printable, no spaces at either end */
+	KEY_LIST,      /* struct strlist: comma or space separated */
+	KEY_SPAN,      /* int64_t seconds: a duration, or 0 */
+	KEY_YESNO,     /* bool */
+	KEY_PATH,      /* char[]: absolute, no ':' (passwd field) */
+	KEY_UINT,      /* unsigned */
+	KEY_U32,       /* uint32_t */
+	KEY_VERIFIER,  /* one more verifier line (verifier.h); repeatable */
+	KEY_DAYS,      /* struct conf_days: numbers of days, up to max */
+	KEY_TEXT,      /* char[]: printable, no spaces at either end */
+	KEY_STALENESS, /* bool: strict (true) or best_effort */
 };
 
 struct conf_key {
@@ -198,6 +199,10 @@ static const struct conf_key keys[] = {
 	{ KEY("fleet_host", KEY_TEXT, fleet_host), .dflt = "",
 	    .why = "expected a host name of at most 64 characters" },
 	{ KEY("fleet_host_groups", KEY_LIST, fleet_host_groups), .dflt = "" },
+	{ KEY("fleet_staleness", KEY_STALENESS, fleet_strict),
+	    .dflt = "best_effort", .why = "expected best_effort or strict" },
+	{ KEY("fleet_stale_after", KEY_SPAN, fleet_stale_after), .dflt = "1h",
+	    .min = 1, .why = "expected a duration" },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -229,6 +234,14 @@ apply(struct conf *c, const struct conf_key *k, const char *v)
 		return NULL;
 	case KEY_PATH:
 		return parse_path(v, field, k->size) < 0 ? k->why : NULL;
+	case KEY_STALENESS:
+		if (strcmp(v, "strict") == 0)
+			*(bool *)field = true;
+		else if (strcmp(v, "best_effort") == 0)
+			*(bool *)field = false;
+		else
+			return k->why;
+		return NULL;
 	case KEY_TEXT:
 		if (field_set(field, k->size, v) < 0)
 			return k->why;

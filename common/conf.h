@@ -64,6 +64,8 @@ struct conf {
 	char fleet_ca_file[PATH_MAX];
 	char fleet_host[ITEM_MAX_LEN + 1]; /* empty: the host name */
 	struct strlist fleet_host_groups;
+	bool fleet_strict;         /* fleet_staleness = strict */
+	int64_t fleet_stale_after; /* seconds without contact: stale */
 };
 
 /* Every key at its default. */

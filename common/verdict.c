@@ -40,6 +40,11 @@ static const struct {
 	[VREASON_ACCOUNT_EXPIRED] = { "account-expired", "account expired" },
 	[VREASON_ACCOUNT_LOCKED] = { "account-locked",
 	    "account locked (its password is locked)" },
+	[VREASON_FLEET_HOST] = { "fleet-host",
+	    "fleet token not for this host or its host groups" },
+	[VREASON_FLEET_STALE] = { "fleet-stale",
+	    "fleet replica stale: no contact with the directory for longer "
+	    "than fleet_stale_after (fleet_staleness = strict)" },
 };
 
 enum verify_code

@@ -45,6 +45,8 @@ enum verify_reason {
 	VREASON_NO_VERIFIER, /* neither the service nor the helper can run */
 	VREASON_ACCOUNT_EXPIRED, /* the account has expired (shadow) */
 	VREASON_ACCOUNT_LOCKED,  /* its password is locked */
+	VREASON_FLEET_HOST,  /* a fleet token not for this host or its groups */
+	VREASON_FLEET_STALE, /* strict: the replica is older than allowed */
 	VREASON_COUNT
 };
 

@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "cidr.h"
 #include "err.h"
 #include "store.h"
+#include "store_fleet.h"
 #include "token.h"
 #include "verify.h"
 
@@ -169,6 +172,45 @@ check_state(const struct record *r, const char *user, int64_t now,
 	return VERIFY_OK;
 }
 
+static int
+contact_fn(struct store_txn *t, void *ctx, char *err)
+{
+	return store_fleet_contact(t, ctx, err);
+}
+
+/*
+ * A fleet token also names its hosts: this one (fleet_host, else the host
+ * name), one of its fleet_host_groups, or "*".  The directory sends a host
+ * only its own tokens; this holds should a replica be copied elsewhere.
+ * Under fleet_staleness = strict it is refused once the replica has not
+ * heard from the directory for fleet_stale_after (or never has): a revoke
+ * may be waiting there.  Local tokens are never affected.
+ */
+static enum verify_reason
+fleet_allowed(const struct conf *c, struct store *st, const struct record *r,
+    int64_t now)
+{
+	char host[ITEM_MAX_LEN + 2] = "";
+	bool here = strlist_contains(&r->hosts, "*");
+	int64_t contact = 0;
+
+	if (c->fleet_host[0] != '\0')
+		snprintf(host, sizeof(host), "%s", c->fleet_host);
+	else if (gethostname(host, sizeof(host) - 1) < 0)
+		host[0] = '\0';
+	for (int i = 0; i < r->hosts.n && !here; i++)
+		here =
+		    (host[0] != '\0' && strcasecmp(r->hosts.v[i], host) == 0) ||
+		    strlist_contains(&c->fleet_host_groups, r->hosts.v[i]);
+	if (!here)
+		return VREASON_FLEET_HOST;
+	if (c->fleet_strict &&
+	    (store_read(st, contact_fn, &contact, NULL) < 0 || contact == 0 ||
+	        now - contact > c->fleet_stale_after))
+		return VREASON_FLEET_STALE;
+	return VREASON_ACCEPTED;
+}
+
 struct usage_ctx {
 	const struct conf *c;
 	const struct verify_request *req;
@@ -223,6 +265,7 @@ verify_token(const struct conf *c, const struct verify_request *req,
 	uint8_t hash[TOKEN_HASH_LEN];
 	char err[ERR_MAX];
 	const char *why = NULL;
+	enum verify_reason why_fleet;
 	bool found, match, have_use;
 	int rc;
 
@@ -296,6 +339,12 @@ verify_token(const struct conf *c, const struct verify_request *req,
 	}
 	if (!address_allowed(&res->rec, req->rhost)) {
 		deny(res, VREASON_ADDRESS);
+		goto out;
+	}
+	if (res->rec.origin == ORIGIN_FLEET &&
+	    (why_fleet = fleet_allowed(c, st, &res->rec, req->now)) !=
+	        VREASON_ACCEPTED) {
+		deny(res, why_fleet);
 		goto out;
 	}
 	res->code = VERIFY_OK;

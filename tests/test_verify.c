@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "err.h"
 #include "store.h"
+#include "store_fleet.h"
 #include "testutil.h"
 #include "unit.h"
 #include "verify.h"
@@ -104,6 +105,66 @@ START_TEST(accepts_right_token)
 	ck_assert_str_eq(res.id, r.id);
 	ck_assert_str_eq(res.rec.name, "laptop");
 	ck_assert_int_eq(res.reason, VREASON_ACCEPTED);
+}
+END_TEST
+
+static int
+contact_fn(struct store_txn *t, void *ctx, char *err)
+{
+	return store_fleet_set_contact(t, *(int64_t *)ctx, err);
+}
+
+static void
+contact(int64_t at)
+{
+	struct store *st;
+	char err[ERR_MAX] = "";
+
+	ck_assert_msg(store_open(&st, dir, 0, err) == 0, "%s", err);
+	ck_assert_msg(store_write(st, contact_fn, &at, err) == 0, "%s", err);
+	store_close(st);
+}
+
+/* A fleet token only where its hosts say; strict staleness only for it. */
+START_TEST(fleet_host_scope_and_staleness)
+{
+	struct record r, local;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1], ltok[TOKEN_LEN + 1];
+
+	make_token(&local, ltok);
+	make_token(&r, tok);
+	r.origin = ORIGIN_FLEET;
+	ck_assert_int_eq(strlist_add(&r.hosts, "db"), 0);
+	save(&r);
+	strcpy(conf.fleet_host, "web01");
+	ck_assert_int_eq(strlist_add(&conf.fleet_host_groups, "web"), 0);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_FLEET_HOST);
+	ck_assert_str_eq(verdict_reason_text(res.reason),
+	    "fleet token not for this host or its host groups");
+	/* by name, by group, by * */
+	const char *ok[] = { "WEB01", "web", "*" };
+	for (size_t i = 0; i < 3; i++) {
+		r.hosts.n = 0;
+		ck_assert_int_eq(strlist_add(&r.hosts, ok[i]), 0);
+		save(&r);
+		ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_OK);
+	}
+	/* strict: never heard from the directory, then too long ago */
+	conf.fleet_strict = true;
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_FLEET_STALE);
+	contact(NOW - conf.fleet_stale_after - 1);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_FLEET_STALE);
+	ck_assert_int_eq(try(ltok, me, "sshd", NULL, &res), VERIFY_OK);
+	contact(NOW - conf.fleet_stale_after);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_OK);
+	/* best_effort keeps the last view */
+	contact(NOW - 10 * conf.fleet_stale_after);
+	conf.fleet_strict = false;
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_OK);
 }
 END_TEST
 
@@ -450,6 +511,7 @@ verify_suite(void)
 	tcase_add_test(tc, lockout_is_per_token);
 #ifdef APITOKEN_TEST_HOOKS
 	tcase_add_test(tc, same_work_for_unknown_id);
+	tcase_add_test(tc, fleet_host_scope_and_staleness);
 #endif
 	suite_add_tcase(s, tc);
 	return s;

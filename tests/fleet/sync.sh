@@ -6,7 +6,8 @@
 # service); a revoke in the directory is refused there within 2 s (the
 # time is printed); a revoke made while the daemon was down is applied
 # when it comes back; the replica cannot be changed locally; a provider
-# certificate from another CA is refused.
+# certificate from another CA is refused; fleet_staleness = strict refuses
+# fleet tokens of a stale replica and only those.
 [ "${WITH_FLEET:-yes}" = no ] && { echo "SKIP: configured --without-fleet"; exit 77; }
 . "$srcdir/tests/fleet/lib.sh"
 . "$srcdir/tests/e2e/lib.sh"
@@ -132,6 +133,9 @@ printf 'dn: apitokenId=%s,%s\nchangetype: delete\n' "$(tok_id "$T4")" "$TOKENS" 
 syncd --once 2>/dev/null || fail "syncd --once (delete)"
 login "$T4" && fail "a token deleted in the directory still logs in"
 ok "a delete in the directory removes the token (by entryUUID)"
+T5=$(mint 5)
+add_entry "$T5" ci-five web
+syncd --once 2>/dev/null || fail "syncd --once (T5)"
 
 # Another CA: the provider is refused, the store left alone.
 sed -i "s|^fleet_ca_file = .*|fleet_ca_file = $FW/other/ca.pem|" "$CONF"
@@ -140,3 +144,16 @@ syncd --once 2> "$WORK/other.log" && fail "a provider certificate from another C
 grep -qi 'StartTLS' "$WORK/other.log" || { cat "$WORK/other.log"; fail "no TLS error for the other CA"; }
 login "$T1" && fail "the store changed through a provider of another CA"
 ok "a provider certificate signed by another CA is refused"
+
+# fleet_staleness = strict: no contact for fleet_stale_after refuses fleet
+# tokens, local ones still log in.
+L1=$(at create local1 --user "$USER1" --service "$SERVICE" 2>/dev/null) || fail "create a local token"
+printf 'fleet_staleness = strict\nfleet_stale_after = 1h\n' >> "$CONF"
+login "$T5" || fail "strict, fresh replica: the fleet token was refused"
+sed -i 's|^fleet_stale_after = .*|fleet_stale_after = 1s|' "$CONF"
+sleep 2
+login "$T5" && fail "strict, stale replica: the fleet token was accepted"
+login "$L1" || fail "strict, stale replica: a local token was refused"
+sed -i 's|^fleet_staleness = .*|fleet_staleness = best_effort|' "$CONF"
+login "$T5" || fail "best_effort, stale replica: the fleet token was refused"
+ok "strict staleness refuses fleet tokens of a stale replica, local tokens still log in; best_effort keeps the last view"
