@@ -109,11 +109,21 @@ account_create(const struct ctx *c, const struct record *r, char *err)
 		strcat(groups, i ? "," : "");
 		strcat(groups, c->conf.groups.v[i]);
 	}
+	/*
+	 * The group first, with the uid as its gid: both come from the range
+	 * that is never reused, where useradd --user-group would take a gid
+	 * from the system range, which groupdel frees for the next group.
+	 */
+	const char *group_argv[] = { "/usr/sbin/groupadd", "--system", "--gid",
+		uid, "--", r->user, NULL };
+	if ((rc = run(group_argv, err)) < 0)
+		return rc;
 	argv[n++] = "/usr/sbin/useradd";
 	argv[n++] = "--system";
 	argv[n++] = "--uid";
 	argv[n++] = uid;
-	argv[n++] = "--user-group";
+	argv[n++] = "--gid";
+	argv[n++] = uid;
 	argv[n++] = "--no-create-home";
 	argv[n++] = "--home-dir";
 	argv[n++] = c->conf.home;
@@ -128,8 +138,10 @@ account_create(const struct ctx *c, const struct record *r, char *err)
 	argv[n++] = "--";
 	argv[n++] = r->user;
 	argv[n] = NULL;
-	if ((rc = run(argv, err)) < 0)
+	if ((rc = run(argv, err)) < 0) {
+		account_delete_group(r, NULL);
 		return rc;
+	}
 	/* useradd --system ignores --expiredate: the expiry is set apart. */
 	return expires[0] != '\0' ? account_set_expiry(r, err) : 0;
 }
@@ -296,6 +308,20 @@ account_delete(const struct record *r, char *err)
 
 	if ((rc = account_end_processes((uid_t)r->uid, err)) < 0)
 		return rc;
+	return run(argv, err);
+}
+
+int
+account_delete_group(const struct record *r, char *err)
+{
+	const char *argv[] = { "/usr/sbin/groupdel", "--", r->user, NULL };
+	struct group gr, *found = NULL;
+	char buf[16384];
+
+	/* Only the group create made: its name, and the token's uid as gid. */
+	if (getgrnam_r(r->user, &gr, buf, sizeof(buf), &found) != 0 ||
+	    found == NULL || gr.gr_gid != (gid_t)r->uid)
+		return 0;
 	return run(argv, err);
 }
 

@@ -160,6 +160,11 @@ int account_set_expiry(const struct record *r, char *err);
 /* Remove the account, after ending its processes. */
 int account_delete(const struct record *r, char *err);
 /*
+ * Remove the group create made for r (named r->user, gid r->uid), if it is
+ * there: what a create stopped between groupadd and useradd leaves.
+ */
+int account_delete_group(const struct record *r, char *err);
+/*
  * True when uid is a service user: in the configured uid range (only we
  * hand those out) or carrying our GECOS marker.
  */

@@ -95,6 +95,9 @@ fix(struct ctx *c, struct store *st, struct record *r, bool repair,
 	} else {
 		if (ours && (rc = account_delete(r, err)) < 0)
 			goto out;
+		/* A create stopped between groupadd and useradd leaves it. */
+		if (r->service_user && (rc = account_delete_group(r, err)) < 0)
+			goto out;
 		r->status = STATUS_DELETED;
 		r->pending = PENDING_NONE;
 	}

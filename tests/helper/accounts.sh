@@ -8,6 +8,8 @@
 #     (and the verify) refuse a token whose account, any account, has
 #     expired or has its password locked, also when that happens between
 #     authentication and the account step.
+#   - a service user's gid is its uid, from the range that is never
+#     reused, and goes with it.
 # Accounts are named zzapt<random>...; all are removed on exit, also on
 # failure.
 . "${srcdir:-.}/tests/e2e/lib.sh"
@@ -146,3 +148,18 @@ done
 stack
 login || fail "the token no longer works: $OUT"
 ok "the account step refuses a token whose account was locked or expired after auth"
+
+# gids: the uid, for the group too; never handed out again
+G=${TAG}g
+expect 0 at create "$G" --json
+GUID=$(printf '%s' "$OUT" | jq -r .uid)
+[ "$(id -g "$G")" = "$GUID" ] || fail "gid $(id -g "$G") is not the uid $GUID"
+[ "$(getent group "$G" | cut -d: -f3)" = "$GUID" ] || fail "group $G does not have gid $GUID"
+expect 0 at delete "$G"
+getent group "$G" >/dev/null && fail "delete left the group $G"
+expect 0 at create "$G" --json
+NUID=$(printf '%s' "$OUT" | jq -r .uid)
+[ "$NUID" != "$GUID" ] || fail "uid $GUID handed out again"
+[ "$(id -g "$G")" = "$NUID" ] || fail "gid $(id -g "$G") is not the new uid $NUID"
+expect 0 at delete "$G"
+ok "a service user's gid is its uid, never reused"
