@@ -149,8 +149,8 @@ account_create(const struct ctx *c, const struct record *r, char *err)
 /*
  * Every process of uid, ended: a child that is that uid (and nothing else)
  * sends kill(-1, SIGKILL), which reaches exactly the processes that uid
- * may signal, and repeats until /proc shows none of them alive (zombies
- * are dead: they wait for their parent).  A process that forks between
+ * may signal, and repeats until /proc shows none of them alive, then
+ * waits for the zombies to be reaped.  A process that forks between
  * the passes of a /proc scan, which is how one pkill misses it, is caught
  * by the next kill(-1).  Linux's kill(-1) answers 0 whenever any other
  * process exists, so its return value cannot say when to stop.  The child
@@ -169,9 +169,9 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A live process (not a zombie) whose real or saved uid is uid. */
+/* A process whose real or saved uid is uid; a zombie counts if zombies. */
 static bool
-alive_as(const char *pid, uid_t uid)
+alive_as(const char *pid, uid_t uid, bool zombies)
 {
 	char path[64], line[256];
 	unsigned long ruid = 0, euid, suid = 0;
@@ -183,7 +183,7 @@ alive_as(const char *pid, uid_t uid)
 		return false; /* gone meanwhile */
 	while (fgets(line, sizeof(line), f) != NULL) {
 		if (strncmp(line, "State:", 6) == 0)
-			state_ok = strpbrk(line + 6, "ZX") == NULL;
+			state_ok = zombies || strpbrk(line + 6, "ZX") == NULL;
 		else if (sscanf(line, "Uid: %lu %lu %lu", &ruid, &euid,
 		             &suid) == 3)
 			uid_ok = ruid == uid || suid == uid;
@@ -193,7 +193,7 @@ alive_as(const char *pid, uid_t uid)
 }
 
 static bool
-any_alive(uid_t uid)
+any_alive(uid_t uid, bool zombies)
 {
 	char self[16];
 	struct dirent *e;
@@ -205,7 +205,8 @@ any_alive(uid_t uid)
 		return true;
 	while (!found && (e = readdir(d)) != NULL)
 		found = e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
-		    strcmp(e->d_name, self) != 0 && alive_as(e->d_name, uid);
+		    strcmp(e->d_name, self) != 0 &&
+		    alive_as(e->d_name, uid, zombies);
 	closedir(d);
 	return found;
 }
@@ -221,13 +222,18 @@ static void __attribute__((noreturn)) killer(uid_t uid)
 	    setresuid(uid, uid, uid) < 0 || getresuid(&ru, &eu, &su) < 0 ||
 	    ru != uid || eu != uid || su != uid)
 		_exit(2);
-	for (;;) {
+	do {
 		kill(-1, SIGKILL);
 		/* A killed process takes a moment to exit. */
 		nanosleep(&moment, NULL);
-		if (!any_alive(uid))
-			_exit(0);
-	}
+	} while (any_alive(uid, false));
+	/*
+	 * userdel counts zombies as processes: wait for their parents (init,
+	 * mostly) to reap them.
+	 */
+	while (any_alive(uid, true))
+		nanosleep(&moment, NULL);
+	_exit(0);
 }
 
 int
@@ -268,8 +274,8 @@ account_end_processes(uid_t uid, char *err)
 		/* Killed by them: a fresh one goes on. */
 	}
 	return err_set(err, ERR_UNAVAIL,
-	    "processes of uid %u still running after %d s", (unsigned)uid,
-	    KILL_DEADLINE_MS / 1000);
+	    "processes of uid %u still running (or not reaped) after %d s",
+	    (unsigned)uid, KILL_DEADLINE_MS / 1000);
 }
 
 int
