@@ -5,6 +5,7 @@ noinst_LTLIBRARIES += common/libcommon.la
 common_libcommon_la_SOURCES = \
 	common/err.c common/err.h \
 	common/fdio.c common/fdio.h \
+	common/grow.c common/grow.h \
 	common/token.c common/token.h \
 	common/blake2b.c common/blake2b.h \
 	common/record.c common/record.h \

@@ -348,6 +348,14 @@ record_status_name(int status)
 	return names[status];
 }
 
+void
+record_touch(struct record *r, int64_t now, const char *by)
+{
+	r->updated_at = now;
+	snprintf(r->updated_by, sizeof(r->updated_by), "%s", by);
+	r->revision++;
+}
+
 bool
 record_expired(const struct record *r, int64_t now)
 {

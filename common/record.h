@@ -147,6 +147,10 @@ const char *record_status_name(int status);
 /* True when the record is past its expiry at time now. */
 bool record_expired(const struct record *r, int64_t now);
 
+/* r was changed at now by the account named by: updated_at, updated_by,
+ * and one revision more.  by is at most USER_MAX_LEN bytes. */
+void record_touch(struct record *r, int64_t now, const char *by);
+
 /* True when s is in list l. */
 bool strlist_contains(const struct strlist *l, const char *s);
 

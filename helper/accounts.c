@@ -355,3 +355,30 @@ account_is_service(const struct conf *conf, uid_t uid)
 	    found != NULL &&
 	    strncmp(pw.pw_gecos, GECOS_MARK, strlen(GECOS_MARK)) == 0;
 }
+
+int
+account_uid(const char *name, uid_t *uid)
+{
+	struct passwd pw, *found = NULL;
+	char buf[16384];
+
+	if (getpwnam_r(name, &pw, buf, sizeof(buf), &found) != 0 ||
+	    found == NULL)
+		return ERR_NOTFOUND;
+	*uid = pw.pw_uid;
+	return 0;
+}
+
+bool
+account_name_taken(const char *name)
+{
+	struct passwd pw, *pwf = NULL;
+	struct group gr, *grf = NULL;
+	char buf[16384];
+
+	/* A failed lookup counts as taken: creating over it is not safe. */
+	if (getpwnam_r(name, &pw, buf, sizeof(buf), &pwf) != 0 || pwf != NULL)
+		return true;
+	return getgrnam_r(name, &gr, buf, sizeof(buf), &grf) != 0 ||
+	    grf != NULL;
+}

@@ -102,6 +102,9 @@ int select_token(struct ctx *c, struct store *st, const char *what,
  */
 int select_shown(struct ctx *c, struct store *st, const char *what,
     struct record *r);
+/* 0 when no interrupted operation is pending on r; otherwise the refusal
+ * (run check --repair) is printed and EXIT_REFUSED returned. */
+int select_settled(const struct record *r);
 /* validate.c: a valid user / token name: [a-z_][a-z0-9_-]{0,31}. */
 bool valid_name(const char *s);
 /* A service or permission: letters, digits and _ . : - *, at most ITEM_MAX_LEN.
@@ -171,6 +174,11 @@ int account_delete_group(const struct record *r, char *err);
 bool account_is_service(const struct conf *conf, uid_t uid);
 /* 1 when an account named r->user exists that we made for r (GECOS marker). */
 int account_is_ours(const struct record *r);
+/* The uid of the account named name: 0, or ERR_NOTFOUND (also when the
+ * lookup fails). */
+int account_uid(const char *name, uid_t *uid);
+/* True when an account or a group has the name name. */
+bool account_name_taken(const char *name);
 
 /*
  * change.c: the one revoke and the one delete, for every command that

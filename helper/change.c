@@ -232,14 +232,6 @@ begin_self(struct ctx *c, struct store **st, struct record *r)
 	return 0;
 }
 
-static void
-touch(const struct ctx *c, struct record *r)
-{
-	r->updated_at = c->now;
-	strcpy(r->updated_by, c->caller);
-	r->revision++;
-}
-
 int
 token_revoke(struct ctx *c, struct store *st, struct record *r, char *err)
 {
@@ -248,7 +240,7 @@ token_revoke(struct ctx *c, struct store *st, struct record *r, char *err)
 	r->status = STATUS_REVOKED;
 	r->status_uid = (uint32_t)c->ruid;
 	r->pending = r->service_user ? PENDING_LOCK : PENDING_NONE;
-	touch(c, r);
+	record_touch(r, c->now, c->caller);
 	if ((rc = save_record(st, r, err)) < 0 || !r->service_user)
 		return rc;
 	crash_point(c, "revoke:after-record");
@@ -266,7 +258,7 @@ token_delete(struct ctx *c, struct store *st, struct record *r, char *err)
 	if (r->service_user) {
 		r->status = STATUS_PENDING;
 		r->pending = PENDING_DELETE;
-		touch(c, r);
+		record_touch(r, c->now, c->caller);
 		if ((rc = save_record(st, r, err)) < 0)
 			return rc;
 		crash_point(c, "delete:after-pending");
@@ -277,7 +269,7 @@ token_delete(struct ctx *c, struct store *st, struct record *r, char *err)
 	r->status = STATUS_DELETED;
 	r->status_uid = (uint32_t)c->ruid;
 	r->pending = PENDING_NONE;
-	touch(c, r);
+	record_touch(r, c->now, c->caller);
 	/* Its usage stays with the tombstone: when it was last used matters
 	 * most once it is gone. */
 	return save_record(st, r, err);
@@ -422,13 +414,8 @@ cmd_change(struct ctx *c, int argc, char **argv)
 	         &r)) != 0)
 		goto out;
 	rc = EXIT_REFUSED;
-	if (r.status == STATUS_PENDING) {
-		fail(rc,
-		    "token %s has an operation in progress; run apitoken check "
-		    "--repair",
-		    r.id);
+	if (select_settled(&r) != 0)
 		goto out;
-	}
 	if (act->from != ANY && (int)r.status != act->from) {
 		fail(rc, "token %s is %s, not %s", r.id,
 		    record_status_name(r.status),
@@ -445,7 +432,7 @@ cmd_change(struct ctx *c, int argc, char **argv)
 	else {
 		r.status = act->to;
 		r.status_uid = (uint32_t)c->ruid;
-		touch(c, &r);
+		record_touch(&r, c->now, c->caller);
 		rc = save_record(st, &r, err);
 	}
 	if (rc < 0) {
@@ -616,7 +603,7 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 			r.granted_lifetime = expires ? expires - c->now : 0;
 		}
 	}
-	touch(c, &r);
+	record_touch(&r, c->now, c->caller);
 	if ((rc = save_record(st, &r, err)) < 0) {
 		rc = fail(EXIT_REFUSED, "rotate: %s", err);
 		goto out;

@@ -26,6 +26,7 @@
 
 #include "apitoken.h"
 #include "err.h"
+#include "grow.h"
 
 struct scan {
 	int n, cap;
@@ -36,18 +37,12 @@ static int
 keep_fn(const struct record *r, void *ctx)
 {
 	struct scan *s = ctx;
-	struct record *grown;
 
 	if (r->status != STATUS_PENDING && r->pending == PENDING_NONE &&
 	    !r->service_user)
 		return 0;
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 32;
-		if ((grown = realloc(s->v, (size_t)s->cap * sizeof(*grown))) ==
-		    NULL)
-			return ERR_NOMEM;
-		s->v = grown;
-	}
+	if (grow_room(&s->v, s->n, &s->cap, sizeof(*s->v)) < 0)
+		return ERR_NOMEM;
 	s->v[s->n++] = *r;
 	return 0;
 }
@@ -101,9 +96,7 @@ fix(struct ctx *c, struct store *st, struct record *r, bool repair,
 		r->status = STATUS_DELETED;
 		r->pending = PENDING_NONE;
 	}
-	r->updated_at = c->now;
-	strcpy(r->updated_by, c->caller);
-	r->revision++;
+	record_touch(r, c->now, c->caller);
 	if ((rc = save_record(st, r, err)) == 0) {
 		audit(c, "repaired", r);
 		if (!c->json)

@@ -22,6 +22,7 @@
 #include "apitoken.h"
 #include "cidr.h"
 #include "err.h"
+#include "grow.h"
 #include "token.h"
 #include "when.h"
 
@@ -72,7 +73,6 @@ static int
 owned_fn(const struct record *r, void *ctx)
 {
 	struct owned *o = ctx;
-	struct tomb *grown;
 
 	if (strcmp(r->user, o->user) != 0)
 		return 0;
@@ -80,13 +80,8 @@ owned_fn(const struct record *r, void *ctx)
 		o->live++;
 		return 0;
 	}
-	if (o->ntomb == o->cap) {
-		o->cap = o->cap ? 2 * o->cap : 32;
-		if ((grown = realloc(o->tomb,
-		         (size_t)o->cap * sizeof(*grown))) == NULL)
-			return ERR_NOMEM;
-		o->tomb = grown;
-	}
+	if (grow_room(&o->tomb, o->ntomb, &o->cap, sizeof(*o->tomb)) < 0)
+		return ERR_NOMEM;
 	o->tomb[o->ntomb].at = r->updated_at;
 	strcpy(o->tomb[o->ntomb].id, r->id);
 	o->ntomb++;
@@ -270,7 +265,7 @@ cmd_create(struct ctx *c, int argc, char **argv)
 {
 	struct record r;
 	struct token t;
-	struct passwd *pw;
+	uid_t uid;
 	struct store *st = NULL;
 	struct create x = { .c = c,
 		.r = &r,
@@ -290,7 +285,7 @@ cmd_create(struct ctx *c, int argc, char **argv)
 			    "only root may create service users; for your own "
 			    "account use --user %s",
 			    c->caller);
-		if (getpwnam(r.name) != NULL || getgrnam(r.name) != NULL)
+		if (account_name_taken(r.name))
 			return fail(EXIT_REFUSED,
 			    "an account or group named '%s' already exists",
 			    r.name);
@@ -315,11 +310,10 @@ cmd_create(struct ctx *c, int argc, char **argv)
 			        "self-service tokens are disabled (%s); ask "
 			        "root",
 			    c->conf.self_service ? c->caller : c->conf_path);
-		if ((pw = getpwnam(user)) == NULL ||
-		    strlen(user) > USER_MAX_LEN)
+		if (strlen(user) > USER_MAX_LEN || account_uid(user, &uid) < 0)
 			return fail(EXIT_REFUSED, "no account '%.64s'", user);
 		strcpy(r.user, user);
-		r.uid = (uint32_t)pw->pw_uid;
+		r.uid = (uint32_t)uid;
 	}
 	if ((rc = policy_self_service(c, &r)) != 0)
 		return rc;

@@ -11,6 +11,7 @@
 
 #include "apitoken.h"
 #include "err.h"
+#include "grow.h"
 #include "when.h"
 
 struct collect {
@@ -24,18 +25,12 @@ static int
 collect_fn(const struct record *r, void *ctx)
 {
 	struct collect *c = ctx;
-	struct record *grown;
 
 	if ((r->status == STATUS_DELETED && !c->all) ||
 	    (c->user != NULL && strcmp(r->user, c->user) != 0))
 		return 0;
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 64;
-		if ((grown = realloc(c->v, (size_t)c->cap * sizeof(*grown))) ==
-		    NULL)
-			return ERR_NOMEM;
-		c->v = grown;
-	}
+	if (grow_room(&c->v, c->n, &c->cap, sizeof(*c->v)) < 0)
+		return ERR_NOMEM;
 	c->v[c->n++] = *r;
 	return 0;
 }
@@ -147,7 +142,8 @@ cmd_list(struct ctx *c, int argc, char **argv)
 		goto out;
 	}
 	/* A mistyped name must not pass for a user without tokens. */
-	if (q.col.n == 0 && q.user != NULL && getpwnam(q.user) == NULL) {
+	if (q.col.n == 0 && q.user != NULL &&
+	    account_uid(q.user, &(uid_t){ 0 }) < 0) {
 		rc = fail(EXIT_REFUSED,
 		    "no account '%.32s', nor any token of it", q.user);
 		goto out;

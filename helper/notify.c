@@ -36,6 +36,7 @@
 
 #include "apitoken.h"
 #include "err.h"
+#include "grow.h"
 #include "when.h"
 
 struct notice {
@@ -78,18 +79,13 @@ static int
 pick_fn(const struct record *r, void *ctx)
 {
 	struct due *d = ctx;
-	struct notice *grown, *n;
+	struct notice *n;
 	uint16_t days = due_days(d->conf, r, d->now);
 
 	if (days == 0)
 		return 0;
-	if (d->n == d->cap) {
-		d->cap = d->cap ? 2 * d->cap : 16;
-		if ((grown = realloc(d->v, (size_t)d->cap * sizeof(*grown))) ==
-		    NULL)
-			return ERR_NOMEM;
-		d->v = grown;
-	}
+	if (grow_room(&d->v, d->n, &d->cap, sizeof(*d->v)) < 0)
+		return ERR_NOMEM;
 	n = &d->v[d->n++];
 	memset(n, 0, sizeof(*n));
 	n->r = *r;

@@ -28,6 +28,7 @@
 
 #include "apitoken.h"
 #include "err.h"
+#include "grow.h"
 #include "when.h"
 
 #define PRUNE_DEFAULT_AGE (30 * 86400)
@@ -62,17 +63,10 @@ struct scan {
 static int
 pick_tombstone(struct scan *s, const struct record *r)
 {
-	char(*grown)[TOKEN_ID_LEN + 1];
-
 	if (r->updated_at > s->cutoff)
 		return 0;
-	if (s->ntomb == s->tcap) {
-		s->tcap = s->tcap ? 2 * s->tcap : 32;
-		if ((grown = realloc(s->tomb,
-		         (size_t)s->tcap * sizeof(*grown))) == NULL)
-			return ERR_NOMEM;
-		s->tomb = grown;
-	}
+	if (grow_room(&s->tomb, s->ntomb, &s->tcap, sizeof(*s->tomb)) < 0)
+		return ERR_NOMEM;
 	strcpy(s->tomb[s->ntomb++], r->id);
 	return 0;
 }
@@ -94,7 +88,6 @@ static int
 pick_fn(const struct record *r, void *ctx)
 {
 	struct scan *s = ctx;
-	struct victim *grown;
 	enum prune_reason why;
 	int64_t since;
 
@@ -113,13 +106,8 @@ pick_fn(const struct record *r, void *ctx)
 		since = r->updated_at;
 	} else
 		return 0;
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 32;
-		if ((grown = realloc(s->v, (size_t)s->cap * sizeof(*grown))) ==
-		    NULL)
-			return ERR_NOMEM;
-		s->v = grown;
-	}
+	if (grow_room(&s->v, s->n, &s->cap, sizeof(*s->v)) < 0)
+		return ERR_NOMEM;
 	memset(&s->v[s->n], 0, sizeof(s->v[s->n]));
 	s->v[s->n].r = *r;
 	s->v[s->n].why = why;

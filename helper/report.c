@@ -32,6 +32,7 @@
 
 #include "apitoken.h"
 #include "err.h"
+#include "grow.h"
 #include "when.h"
 
 enum report_state {
@@ -76,7 +77,7 @@ add_fn(const struct record *r, void *ctx)
 {
 	struct scan *s = ctx;
 	struct facts *f = s->f;
-	struct item *it, *grown;
+	struct item *it;
 	struct usage u;
 	int64_t left;
 
@@ -98,13 +99,8 @@ add_fn(const struct record *r, void *ctx)
 		f->suspended++;
 	else
 		f->active++;
-	if (f->n == f->cap) {
-		f->cap = f->cap ? 2 * f->cap : 64;
-		if ((grown = realloc(f->v, (size_t)f->cap * sizeof(*grown))) ==
-		    NULL)
-			return ERR_NOMEM;
-		f->v = grown;
-	}
+	if (grow_room(&f->v, f->n, &f->cap, sizeof(*f->v)) < 0)
+		return ERR_NOMEM;
 	it = &f->v[f->n++];
 	memset(it, 0, sizeof(*it));
 	it->r = *r;

@@ -129,3 +129,14 @@ select_shown(struct ctx *c, struct store *st, const char *what,
 {
 	return select_in(c, st, what, true, r);
 }
+
+int
+select_settled(const struct record *r)
+{
+	if (r->status != STATUS_PENDING)
+		return 0;
+	return fail(EXIT_REFUSED,
+	    "token %s has an operation in progress; run apitoken check "
+	    "--repair",
+	    r->id);
+}

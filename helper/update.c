@@ -342,13 +342,8 @@ cmd_update(struct ctx *c, int argc, char **argv)
 	if ((rc = select_token(c, st, w.what, &r)) != 0)
 		goto out;
 	rc = EXIT_REFUSED;
-	if (r.status == STATUS_PENDING) {
-		fail(rc,
-		    "token %s has an operation in progress; run apitoken check "
-		    "--repair",
-		    r.id);
+	if (select_settled(&r) != 0)
 		goto out;
-	}
 	if (r.status != STATUS_ACTIVE && r.status != STATUS_SUSPENDED) {
 		fail(rc,
 		    "token %s is %s; only active or suspended tokens change",
@@ -367,9 +362,7 @@ cmd_update(struct ctx *c, int argc, char **argv)
 		goto out;
 	}
 	if (n > 0) {
-		r.updated_at = c->now;
-		strcpy(r.updated_by, c->caller);
-		r.revision++;
+		record_touch(&r, c->now, c->caller);
 		if ((rc = save_record(st, &r, err)) < 0) {
 			rc = fail(EXIT_REFUSED, "update: %s", err);
 			goto out;
