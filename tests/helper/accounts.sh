@@ -123,6 +123,13 @@ stack() {
 # login: auth and account through pamtester; its output in $OUT
 login() { OUT=$(printf '%s\n' "$PTOK" | pamtester "$SERVICE" "$P" authenticate acct_mgmt 2>&1); }
 vfy() { vrequest "$P" "$SERVICE" 127.0.0.1 "$PTOK" | ask_ok "$APITOKEN" --store "$STORE" verify; }
+# pamtester cannot load a sanitizer-built module (ASan must come first in a
+# program): there root's verify mode, the same decision in a sanitizer-built
+# program, stands in for the login, and the pam_exec steps between auth and
+# the account step are not tried.
+SAN=no
+ldd "$MODULE" | grep -q libasan && SAN=yes
+[ $SAN = yes ] && login() { OUT=$(vfy 2>&1); }
 stack
 login || fail "the token of an open account: $OUT"
 vfy >/dev/null || fail "verify of an open account's token"
@@ -138,6 +145,7 @@ chage --expiredate -1 -- "$P"
 ok "a token of a locked or expired ordinary account is refused"
 
 for change in "/usr/sbin/usermod --lock -- $P" "/usr/bin/chage --expiredate 1 -- $P"; do
+	[ $SAN = yes ] && { echo "note: not tried in a sanitizer build: $change between auth and account"; continue; }
 	stack "$change"
 	login && fail "locked between auth and account ($change), still let in"
 	printf '%s' "$OUT" | grep -q "successfully authenticated" ||
