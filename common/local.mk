@@ -16,7 +16,7 @@ common_libcommon_la_SOURCES = \
 	common/conf.c common/conf.h \
 	common/when.c common/when.h \
 	common/cidr.c common/cidr.h \
-	common/log.c common/log.h \
+	common/redact.c common/redact.h \
 	common/utf8.c common/utf8.h \
 	common/verdict.c common/verdict.h \
 	common/verify.c common/verify.h \

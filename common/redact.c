@@ -4,7 +4,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "log.h"
+#include "redact.h"
 #include "token.h"
 #include "utf8.h"
 
@@ -17,7 +17,7 @@ append(char *out, size_t outlen, size_t pos, const char *s, size_t n)
 }
 
 void
-log_redact(const char *s, char *out, size_t outlen)
+redact_text(const char *s, char *out, size_t outlen)
 {
 	char id[TOKEN_ID_LEN + 1];
 	size_t pos = 0, len = strlen(s), n;
@@ -34,8 +34,8 @@ log_redact(const char *s, char *out, size_t outlen)
 				    append(out, outlen, pos, id, TOKEN_ID_LEN);
 				pos = append(out, outlen, pos, "_", 1);
 			}
-			pos = append(out, outlen, pos, LOG_REDACTED,
-			    strlen(LOG_REDACTED));
+			pos = append(out, outlen, pos, REDACTED,
+			    strlen(REDACTED));
 			/* Skip everything a token could contain, however it was
 			 * damaged. */
 			for (i += TOKEN_PREFIX_LEN; i < len &&

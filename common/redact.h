@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * log.h - making text safe to log.
+ * redact.h - making text safe to log.
  *
- * Nothing that might hold a secret is ever logged as given.  log_redact
+ * Nothing that might hold a secret is ever logged as given.  redact_text
  * copies text with every token-shaped run ("apitok_" and what follows it)
  * cut back to its public id, so a token pasted into a name, a description
  * or a wrong command line still cannot reach syslog or a terminal log.
@@ -10,14 +10,14 @@
  * that are not UTF-8 become "?" too, so one log call stays one line and a
  * terminal shows what it is given.
  */
-#ifndef APITOKEN_LOG_H
-#define APITOKEN_LOG_H
+#ifndef APITOKEN_REDACT_H
+#define APITOKEN_REDACT_H
 
 #include <stddef.h>
 
-#define LOG_REDACTED "[redacted]"
+#define REDACTED "[redacted]"
 
 /* Copy s into out (outlen bytes, always terminated), redacted as above. */
-void log_redact(const char *s, char *out, size_t outlen);
+void redact_text(const char *s, char *out, size_t outlen);
 
 #endif

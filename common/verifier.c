@@ -8,7 +8,7 @@
 #include <syslog.h>
 
 #include "conf.h"
-#include "log.h"
+#include "redact.h"
 #include "token.h"
 #include "verifier.h"
 #include "verify.h"
@@ -150,9 +150,9 @@ log_decision(const struct verifier_caller *who, const struct vproto_request *rq,
 {
 	char u[USER_MAX_LEN * 2 + 8], s[ITEM_MAX_LEN * 2 + 8], h[128];
 
-	log_redact(rq->user[0] ? rq->user : "-", u, sizeof(u));
-	log_redact(rq->service[0] ? rq->service : "-", s, sizeof(s));
-	log_redact(rq->rhost[0] ? rq->rhost : "-", h, sizeof(h));
+	redact_text(rq->user[0] ? rq->user : "-", u, sizeof(u));
+	redact_text(rq->service[0] ? rq->service : "-", s, sizeof(s));
+	redact_text(rq->rhost[0] ? rq->rhost : "-", h, sizeof(h));
 	syslog(LOG_AUTHPRIV | (res->code == VERIFY_OK ? LOG_INFO : LOG_NOTICE),
 	    "token %s for user %s service %s rhost %s, asked by uid %u: %s%s%s",
 	    res->id[0] ? res->id : "-", u, s, h, (unsigned)who->uid,

@@ -26,7 +26,7 @@
 #include "apitoken.h"
 #include "err.h"
 #include "fdio.h"
-#include "log.h"
+#include "redact.h"
 #include "when.h"
 
 #define GECOS_MARK "apitoken "
@@ -69,7 +69,7 @@ run(const char *const argv[], char *err)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	out[strcspn(out, "\n")] = '\0';
-	log_redact(out, first, sizeof(first));
+	redact_text(out, first, sizeof(first));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		return err_set(err, ERR_UNAVAIL, "cannot run %s", argv[0]);
 	return err_set(err, ERR_UNAVAIL, "%s failed (%s %d)%s%s", argv[0],

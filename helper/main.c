@@ -25,7 +25,7 @@
 
 #include "apitoken.h"
 #include "err.h"
-#include "log.h"
+#include "redact.h"
 #include "when.h"
 
 /*
@@ -122,7 +122,7 @@ fail(int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_redact(msg, safe, sizeof(safe));
+	redact_text(msg, safe, sizeof(safe));
 	fprintf(stderr, "apitoken: %s\n", safe);
 	return status;
 }
@@ -132,7 +132,7 @@ audit(const struct ctx *c, const char *what, const struct record *r)
 {
 	char name[NAME_MAX_LEN * 2 + 8];
 
-	log_redact(r->name, name, sizeof(name));
+	redact_text(r->name, name, sizeof(name));
 	hold_log(LOG_AUTHPRIV | LOG_NOTICE, "%s %s token %s (%s) of user %s",
 	    c->caller, what, r->id, name, r->user);
 }
@@ -143,7 +143,7 @@ audit_change(const struct ctx *c, const char *what, const struct record *r,
 {
 	char name[NAME_MAX_LEN * 2 + 8];
 
-	log_redact(r->name, name, sizeof(name));
+	redact_text(r->name, name, sizeof(name));
 	hold_log(LOG_AUTHPRIV | LOG_NOTICE,
 	    "%s %s token %s (%s) of user %s (%s), revision %llu", c->caller,
 	    what, r->id, name, r->user, detail,

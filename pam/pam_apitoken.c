@@ -23,7 +23,7 @@
 #include "conf.h"
 #include "err.h"
 #include "helper_client.h"
-#include "log.h"
+#include "redact.h"
 #include "service_client.h"
 #include "token.h"
 #include "verify.h"
@@ -90,7 +90,7 @@ item(pam_handle_t *pamh, int type, char *buf, size_t len)
 
 	if (pam_get_item(pamh, type, &v) != PAM_SUCCESS || v == NULL)
 		return NULL;
-	log_redact(v, buf, len);
+	redact_text(v, buf, len);
 	return v;
 }
 
@@ -325,7 +325,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		strcpy(s, "-");
 	if (req.rhost == NULL || *h == '\0')
 		strcpy(h, "-");
-	log_redact(user, u, sizeof(u));
+	redact_text(user, u, sizeof(u));
 
 	if (in_process)
 		verify_token(c, &req, &res);
@@ -412,7 +412,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	id = acc->id;
 	if ((retval = pam_get_user(pamh, &user, NULL)) != PAM_SUCCESS)
 		return retval;
-	log_redact(user, u, sizeof(u));
+	redact_text(user, u, sizeof(u));
 	/*
 	 * Without root the store cannot be read.  The verifier, root, checked
 	 * everything when it accepted the token in this transaction; of that

@@ -23,7 +23,7 @@ main(void)
 	srunner_add_suite(sr, conf_suite());
 	srunner_add_suite(sr, when_suite());
 	srunner_add_suite(sr, cidr_suite());
-	srunner_add_suite(sr, log_suite());
+	srunner_add_suite(sr, redact_suite());
 	srunner_add_suite(sr, utf8_suite());
 	srunner_add_suite(sr, verify_suite());
 	srunner_add_suite(sr, verify_proto_suite());

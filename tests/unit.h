@@ -18,7 +18,7 @@ Suite *store_fault_suite(void);
 Suite *conf_suite(void);
 Suite *when_suite(void);
 Suite *cidr_suite(void);
-Suite *log_suite(void);
+Suite *redact_suite(void);
 Suite *utf8_suite(void);
 Suite *verify_suite(void);
 Suite *verify_proto_suite(void);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "redact.h"
 #include "token.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -27,7 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data, size);
 	s[size] = '\0';
-	log_redact(s, out, sizeof(out));
+	redact_text(s, out, sizeof(out));
 	/* No secret of a valid token may survive redaction. */
 	if (token_parse(s, strlen(s), &t, &why) == 0 &&
 	    strstr(out, t.secret) != NULL)
