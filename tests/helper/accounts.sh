@@ -36,6 +36,22 @@ cat > "$WORK/hop" <<'EOS'
 for (1 .. 5) { fork or last; }
 for (;;) { select(undef, undef, undef, 0.002); fork and exit 0; }
 EOS
+# Each generation that exits is reaped by a subreaper of root's (which the
+# user's kill(-1) cannot reach), not left to pid 1: some machines' pid 1
+# reaps slowly, and thousands of zombies then slow the whole host (every
+# /proc scan) and make userdel see processes.  It ends with the last hopper.
+cat > "$WORK/reaper" <<'EOS'
+require "sys/syscall.ph";
+my ($uid, $gid, $script) = @ARGV;
+# 36: PR_SET_CHILD_SUBREAPER
+syscall(&SYS_prctl, 36, 1, 0, 0, 0) == 0 or die "prctl: $!\n";
+my $pid = fork() // die "fork: $!\n";
+if ($pid == 0) {
+	exec("setpriv", "--reuid=$uid", "--regid=$gid", "--clear-groups",
+	    "perl", $script) or die "exec: $!\n";
+}
+1 while wait() != -1;
+EOS
 # On failure the hoppers outlive the test unless ended again and again
 # (by their command line: after a delete their uid may be another test's).
 reap() {
@@ -48,8 +64,7 @@ reap() {
 EXTRA_CLEANUP=reap
 # hop USER: start the hoppers as USER, wait until they run
 hop() {
-	setpriv --reuid="$1" --regid="$(id -g "$1")" --clear-groups \
-		perl "$WORK/hop" </dev/null >/dev/null 2>&1 &
+	perl "$WORK/reaper" "$1" "$(id -g "$1")" "$WORK/hop" </dev/null >/dev/null 2>&1 &
 	n=0
 	until [ "$(pgrep -U "$1" | wc -l)" -ge 6 ]; do
 		n=$((n + 1))
