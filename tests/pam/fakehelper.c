@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "verify_proto.h"
 
 extern char **environ;
@@ -32,8 +33,7 @@ main(int argc, char **argv)
 	char req[VPROTO_REQUEST_MAX + 1], line[VPROTO_ANSWER_MAX];
 	struct vproto_request rq;
 	struct verify_result res;
-	size_t n = 0;
-	ssize_t r;
+	size_t n;
 	int len;
 
 	if (argc != 2 || strcmp(argv[1], "verify") != 0)
@@ -42,9 +42,7 @@ main(int argc, char **argv)
 		return 12;
 	if (fcntl(3, F_GETFD) != -1 || errno != EBADF)
 		return 13;
-	while (n < sizeof(req) &&
-	    (r = read(STDIN_FILENO, req + n, sizeof(req) - n)) > 0)
-		n += (size_t)r;
+	n = fdio_read_all(STDIN_FILENO, req, sizeof(req));
 	if (vproto_request_decode(req, n, &rq) < 0)
 		return 14;
 	memset(&res, 0, sizeof(res));
