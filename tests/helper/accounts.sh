@@ -30,11 +30,21 @@ export APITOKEN_CONFIG=$CONF
 
 # Processes that never keep their pid: each generation forks the next and
 # exits, a new pid every two milliseconds or so, so that a /proc scan
-# (pkill) finds pids that are gone by the time it signals them.  Six of
-# them, all of which one pass would have to catch.
+# (pkill) finds pids that are gone by the time it signals them.  Six
+# lineages, all of which one pass would have to catch.  Each lineage
+# touches its own file in the directory it is given at every hop: a scan
+# of /proc races the hops as pkill does, the files do not.
 cat > "$WORK/hop" <<'EOS'
-for (1 .. 5) { fork or last; }
-for (;;) { select(undef, undef, undef, 0.002); fork and exit 0; }
+my $dir = shift;
+my $i = 0;
+for my $n (1 .. 5) { if (!fork) { $i = $n; last } }
+open(my $f, ">", "$dir/$i") or die "$dir/$i: $!\n";
+close($f);
+for (;;) {
+	select(undef, undef, undef, 0.002);
+	fork and exit 0;
+	utime(undef, undef, "$dir/$i");
+}
 EOS
 # Each generation that exits is reaped by a subreaper of root's (which the
 # user's kill(-1) cannot reach), not left to pid 1: some machines' pid 1
@@ -42,13 +52,13 @@ EOS
 # /proc scan) and make userdel see processes.  It ends with the last hopper.
 cat > "$WORK/reaper" <<'EOS'
 require "sys/syscall.ph";
-my ($uid, $gid, $script) = @ARGV;
+my ($uid, $gid, $script, $dir) = @ARGV;
 # 36: PR_SET_CHILD_SUBREAPER
 syscall(&SYS_prctl, 36, 1, 0, 0, 0) == 0 or die "prctl: $!\n";
 my $pid = fork() // die "fork: $!\n";
 if ($pid == 0) {
 	exec("setpriv", "--reuid=$uid", "--regid=$gid", "--clear-groups",
-	    "perl", $script) or die "exec: $!\n";
+	    "perl", $script, $dir) or die "exec: $!\n";
 }
 1 while wait() != -1;
 EOS
@@ -62,43 +72,48 @@ reap() {
 	done
 }
 EXTRA_CLEANUP=reap
-# hop USER: start the hoppers as USER, wait until they run
+# hop USER: start the hoppers as USER, wait until all six lineages run
+HOPS=0
 hop() {
-	perl "$WORK/reaper" "$1" "$(id -g "$1")" "$WORK/hop" </dev/null >/dev/null 2>&1 &
+	HOPS=$((HOPS + 1))
+	BEAT=$WORK/beat.$HOPS
+	mkdir "$BEAT" && chown "$1" "$BEAT" || fail "mkdir $BEAT"
+	perl "$WORK/reaper" "$1" "$(id -g "$1")" "$WORK/hop" "$BEAT" </dev/null >/dev/null 2>&1 &
 	n=0
-	until [ "$(pgrep -U "$1" | wc -l)" -ge 6 ]; do
+	until [ "$(find "$BEAT" -type f | wc -l)" -eq 6 ]; do
 		n=$((n + 1))
-		[ $n -lt 100 ] || fail "the hopper of $1 did not start"
+		[ $n -lt 200 ] || fail "the hopper of $1 did not start"
 		sleep 0.05
 	done
 }
-# none_left UID: no hopper of UID alive, a second after the command
-# returned (a survivor would still be hopping then)
+# none_left WHAT: no hopper of the last hop is alive after WHAT returned:
+# none touches its file in the second after the first half second (a
+# survivor touches it every few milliseconds)
 none_left() {
+	sleep 0.5
+	touch "$WORK/mark"
 	sleep 1
-	left=$(ps -o stat=,args= -U "$1" | grep -v "^Z" | grep -c "$WORK/hop")
-	[ "$left" -eq 0 ] || fail "$left process(es) of $1 survived $2"
+	left=$(find "$BEAT" -type f -newer "$WORK/mark" | wc -l)
+	[ "$left" -eq 0 ] || fail "$left lineage(s) of hoppers survived $1"
 }
 
 S=${TAG}s
-expect 0 at create "$S" --json
-SUID=$(printf '%s' "$OUT" | jq -r .uid)
+expect 0 at create "$S"
 hop "$S"
 expect 0 at revoke "$S"
-none_left "$SUID" revoke
+none_left revoke
 [ "$(getent shadow "$S" | cut -d: -f8)" = 1 ] || fail "revoked service user not expired"
 hop "$S"
 expect 0 at delete "$S"
-none_left "$SUID" delete
+none_left delete
 getent passwd "$S" >/dev/null && fail "service user not deleted"
 ok "revoke and delete end a fork-hopping process of the service user"
 
 D=${TAG}d
-expect 0 at create "$D" --json
-DUID=$(printf '%s' "$OUT" | jq -r .uid)
+expect 0 at create "$D"
 hop "$D"
 expect 0 at delete "$D"
-none_left "$DUID" delete
+none_left delete
 getent passwd "$D" >/dev/null && fail "service user not deleted"
 ok "delete of an active token ends its service user's processes and removes it"
 
