@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -83,6 +84,25 @@ cidr_is_address(const char *s)
 	int family;
 
 	return s != NULL && parse_peer(s, &family, buf) == 0;
+}
+
+int
+cidr_host_block(const char *s, char *buf, size_t cap)
+{
+	uint8_t a[16];
+	char text[INET6_ADDRSTRLEN];
+	int family;
+
+	if (s == NULL || parse_peer(s, &family, a) < 0)
+		return -1;
+	if (family == AF_INET6)
+		memset(a + 8, 0, 8);
+	if (inet_ntop(family, a, text, sizeof(text)) == NULL)
+		return -1;
+	return snprintf(buf, cap, "%s%s", text,
+	           family == AF_INET6 ? "/64" : "") < (int)cap ?
+	    0 :
+	    -1;
 }
 
 int

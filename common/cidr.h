@@ -17,6 +17,7 @@
 #define APITOKEN_CIDR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct cidr {
@@ -39,5 +40,15 @@ bool cidr_within(const struct cidr *a, const struct cidr *b);
 
 /* True when s parses as a bare IPv4 or IPv6 address (zone as above). */
 bool cidr_is_address(const char *s);
+
+/*
+ * The block a single host is commonly given that holds address s, in
+ * canonical text: an IPv4 address itself ("192.0.2.1"), an IPv6 one its
+ * /64 ("2001:db8::/64": RFC 6177 hands a site at least that much), so that
+ * one host cannot pass for many.  Into buf (cap >= CIDR_HOST_BLOCK_LEN);
+ * 0, or -1 when s is not an address.
+ */
+#define CIDR_HOST_BLOCK_LEN 64
+int cidr_host_block(const char *s, char *buf, size_t cap);
 
 #endif

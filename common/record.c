@@ -8,7 +8,7 @@
 #include "err.h"
 #include "record.h"
 
-#define USAGE_VERSION 1
+#define USAGE_VERSION 2
 
 /* A bounded writer and reader; any overrun sets bad and stops moving. */
 struct cur {
@@ -281,9 +281,14 @@ usage_encode(const struct usage *u, uint8_t *buf, size_t cap)
 	for (int i = 0; i < USAGE_ADDRS; i++)
 		put_str(&c, u->last_used_from[i]);
 	put_uint(&c, u->recorded_uses, 8);
-	put_uint(&c, u->failures, 4);
-	put_uint(&c, (uint64_t)u->window_start, 8);
-	put_uint(&c, (uint64_t)u->locked_until, 8);
+	for (int i = 0; i < USAGE_SOURCES; i++) {
+		const struct usage_source *f = &u->sources[i];
+
+		put_str(&c, f->source);
+		put_uint(&c, f->failures, 4);
+		put_uint(&c, (uint64_t)f->window_start, 8);
+		put_uint(&c, (uint64_t)f->locked_until, 8);
+	}
 	put_sum(&c);
 	return c.bad ? ERR_LIMIT : (int)c.pos;
 }
@@ -292,18 +297,32 @@ int
 usage_decode(const uint8_t *buf, size_t len, struct usage *u, char *err)
 {
 	struct cur c = { .r = buf, .len = len };
+	uint64_t version;
 
 	memset(u, 0, sizeof(*u));
 	check_sum(&c);
-	if (get_uint(&c, 1) != USAGE_VERSION && !c.bad)
+	version = get_uint(&c, 1);
+	if (version != USAGE_VERSION && version != 1 && !c.bad)
 		fail(&c, "unknown version");
 	u->last_used_at = (int64_t)get_uint(&c, 8);
 	for (int i = 0; i < USAGE_ADDRS; i++)
 		get_str(&c, u->last_used_from[i], sizeof(u->last_used_from[i]));
 	u->recorded_uses = get_uint(&c, 8);
-	u->failures = (uint32_t)get_uint(&c, 4);
-	u->window_start = (int64_t)get_uint(&c, 8);
-	u->locked_until = (int64_t)get_uint(&c, 8);
+	if (version == 1) {
+		/* One counter for every source: not kept, so that no source
+		 * starts locked out for what another did. */
+		get_uint(&c, 4);
+		get_uint(&c, 8);
+		get_uint(&c, 8);
+	}
+	for (int i = 0; i < USAGE_SOURCES && version != 1; i++) {
+		struct usage_source *f = &u->sources[i];
+
+		get_str(&c, f->source, sizeof(f->source));
+		f->failures = (uint32_t)get_uint(&c, 4);
+		f->window_start = (int64_t)get_uint(&c, 8);
+		f->locked_until = (int64_t)get_uint(&c, 8);
+	}
 	if (!c.bad && c.pos != c.len)
 		fail(&c, "trailing bytes");
 	if (c.bad) {
@@ -396,4 +415,57 @@ strlist_add(struct strlist *l, const char *s)
 		return strlen(s) > ITEM_MAX_LEN ? ERR_LIMIT : ERR_INVAL;
 	l->n++;
 	return 0;
+}
+
+struct usage_source *
+usage_source_find(struct usage *u, const char *source)
+{
+	for (int i = 0; i < USAGE_SOURCES; i++)
+		if (u->sources[i].source[0] != '\0' &&
+		    strcmp(u->sources[i].source, source) == 0)
+			return &u->sources[i];
+	return NULL;
+}
+
+/* Which of a and b to give up first; see usage_source_take. */
+static bool
+sooner_gone(const struct usage_source *a, const struct usage_source *b,
+    int64_t now)
+{
+	bool a_locked = a->locked_until > now, b_locked = b->locked_until > now;
+
+	if (a->source[0] == '\0' || b->source[0] == '\0')
+		return a->source[0] == '\0';
+	if (a_locked != b_locked)
+		return !a_locked;
+	return a_locked ? a->locked_until < b->locked_until :
+	                  a->window_start < b->window_start;
+}
+
+struct usage_source *
+usage_source_take(struct usage *u, const char *source, int64_t now)
+{
+	struct usage_source *f = usage_source_find(u, source);
+
+	if (f != NULL)
+		return f;
+	f = &u->sources[0];
+	for (int i = 1; i < USAGE_SOURCES; i++)
+		if (sooner_gone(&u->sources[i], f, now))
+			f = &u->sources[i];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->source, sizeof(f->source), "%s", source);
+	return f;
+}
+
+int64_t
+usage_locked_until(const struct usage *u, int64_t now)
+{
+	int64_t until = 0;
+
+	for (int i = 0; i < USAGE_SOURCES; i++)
+		if (u->sources[i].locked_until > now &&
+		    u->sources[i].locked_until > until)
+			until = u->sources[i].locked_until;
+	return until;
 }

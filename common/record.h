@@ -43,9 +43,12 @@
 #define LIST_MAX 16     /* entries in each list */
 #define ADDR_MAX_LEN 46 /* INET6_ADDRSTRLEN */
 #define USAGE_ADDRS 4   /* distinct recent source addresses kept */
+#define USAGE_SOURCES 8 /* sources whose failures are counted at once */
+#define SOURCE_MAX_LEN 64
 
 /* The encoded size is bounded so callers can use fixed buffers. */
 #define RECORD_MAX_ENCODED 8192
+#define USAGE_MAX_ENCODED 1024
 
 enum record_status {
 	STATUS_ACTIVE = 0,
@@ -118,14 +121,24 @@ struct record {
 	struct strlist hosts;
 };
 
+/*
+ * Failed attempts on one token from one source (see verify.h: an address,
+ * an IPv6 /64, or the local uid that asked).  An unused slot has an empty
+ * source.
+ */
+struct usage_source {
+	char source[SOURCE_MAX_LEN + 1];
+	uint32_t failures; /* within the current window */
+	int64_t window_start;
+	int64_t locked_until; /* 0 = not locked out */
+};
+
 struct usage {
 	int64_t last_used_at;                               /* 0 = never */
 	char last_used_from[USAGE_ADDRS][ADDR_MAX_LEN + 1]; /* newest first */
 	/* Logins recorded: one per usage_write_interval (or new address). */
 	uint64_t recorded_uses;
-	uint32_t failures; /* within the current window */
-	int64_t window_start;
-	int64_t locked_until; /* 0 = not locked out */
+	struct usage_source sources[USAGE_SOURCES];
 };
 
 /* Encode r into buf (RECORD_MAX_ENCODED bytes); returns the length or
@@ -140,6 +153,20 @@ int usage_decode(const uint8_t *buf, size_t len, struct usage *u, char *err);
 
 /* Add addr to the front of u->last_used_from, removing an older copy. */
 void usage_note_address(struct usage *u, const char *addr);
+
+/* The failures of source in u, or NULL when it has none on record. */
+struct usage_source *usage_source_find(struct usage *u, const char *source);
+
+/*
+ * The slot of source in u, made when there is none: a free one, else the
+ * unlocked one whose window began first, else the one whose lockout ends
+ * first (a source that fills every slot can only push out its own).
+ */
+struct usage_source *usage_source_take(struct usage *u, const char *source,
+    int64_t now);
+
+/* The latest end of a lockout in force at now in u; 0 when none is. */
+int64_t usage_locked_until(const struct usage *u, int64_t now);
 
 /* "active", "suspended", ...; "unknown" for values out of range. */
 const char *record_status_name(int status);

@@ -198,7 +198,7 @@ usage_update(struct store *st, const char *id,
 	MDB_val k = mkval(id, strlen(id)), v;
 	struct usage u;
 	struct usage_call a = { st, NULL, id, &u, err, true };
-	uint8_t buf[512];
+	uint8_t buf[USAGE_MAX_ENCODED];
 	int rc, mrc, n;
 
 	for (;;) {

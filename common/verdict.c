@@ -45,6 +45,9 @@ static const struct {
 	[VREASON_FLEET_STALE] = { "fleet-stale",
 	    "fleet replica stale: no contact with the directory for longer "
 	    "than fleet_stale_after (fleet_staleness = strict)" },
+	[VREASON_UNCOUNTED] = { "uncounted",
+	    "this source has failed before and the attempt cannot be counted "
+	    "now (another process is writing usage)" },
 };
 
 enum verify_code
@@ -57,6 +60,7 @@ verdict_of(enum verify_reason r)
 		return VERIFY_NOT_TOKEN;
 	case VREASON_STORE:
 	case VREASON_NO_VERIFIER:
+	case VREASON_UNCOUNTED:
 		return VERIFY_UNAVAIL;
 	default:
 		return VERIFY_DENIED;

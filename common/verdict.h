@@ -8,8 +8,8 @@
  * the verify protocol (verdict_reason_name) are derived from them here,
  * never the other way round.  A reason implies its verdict
  * (verdict_of): ACCEPTED is VERIFY_OK, NOT_TOKEN is VERIFY_NOT_TOKEN,
- * STORE and NO_VERIFIER are VERIFY_UNAVAIL, every other reason is a
- * denial.
+ * STORE, NO_VERIFIER and UNCOUNTED are VERIFY_UNAVAIL, every other reason
+ * is a denial.
  */
 #ifndef APITOKEN_VERDICT_H
 #define APITOKEN_VERDICT_H
@@ -47,6 +47,7 @@ enum verify_reason {
 	VREASON_ACCOUNT_LOCKED,  /* its password is locked */
 	VREASON_FLEET_HOST,  /* a fleet token not for this host or its groups */
 	VREASON_FLEET_STALE, /* strict: the replica is older than allowed */
+	VREASON_UNCOUNTED,   /* a source with failures, and no count possible */
 	VREASON_COUNT
 };
 

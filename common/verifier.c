@@ -188,6 +188,7 @@ verifier_answer(const struct conf *c, const char *store_dir, int64_t now,
 		vr.user = rq.user;
 		vr.service = rq.service;
 		vr.rhost = rq.rhost[0] != '\0' ? rq.rhost : NULL;
+		vr.caller_uid = who->uid;
 		vr.store_dir = store_dir;
 		vr.now = now;
 		vr.stoppable = stoppable;

@@ -211,47 +211,119 @@ fleet_allowed(const struct conf *c, struct store *st, const struct record *r,
 	return VREASON_ACCEPTED;
 }
 
+/*
+ * Where an attempt comes from, for the lockout (verify.h, step 6): the
+ * host block of an address, a name as the service gave it, else the uid
+ * that asked.
+ */
+static void
+attempt_source(const struct verify_request *req, char *buf, size_t cap)
+{
+	if (req->rhost != NULL && *req->rhost != '\0') {
+		if (cidr_host_block(req->rhost, buf, cap) < 0)
+			snprintf(buf, cap, "host %s", req->rhost);
+	} else {
+		snprintf(buf, cap, "uid %u", (unsigned)req->caller_uid);
+	}
+}
+
 struct usage_ctx {
 	const struct conf *c;
 	const struct verify_request *req;
-	bool success;
+	const char *source;
+	bool match;    /* the secret was right */
+	bool accepted; /* and every other check passed */
+	bool locked;   /* out: the source is locked out */
 };
 
 /* Throttled like GitLab's last_used_at, unless something changed. */
 static bool
 use_due(const struct usage_ctx *x, const struct usage *u)
 {
-	return u->failures != 0 ||
-	    x->req->now - u->last_used_at >= x->c->usage_write_interval ||
+	return x->req->now - u->last_used_at >= x->c->usage_write_interval ||
 	    (x->req->rhost != NULL &&
 	        strcmp(u->last_used_from[0], x->req->rhost) != 0);
 }
 
-static int
-record_use(struct usage *u, void *ctx)
+/* Note an accepted login in u; false when no write is due. */
+static bool
+note_use(const struct usage_ctx *x, struct usage *u)
 {
-	struct usage_ctx *x = ctx;
-	int64_t now = x->req->now;
-
-	if (!x->success) {
-		if (now - u->window_start >= x->c->lockout_window) {
-			u->window_start = now;
-			u->failures = 0;
-		}
-		if (++u->failures >= x->c->lockout_attempts) {
-			u->locked_until = now + x->c->lockout_time;
-			u->failures = 0;
-		}
-		return 0;
-	}
 	if (!use_due(x, u))
-		return 1;
-	u->failures = 0;
-	u->last_used_at = now;
+		return false;
+	u->last_used_at = x->req->now;
 	u->recorded_uses++;
 	if (x->req->rhost != NULL && cidr_is_address(x->req->rhost))
 		usage_note_address(u, x->req->rhost);
-	return 0;
+	return true;
+}
+
+/* store_usage_update callbacks: 0 writes *u back, 1 leaves it. */
+static int
+record_use(struct usage *u, void *ctx)
+{
+	return note_use(ctx, u) ? 0 : 1;
+}
+
+/*
+ * The attempt, decided and counted in one transaction (verify.h, step 6):
+ * what the transaction reads is every attempt committed before it, so a
+ * lockout another attempt set meanwhile refuses this one too.
+ */
+static int
+record_attempt(struct usage *u, void *ctx)
+{
+	struct usage_ctx *x = ctx;
+	const struct conf *c = x->c;
+	int64_t now = x->req->now;
+	struct usage_source *f = usage_source_find(u, x->source);
+	bool changed = false;
+
+	if (f != NULL && f->locked_until > now) {
+		x->locked = true;
+		return 1;
+	}
+	if (!x->match) {
+		f = usage_source_take(u, x->source, now);
+		if (now - f->window_start >= c->lockout_window) {
+			f->window_start = now;
+			f->failures = 0;
+		}
+		if (++f->failures >= c->lockout_attempts) {
+			f->locked_until = now + c->lockout_time;
+			f->failures = 0;
+		}
+		return 0;
+	}
+	if (f != NULL) {
+		memset(f, 0, sizeof(*f));
+		changed = true;
+	}
+	if (x->accepted && note_use(x, u))
+		changed = true;
+	return changed ? 0 : 1;
+}
+
+/* Every check after the secret's (verify.h, step 5). */
+static enum verify_code
+check_use(const struct conf *c, struct store *st,
+    const struct verify_request *req, struct verify_result *res)
+{
+	enum verify_reason why;
+
+	if (check_state(&res->rec, req->user, req->now, res) != VERIFY_OK)
+		return res->code;
+	if (!verify_service_allowed(c, &res->rec, req->service))
+		return deny(res, VREASON_SERVICE);
+	if (!address_allowed(&res->rec, req->rhost))
+		return deny(res, VREASON_ADDRESS);
+	if (res->rec.origin == ORIGIN_FLEET &&
+	    (why = fleet_allowed(c, st, &res->rec, req->now)) !=
+	        VREASON_ACCEPTED)
+		return deny(res, why);
+	res->code = VERIFY_OK;
+	res->reason = VREASON_ACCEPTED;
+	return res->code;
 }
 
 enum verify_code
@@ -261,12 +333,13 @@ verify_token(const struct conf *c, const struct verify_request *req,
 	struct store *st = NULL;
 	struct token tok;
 	struct usage use;
-	struct usage_ctx uctx = { c, req, false };
+	struct usage_source *seen;
+	char source[SOURCE_MAX_LEN + 1];
+	struct usage_ctx uctx = { c, req, source, false, false, false };
 	uint8_t hash[TOKEN_HASH_LEN];
 	char err[ERR_MAX];
 	const char *why = NULL;
-	enum verify_reason why_fleet;
-	bool found, match, have_use;
+	bool found, have_use, lockout = c->lockout_attempts > 0;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -299,12 +372,13 @@ verify_token(const struct conf *c, const struct verify_request *req,
 	 */
 	rc = store_usage_get(st, tok.id, &use, err);
 	have_use = rc == 0;
-	if (rc == ERR_UNAVAIL && c->lockout_attempts > 0) {
+	if (rc == ERR_UNAVAIL && lockout) {
 		unavail(res, err);
 		goto out;
 	}
-	if (c->lockout_attempts > 0 && have_use &&
-	    use.locked_until > req->now) {
+	attempt_source(req, source, sizeof(source));
+	seen = have_use ? usage_source_find(&use, source) : NULL;
+	if (lockout && seen != NULL && seen->locked_until > req->now) {
 		deny(res, VREASON_LOCKED_OUT);
 		goto out;
 	}
@@ -317,42 +391,34 @@ verify_token(const struct conf *c, const struct verify_request *req,
 	/* Hash and compare whether or not the id exists, so ids cannot be
 	 * probed by time. */
 	token_hash(&tok, hash);
-	match = token_hash_equal(hash, res->rec.hash);
+	uctx.match = token_hash_equal(hash, res->rec.hash);
 	if (token_hash_equal(hash, res->rec.old_hash) &&
 	    res->rec.old_hash_until > req->now)
-		match = true;
+		uctx.match = true;
 	if (!found) {
 		deny(res, VREASON_UNKNOWN_ID);
 		goto out;
 	}
-	if (!match) {
+	if (!uctx.match)
 		deny(res, VREASON_WRONG_SECRET);
-		if (c->lockout_attempts > 0 && !req->stoppable)
+	else
+		uctx.accepted = check_use(c, st, req, res) == VERIFY_OK;
+	if (req->stoppable)
+		goto out;
+	if (!lockout) {
+		/* The usage writer only when a write is due. */
+		if (uctx.accepted && (!have_use || use_due(&uctx, &use)))
 			store_usage_update(st, tok.id, record_use, &uctx, err);
 		goto out;
 	}
-	if (check_state(&res->rec, req->user, req->now, res) != VERIFY_OK)
-		goto out;
-	if (!verify_service_allowed(c, &res->rec, req->service)) {
-		deny(res, VREASON_SERVICE);
-		goto out;
+	rc = store_usage_update(st, tok.id, record_attempt, &uctx, err);
+	if (uctx.locked)
+		deny(res, VREASON_LOCKED_OUT);
+	else if (rc == ERR_UNAVAIL && seen != NULL && seen->failures > 0) {
+		/* The gate stayed busy: answer no source that has failed. */
+		res->reason = VREASON_UNCOUNTED;
+		res->code = verdict_of(res->reason);
 	}
-	if (!address_allowed(&res->rec, req->rhost)) {
-		deny(res, VREASON_ADDRESS);
-		goto out;
-	}
-	if (res->rec.origin == ORIGIN_FLEET &&
-	    (why_fleet = fleet_allowed(c, st, &res->rec, req->now)) !=
-	        VREASON_ACCEPTED) {
-		deny(res, why_fleet);
-		goto out;
-	}
-	res->code = VERIFY_OK;
-	res->reason = VREASON_ACCEPTED;
-	uctx.success = true;
-	/* Take the usage store's write lock only when a write is due. */
-	if (!req->stoppable && (!have_use || use_due(&uctx, &use)))
-		store_usage_update(st, tok.id, record_use, &uctx, err);
 out:
 	if (res->code != VERIFY_OK)
 		memset(&res->rec, 0, sizeof(res->rec));

@@ -12,9 +12,10 @@
  *      lets other modules try it); it parses, with a valid checksum.  No
  *      I/O happens before this point.
  *   2. the store opens (else VERIFY_UNAVAIL).
- *   3. the token is not locked out after repeated failures; with a
- *      lockout configured, a usage store that may not be read (bad owner
- *      or modes, I/O: ERR_UNAVAIL) is VERIFY_UNAVAIL, never "no lockout".
+ *   3. the attempt's source is not locked out (a snapshot read; the
+ *      count itself is step 6); with a lockout configured, a usage store
+ *      that may not be read (bad owner or modes, I/O: ERR_UNAVAIL) is
+ *      VERIFY_UNAVAIL, never "no lockout".
  *   4. the record exists and the secret's hash matches (or, after rotate
  *      --grace, the previous secret's until its deadline).  An unknown id
  *      costs the same hash and the same reads as a known one.
@@ -23,14 +24,28 @@
  *      inherit old tokens); the account is not expired in shadow nor its
  *      password locked (see account_open in verify.c; reading shadow
  *      needs root, as everything here does); the
- *      service is in the record's services (or the config's default_services when the
- *      record has none; "*" allows any); when allowed_addresses is set,
+ *      service is in the record's services (or the config's default_services
+ * when the record has none; "*" allows any); when allowed_addresses is set,
  *      rhost is an IP address inside one of them (a hostname or no rhost
  *      fails).
+ *   6. with a lockout configured (lockout_attempts), the attempt on a
+ *      known id is decided and counted in one usage write transaction,
+ *      before any answer: a source locked out meanwhile is refused, a
+ *      wrong secret counts a failure for its source, a right one clears
+ *      them.  So no more guesses are answered than the lockout allows,
+ *      however many run at once.  The source is what the attacker cannot
+ *      choose for the victim: PAM_RHOST (an IPv6 address by its /64, a
+ *      name as given), else the real uid that asked (caller_uid: for su
+ *      and sudo the user who ran them).  One source's failures never lock
+ *      out another: a public id is not enough to lock its owner out.
+ *      When the usage writer is busy for longer than a login waits (a
+ *      stopped writer: see store_usage_update), a source with failures on
+ *      record is VREASON_UNCOUNTED (VERIFY_UNAVAIL) and any other is
+ *      answered uncounted: a stopped writer can then cost one source its
+ *      logins, never every source.
  * Success records use (throttled by usage_write_interval, never waiting on
- * fsync or on another usage writer); a wrong secret counts towards the
- * lockout.  Neither write can change the answer: if the usage store cannot
- * be written (or another writer holds it), the decision stands.
+ * fsync or on another usage writer).  A usage store that does not exist or
+ * cannot be written decides nothing: the decision stands.
  *
  * Every answer is a verdict and a reason (verdict.h); callers decide on
  * those enums, never on text.  Callers that cannot read the store get
@@ -42,9 +57,9 @@
 #define APITOKEN_VERIFY_H
 
 #include <stdbool.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "conf.h"
 #include "record.h"
@@ -65,6 +80,7 @@ struct verify_request {
 	const char *user;
 	const char *service;
 	const char *rhost; /* may be NULL */
+	uid_t caller_uid;  /* who asks: the lockout's source without rhost */
 	const char *store_dir;
 	int64_t now;
 	/*
@@ -112,7 +128,8 @@ enum verify_code verify_token(const struct conf *c,
 /*
  * Re-check a token that authenticated earlier in this PAM transaction
  * (the account step): it still exists, belongs to user (same uid), is
- * active and not expired, and so is the account (as in step 5 above).  Same result codes; the hash is not checked again.
+ * active and not expired, and so is the account (as in step 5 above).  Same
+ * result codes; the hash is not checked again.
  */
 enum verify_code verify_account(const char *store_dir, const char *id,
     const char *user, int64_t now, struct verify_result *res);

@@ -462,13 +462,14 @@ clear_lockout(struct usage *u, void *ctx)
 {
 	struct unlock_ctx *x = ctx;
 
-	x->was_locked = u->locked_until > x->now;
-	if (u->failures == 0 && u->locked_until == 0)
-		return 1;
-	u->failures = 0;
-	u->locked_until = 0;
-	u->window_start = 0;
-	return 0;
+	static const struct usage_source none;
+	bool any = false;
+
+	x->was_locked = usage_locked_until(u, x->now) != 0;
+	for (int i = 0; i < USAGE_SOURCES; i++)
+		any |= memcmp(&u->sources[i], &none, sizeof(none)) != 0;
+	memset(u->sources, 0, sizeof(u->sources));
+	return any ? 0 : 1;
 }
 
 /* Only root lifts a lockout: a user who could would make it pointless. */

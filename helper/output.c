@@ -80,6 +80,21 @@ old_secret_until(const struct ctx *c, const struct record *r)
 	return r->old_hash_until > c->now ? r->old_hash_until : 0;
 }
 
+/* The sources locked out now, each with when its lockout ends. */
+static json_t *
+locked_sources(const struct ctx *c, const struct usage *u)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < USAGE_SOURCES; i++)
+		if (u->sources[i].locked_until > c->now)
+			json_array_append_new(a,
+			    json_pack("{s:o, s:o}", "source",
+			        str(u->sources[i].source), "until",
+			        time_or_null(u->sources[i].locked_until)));
+	return a;
+}
+
 static json_t *
 to_json(const struct ctx *c, struct store *st, const struct record *r,
     const char *token)
@@ -122,7 +137,9 @@ to_json(const struct ctx *c, struct store *st, const struct record *r,
 		json_object_set_new(o, "old_secret_valid_until",
 		    time_or_null(old_secret_until(c, r)));
 		json_object_set_new(o, "locked_out_until",
-		    time_or_null(u.locked_until > c->now ? u.locked_until : 0));
+		    time_or_null(usage_locked_until(&u, c->now)));
+		json_object_set_new(o, "locked_out_sources",
+		    locked_sources(c, &u));
 		json_object_set_new(o, "limits_set_by_uid",
 		    json_integer((json_int_t)r->limits_uid));
 		json_object_set_new(o, "status_set_by_uid",
@@ -222,9 +239,11 @@ print_record(const struct ctx *c, struct store *st, const struct record *r,
 	if (u.last_used_from[0][0] != '\0')
 		printf(" from %s", esc(u.last_used_from[0], &e1));
 	printf(" (%llu recorded uses)\n", (unsigned long long)u.recorded_uses);
-	if (u.locked_until > c->now)
-		printf("%-18s%s (apitoken unlock lifts it)\n",
-		    "locked out until:", when_format(u.locked_until, a));
+	for (int i = 0; i < USAGE_SOURCES; i++)
+		if (u.sources[i].locked_until > c->now)
+			printf("%-18s%s until %s (apitoken unlock lifts it)\n",
+			    "locked out:", esc(u.sources[i].source, &e1),
+			    when_format(u.sources[i].locked_until, a));
 	return flushed();
 }
 

@@ -319,6 +319,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	req.user = user;
 	req.service = item(pamh, PAM_SERVICE, s, sizeof(s));
 	req.rhost = item(pamh, PAM_RHOST, h, sizeof(h));
+	req.caller_uid = getuid();
 	req.store_dir = a.store;
 	req.now = when_now();
 	if (req.service == NULL || *s == '\0')

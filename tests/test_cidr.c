@@ -115,6 +115,28 @@ START_TEST(not_addresses_never_match)
 }
 END_TEST
 
+/* The lockout's sources: an IPv4 host alone, an IPv6 one by its /64. */
+START_TEST(host_blocks)
+{
+	char b[CIDR_HOST_BLOCK_LEN];
+
+	ck_assert_int_eq(cidr_host_block("192.0.2.7", b, sizeof(b)), 0);
+	ck_assert_str_eq(b, "192.0.2.7");
+	ck_assert_int_eq(cidr_host_block("::ffff:192.0.2.7", b, sizeof(b)), 0);
+	ck_assert_str_eq(b, "192.0.2.7");
+	ck_assert_int_eq(cidr_host_block("2001:DB8:0:0:1:2:3:4", b, sizeof(b)),
+	    0);
+	ck_assert_str_eq(b, "2001:db8::/64");
+	ck_assert_int_eq(cidr_host_block("2001:db8:0:1::9", b, sizeof(b)), 0);
+	ck_assert_str_eq(b, "2001:db8:0:1::/64");
+	ck_assert_int_eq(cidr_host_block("fe80::1%eth0", b, sizeof(b)), 0);
+	ck_assert_str_eq(b, "fe80::/64");
+	ck_assert_int_eq(cidr_host_block("host.example", b, sizeof(b)), -1);
+	ck_assert_int_eq(cidr_host_block(NULL, b, sizeof(b)), -1);
+	ck_assert_int_eq(cidr_host_block("192.0.2.7", b, 4), -1);
+}
+END_TEST
+
 START_TEST(bad_blocks)
 {
 	static const char *const bad[] = {
@@ -184,6 +206,7 @@ cidr_suite(void)
 	tcase_add_test(tc, ipv4);
 	tcase_add_test(tc, ipv6);
 	tcase_add_test(tc, v4_mapped);
+	tcase_add_test(tc, host_blocks);
 	tcase_add_test(tc, link_local_zone);
 	tcase_add_test(tc, not_addresses_never_match);
 	tcase_add_test(tc, bad_blocks);

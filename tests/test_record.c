@@ -218,14 +218,47 @@ START_TEST(usage_roundtrip_and_addresses)
 	ck_assert_str_eq(u.last_used_from[0], "192.0.2.9");
 	ck_assert_str_eq(u.last_used_from[USAGE_ADDRS - 1], "192.0.2.6");
 	u.recorded_uses = 42;
-	u.failures = 3;
-	u.locked_until = 99;
+	usage_source_take(&u, "uid 1000", 50)->failures = 3;
+	usage_source_take(&u, "2001:db8::/64", 60)->locked_until = 99;
 	n = usage_encode(&u, buf, sizeof(buf));
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(usage_decode(buf, (size_t)n, &v, NULL), 0);
 	ck_assert_mem_eq(&u, &v, sizeof(u));
 	ck_assert_int_eq(usage_decode(buf, (size_t)n - 1, &v, NULL),
 	    ERR_CORRUPT);
+}
+END_TEST
+
+/*
+ * Failures are kept for USAGE_SOURCES sources; a new one takes a free
+ * slot, else pushes out an unlocked one before any that is locked out.
+ */
+START_TEST(usage_sources)
+{
+	struct usage u;
+	char src[32];
+
+	memset(&u, 0, sizeof(u));
+	ck_assert_ptr_null(usage_source_find(&u, "192.0.2.1"));
+	for (int i = 0; i < USAGE_SOURCES; i++) {
+		struct usage_source *f;
+
+		snprintf(src, sizeof(src), "192.0.2.%d", i);
+		f = usage_source_take(&u, src, 100);
+		f->window_start = 100 + i;
+		if (i != 3)
+			f->locked_until = 1000 + i;
+	}
+	ck_assert_ptr_eq(usage_source_take(&u, "192.0.2.5", 200),
+	    usage_source_find(&u, "192.0.2.5"));
+	ck_assert_int_eq(usage_locked_until(&u, 200), 1000 + USAGE_SOURCES - 1);
+	/* the only unlocked one goes first, then the lockout that ends first */
+	usage_source_take(&u, "198.51.100.1", 200)->locked_until = 3000;
+	ck_assert_ptr_null(usage_source_find(&u, "192.0.2.3"));
+	usage_source_take(&u, "198.51.100.2", 200);
+	ck_assert_ptr_null(usage_source_find(&u, "192.0.2.0"));
+	ck_assert_ptr_nonnull(usage_source_find(&u, "192.0.2.1"));
+	ck_assert_int_eq(usage_locked_until(&u, 5000), 0);
 }
 END_TEST
 
@@ -260,6 +293,7 @@ record_suite(void)
 	tcase_add_test(tc, field_bounds);
 	tcase_add_test(tc, usage_roundtrip_and_addresses);
 	tcase_add_test(tc, status_and_expiry);
+	tcase_add_test(tc, usage_sources);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -19,7 +20,7 @@
 #define NOW 1790000000
 
 static char tmp[PATH_MAX], dir[PATH_MAX + 8], me[USER_MAX_LEN + 1];
-static uid_t my_uid;
+static uid_t my_uid, caller;
 static struct conf conf;
 
 static void
@@ -34,6 +35,7 @@ setup(void)
 	make_tmpdir(tmp, sizeof(tmp));
 	snprintf(dir, sizeof(dir), "%s/store", tmp);
 	conf_defaults(&conf);
+	caller = 0;
 }
 
 static void
@@ -87,6 +89,7 @@ try(const char *pw, const char *user, const char *service, const char *rhost,
 		.user = user,
 		.service = service,
 		.rhost = rhost,
+		.caller_uid = caller,
 		.store_dir = dir,
 		.now = NOW,
 	};
@@ -373,7 +376,8 @@ START_TEST(lockout_and_usage)
 
 	ck_assert_int_eq(store_open(&st, dir, STORE_RDONLY, NULL), 0);
 	ck_assert_int_eq(store_usage_get(st, r.id, &u, NULL), 0);
-	ck_assert_int_eq(u.locked_until, NOW + conf.lockout_time);
+	ck_assert_int_eq(usage_locked_until(&u, NOW), NOW + conf.lockout_time);
+	ck_assert_ptr_nonnull(usage_source_find(&u, "uid 0"));
 	ck_assert_uint_eq(u.recorded_uses, 1);
 	ck_assert_str_eq(u.last_used_from[0], "192.0.2.5");
 	store_close(st);
@@ -424,6 +428,126 @@ START_TEST(lockout_is_per_token)
 	ck_assert_int_eq(try(ta, me, "sshd", NULL, &res), VERIFY_DENIED);
 	ck_assert_int_eq(res.reason, VREASON_LOCKED_OUT);
 	ck_assert_int_eq(try(tb, me, "sshd", NULL, &res), VERIFY_OK);
+}
+END_TEST
+
+/*
+ * One source's failures lock out that source only: an address (an IPv6
+ * one by its /64), or without an address the uid that asked.  Knowing a
+ * token's public id is not enough to lock its owner out.
+ */
+START_TEST(lockout_is_per_source)
+{
+	struct record r;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1], wrong[TOKEN_LEN + 1];
+	struct token t;
+
+	conf.lockout_attempts = 3;
+	make_token(&r, tok);
+	ck_assert_int_eq(token_generate(&t, r.id, wrong), 0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(try(wrong, me, "sshd", "192.0.2.66", &res),
+		    VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, me, "sshd", "192.0.2.66", &res),
+	    VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_LOCKED_OUT);
+	ck_assert_int_eq(try(tok, me, "sshd", "192.0.2.5", &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_OK);
+
+	caller = 1000;
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(try(wrong, me, "su", NULL, &res),
+		    VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_LOCKED_OUT);
+	caller = 0;
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_OK);
+
+	ck_assert_int_eq(try(wrong, me, "sshd", "2001:db8::1", &res),
+	    VERIFY_DENIED);
+	ck_assert_int_eq(try(wrong, me, "sshd", "2001:db8::2", &res),
+	    VERIFY_DENIED);
+	ck_assert_int_eq(try(wrong, me, "sshd", "2001:db8::3:4", &res),
+	    VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, me, "sshd", "2001:db8::99", &res),
+	    VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_LOCKED_OUT);
+	ck_assert_int_eq(try(tok, me, "sshd", "2001:db8:0:1::1", &res),
+	    VERIFY_OK);
+	/* a right secret clears its source's failures, no other's */
+	ck_assert_int_eq(try(wrong, me, "sshd", "198.51.100.1", &res),
+	    VERIFY_DENIED);
+	ck_assert_int_eq(try(wrong, me, "sshd", "198.51.100.1", &res),
+	    VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, me, "sshd", "198.51.100.1", &res), VERIFY_OK);
+	ck_assert_int_eq(try(wrong, me, "sshd", "198.51.100.1", &res),
+	    VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, me, "sshd", "198.51.100.1", &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, me, "sshd", "192.0.2.66", &res),
+	    VERIFY_DENIED);
+}
+END_TEST
+
+/*
+ * Guesses that run at once are counted before any is answered: of many
+ * concurrent wrong secrets from one source, no more than lockout_attempts
+ * are told "wrong secret", the rest "locked out".  (Read first, count
+ * later, and every one of them got its answer.)
+ */
+START_TEST(concurrent_guesses_are_counted)
+{
+	enum {
+		GUESSERS = 8
+	};
+	struct record r;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1], wrong[TOKEN_LEN + 1];
+	struct token t;
+	int go[2], out[2], answered = 0, refused = 0;
+	unsigned char why;
+
+	conf.lockout_attempts = 3;
+	make_token(&r, tok);
+	ck_assert_int_eq(token_generate(&t, r.id, wrong), 0);
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_eq(pipe(out), 0);
+	for (int i = 0; i < GUESSERS; i++) {
+		pid_t pid = fork();
+
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			char c;
+
+			close(go[1]);
+			/* all start together: when the parent closes go */
+			if (read(go[0], &c, 1) < 0)
+				_exit(1);
+			try(wrong, me, "sshd", "192.0.2.9", &res);
+			why = (unsigned char)res.reason;
+			_exit(write(out[1], &why, 1) == 1 ? 0 : 1);
+		}
+	}
+	close(go[0]);
+	close(go[1]);
+	close(out[1]);
+	while (read(out[0], &why, 1) == 1) {
+		if (why == VREASON_WRONG_SECRET)
+			answered++;
+		else if (why == VREASON_LOCKED_OUT)
+			refused++;
+		else
+			ck_abort_msg("a guess was answered %s",
+			    verdict_reason_name(why));
+	}
+	close(out[0]);
+	while (wait(NULL) > 0)
+		;
+	ck_assert_int_eq(answered, 3);
+	ck_assert_int_eq(refused, GUESSERS - 3);
+	ck_assert_int_eq(try(tok, me, "sshd", "192.0.2.9", &res),
+	    VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_LOCKED_OUT);
 }
 END_TEST
 
@@ -509,6 +633,8 @@ verify_suite(void)
 	tcase_add_test(tc, unsafe_usage_fails_closed);
 	tcase_add_test(tc, account_recheck);
 	tcase_add_test(tc, lockout_is_per_token);
+	tcase_add_test(tc, lockout_is_per_source);
+	tcase_add_test(tc, concurrent_guesses_are_counted);
 #ifdef APITOKEN_TEST_HOOKS
 	tcase_add_test(tc, same_work_for_unknown_id);
 	tcase_add_test(tc, fleet_host_scope_and_staleness);

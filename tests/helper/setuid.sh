@@ -234,16 +234,17 @@ pass_msg "hostile environment and closed fds 0-2 are harmless"
 # but the usage store did not, and the lockout was silently off.  The soft
 # limit is raised to the hard one; a hard limit too low refuses the run.
 # A user's verify counts no failures (locks.sh), so root's verify, with
-# the same default configuration, makes the lockout that A's must see.
+# the same default configuration and from the same source address, makes
+# the lockout that A's must see.
 LW=$(root create lim --user "$A" --service sshd 2>/dev/null) || fail "root create lim"
 root rotate lim >/dev/null 2>&1 || fail "root rotate lim"
 limited() {  # HARD SOFT: A verifies the first, now wrong, secret of lim
-	vrequest "$A" sshd "" "$LW" | (ulimit -S -n "$2" && ulimit -H -n "$1" && cd / &&
+	vrequest "$A" sshd 192.0.2.44 "$LW" | (ulimit -S -n "$2" && ulimit -H -n "$1" && cd / &&
 		exec setsid -w setpriv --reuid="$A" --regid="$(id -g "$A")" --init-groups \
 		"$SUID/apitoken" verify) 2>"$WORK/stderr"
 }
 for i in 1 2 3 4 5; do
-	vrequest "$A" sshd "" "$LW" | (cd / && "$SUID/apitoken" verify) >/dev/null
+	vrequest "$A" sshd 192.0.2.44 "$LW" | (cd / && "$SUID/apitoken" verify) >/dev/null
 done
 limited 1024 5 | grep -q "	denied	locked-out	" ||
 	fail "a low RLIMIT_NOFILE switched the lockout off: $(limited 1024 5; cat "$WORK/stderr")"
