@@ -4,7 +4,7 @@
  * over two pipes).
  *
  * Used when the module runs without root and no verify service answers
- * (service_client.h): it runs the setuid helper as pam_unix runs
+ * (verifyd_client.h): it runs the setuid helper as pam_unix runs
  * unix_chkpwd.  The request, password included, goes through a pipe,
  * never argv or the environment; the child gets an empty environment,
  * fds 0-2 only, and a fixed argument list.  The verdict is read from the

@@ -7,7 +7,7 @@
 moduleexecdir = $(securedir)
 moduleexec_LTLIBRARIES = pam/pam_apitoken.la
 pam_pam_apitoken_la_SOURCES = pam/pam_apitoken.c pam/helper_client.c pam/helper_client.h \
-	pam/service_client.c pam/service_client.h
+	pam/verifyd_client.c pam/verifyd_client.h
 pam_pam_apitoken_la_CFLAGS = $(AM_CFLAGS) $(LMDB_CFLAGS) $(PAM_CFLAGS)
 pam_pam_apitoken_la_LDFLAGS = -module -avoid-version -shared -no-undefined \
 	-Wl,--version-script=$(srcdir)/pam/pam_apitoken.map -Wl,-z,nodelete \

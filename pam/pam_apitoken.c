@@ -24,10 +24,10 @@
 #include "err.h"
 #include "helper_client.h"
 #include "redact.h"
-#include "service_client.h"
 #include "token.h"
 #include "verify.h"
 #include "verify_proto.h"
+#include "verifyd_client.h"
 #include "when.h"
 
 #define DATA_ACCEPTED "pam_apitoken_accepted"
@@ -83,8 +83,9 @@ parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
 	}
 }
 
+/* A PAM item as it is, for deciding; a redacted copy in buf, for logging. */
 static const char *
-item(pam_handle_t *pamh, int type, char *buf, size_t len)
+item_and_log_copy(pam_handle_t *pamh, int type, char *buf, size_t len)
 {
 	const void *v = NULL;
 
@@ -249,7 +250,7 @@ ask_verifier(const struct args *a, const struct conf *c, const char *user,
 {
 	bool reached;
 
-	service_verify(a->socket, (int)(c->fail_delay + 5) * 1000, user,
+	verifyd_verify(a->socket, (int)(c->fail_delay + 5) * 1000, user,
 	    req->service, req->rhost, req->password, req->password_len, res,
 	    &reached);
 	if (!reached)
@@ -317,8 +318,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	req.password = password;
 	req.password_len = strlen(password);
 	req.user = user;
-	req.service = item(pamh, PAM_SERVICE, s, sizeof(s));
-	req.rhost = item(pamh, PAM_RHOST, h, sizeof(h));
+	req.service = item_and_log_copy(pamh, PAM_SERVICE, s, sizeof(s));
+	req.rhost = item_and_log_copy(pamh, PAM_RHOST, h, sizeof(h));
 	req.caller_uid = getuid();
 	req.store_dir = a.store;
 	req.now = when_now();

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * service_client.h - asking apitoken-verifyd(8) over its UNIX socket
+ * verifyd_client.h - asking apitoken-verifyd(8) over its UNIX socket
  * (verify_proto.h), the module's first choice when it runs without root.
  *
  * The socket must be served by root (SO_PEERCRED of the peer): anything
  * else is refused, never asked.  One connection per request; the
  * descriptor never outlives the call.
  */
-#ifndef APITOKEN_PAM_SERVICE_CLIENT_H
-#define APITOKEN_PAM_SERVICE_CLIENT_H
+#ifndef APITOKEN_PAM_VERIFYD_CLIENT_H
+#define APITOKEN_PAM_VERIFYD_CLIENT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,7 +24,7 @@
  * (VREASON_VERIFIER_FAILED, VREASON_BAD_ANSWER), a peer that is not root
  * too.  Only call it for token-shaped input.
  */
-enum verify_code service_verify(const char *path, int timeout_ms,
+enum verify_code verifyd_verify(const char *path, int timeout_ms,
     const char *user, const char *service, const char *rhost,
     const char *password, size_t len, struct verify_result *res, bool *reached);
 

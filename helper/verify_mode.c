@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * verify.c - `apitoken verify`, the helper's side of the verify protocol
+ * verify_mode.c - `apitoken verify`, the helper's side of the verify protocol
  * (common/verify_proto.h), for PAM callers that are not root and find no
  * verify service.  The answer is verifier_answer()'s, as in
  * apitoken-verifyd: same policy, same decision, same log line.

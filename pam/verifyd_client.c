@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "fdio.h"
-#include "service_client.h"
+#include "verifyd_client.h"
 #include "verify_proto.h"
 
 static int
@@ -46,7 +46,7 @@ served_by_root(int fd)
 }
 
 enum verify_code
-service_verify(const char *path, int timeout_ms, const char *user,
+verifyd_verify(const char *path, int timeout_ms, const char *user,
     const char *service, const char *rhost, const char *password, size_t len,
     struct verify_result *res, bool *reached)
 {
