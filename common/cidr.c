@@ -106,7 +106,7 @@ cidr_host_block(const char *s, char *buf, size_t cap)
 }
 
 int
-cidr_parse(const char *s, struct cidr *c, const char **why)
+cidr_parse(const char *s, struct cidr *blk, const char **why)
 {
 	char host[64];
 	const char *slash = strchr(s, '/');
@@ -123,12 +123,12 @@ cidr_parse(const char *s, struct cidr *c, const char **why)
 	memcpy(host, s, hlen);
 	host[hlen] = '\0';
 	/* A mapped block ::ffff:a.b.c.d/n is an IPv4 block of n - 96 bits. */
-	if (parse_addr(host, &c->family, c->addr) < 0) {
+	if (parse_addr(host, &blk->family, blk->addr) < 0) {
 		*why = "not an IPv4 or IPv6 address";
 		return ERR_INVAL;
 	}
-	maxbits = c->family == AF_INET ? 32 : 128;
-	c->prefix = maxbits;
+	maxbits = blk->family == AF_INET ? 32 : 128;
+	blk->prefix = maxbits;
 	if (slash != NULL) {
 		if (slash[1] < '0' || slash[1] > '9' || strlen(slash + 1) > 3) {
 			*why = "bad prefix length";
@@ -139,16 +139,16 @@ cidr_parse(const char *s, struct cidr *c, const char **why)
 			*why = "bad prefix length";
 			return ERR_INVAL;
 		}
-		if (c->family == AF_INET && strchr(host, ':') != NULL)
+		if (blk->family == AF_INET && strchr(host, ':') != NULL)
 			bits -= 96;
 		if (bits < 0 || bits > (long)maxbits) {
 			*why = "prefix length out of range";
 			return ERR_INVAL;
 		}
-		c->prefix = (unsigned)bits;
+		blk->prefix = (unsigned)bits;
 	}
-	for (unsigned i = c->prefix; i < maxbits; i++)
-		if (c->addr[i / 8] & (0x80 >> (i % 8))) {
+	for (unsigned i = blk->prefix; i < maxbits; i++)
+		if (blk->addr[i / 8] & (0x80 >> (i % 8))) {
 			*why = "address has bits set beyond the prefix length";
 			return ERR_INVAL;
 		}
@@ -156,20 +156,21 @@ cidr_parse(const char *s, struct cidr *c, const char **why)
 }
 
 bool
-cidr_contains(const struct cidr *c, const char *addr)
+cidr_contains(const struct cidr *blk, const char *addr)
 {
 	uint8_t a[16];
 	unsigned full, rest;
 	int family;
 
 	if (addr == NULL || parse_peer(addr, &family, a) < 0 ||
-	    family != c->family)
+	    family != blk->family)
 		return false;
-	full = c->prefix / 8;
-	rest = c->prefix % 8;
-	if (memcmp(a, c->addr, full) != 0)
+	full = blk->prefix / 8;
+	rest = blk->prefix % 8;
+	if (memcmp(a, blk->addr, full) != 0)
 		return false;
-	return rest == 0 || ((a[full] ^ c->addr[full]) & (0xff00 >> rest)) == 0;
+	return rest == 0 ||
+	    ((a[full] ^ blk->addr[full]) & (0xff00 >> rest)) == 0;
 }
 
 bool

@@ -27,13 +27,13 @@ struct cidr {
 };
 
 /* Parse s; 0 or ERR_INVAL with a static reason in *why. */
-int cidr_parse(const char *s, struct cidr *c, const char **why);
+int cidr_parse(const char *s, struct cidr *blk, const char **why);
 
 /*
  * True when addr, a textual IPv4 or IPv6 address, lies inside c.  Anything
  * that is not an address (a hostname, empty, NULL) is never inside.
  */
-bool cidr_contains(const struct cidr *c, const char *addr);
+bool cidr_contains(const struct cidr *blk, const char *addr);
 
 /* True when block a lies wholly inside block b (same family, no shorter). */
 bool cidr_within(const struct cidr *a, const struct cidr *b);

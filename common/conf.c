@@ -208,9 +208,9 @@ static const struct conf_key keys[] = {
 
 /* Set key k of c from v; returns NULL or why the value is bad. */
 static const char *
-apply(struct conf *c, const struct conf_key *k, const char *v)
+apply(struct conf *cf, const struct conf_key *k, const char *v)
 {
-	void *field = (char *)c + k->off;
+	void *field = (char *)cf + k->off;
 	const char *why = "invalid value";
 	unsigned long n;
 	int64_t *span = field;
@@ -258,23 +258,23 @@ apply(struct conf *c, const struct conf_key *k, const char *v)
 	case KEY_DAYS:
 		return parse_days(v, k->max, field) < 0 ? k->why : NULL;
 	case KEY_VERIFIER:
-		if (c->nverifiers == VERIFIER_MAX)
+		if (cf->nverifiers == VERIFIER_MAX)
 			return "too many verifier lines";
-		if (verifier_parse(v, &c->verifiers[c->nverifiers], &why) < 0)
+		if (verifier_parse(v, &cf->verifiers[cf->nverifiers], &why) < 0)
 			return why;
-		c->nverifiers++;
+		cf->nverifiers++;
 		return NULL;
 	}
 	return why;
 }
 
 void
-conf_defaults(struct conf *c)
+conf_defaults(struct conf *cf)
 {
-	memset(c, 0, sizeof(*c));
+	memset(cf, 0, sizeof(*cf));
 	for (size_t i = 0; i < NKEYS; i++)
 		if (keys[i].dflt != NULL)
-			apply(c, &keys[i], keys[i].dflt);
+			apply(cf, &keys[i], keys[i].dflt);
 }
 
 const char *
@@ -333,15 +333,15 @@ conf_unchanged(const char *path, const struct conf_stamp *stamp)
 }
 
 int
-conf_load(const char *path, struct conf *c, char *err)
+conf_load(const char *path, struct conf *cf, char *err)
 {
 	struct conf_stamp stamp;
 
-	return conf_load_stamped(path, c, &stamp, err);
+	return conf_load_stamped(path, cf, &stamp, err);
 }
 
 int
-conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp,
+conf_load_stamped(const char *path, struct conf *cf, struct conf_stamp *stamp,
     char *err)
 {
 	char *buf = NULL, *line, *next, *eq, *k, *v;
@@ -352,7 +352,7 @@ conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp,
 	size_t len = 0;
 	int fd, rc = 0, lineno = 0, default_line = 0, max_line = 0;
 
-	conf_defaults(c);
+	conf_defaults(cf);
 	memset(stamp, 0, sizeof(*stamp));
 	/* O_NONBLOCK: a FIFO put here must not hang every login in open();
 	 * it is refused as not regular, before any read. */
@@ -426,7 +426,7 @@ conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp,
 			if (strcmp(k, keys[i].name) == 0) {
 				why = seen[i] && !keys[i].repeat ?
 				    "key given twice" :
-				    apply(c, &keys[i], v);
+				    apply(cf, &keys[i], v);
 				seen[i] = true;
 			}
 		if (strcmp(k, "default_lifetime") == 0)
@@ -439,15 +439,16 @@ conf_load_stamped(const char *path, struct conf *c, struct conf_stamp *stamp,
 			goto out;
 		}
 	}
-	if (c->uid_min > c->uid_max)
+	if (cf->uid_min > cf->uid_max)
 		rc = err_set(err, ERR_INVAL,
 		    "%s: uid_min is greater than uid_max", path);
-	else if (c->max_lifetime != 0 && default_line == 0 &&
-	    c->default_lifetime > c->max_lifetime)
+	else if (cf->max_lifetime != 0 && default_line == 0 &&
+	    cf->default_lifetime > cf->max_lifetime)
 		/* Only a maximum given: the built-in default follows it. */
-		c->default_lifetime = c->max_lifetime;
-	else if (c->max_lifetime != 0 &&
-	    (c->default_lifetime == 0 || c->default_lifetime > c->max_lifetime))
+		cf->default_lifetime = cf->max_lifetime;
+	else if (cf->max_lifetime != 0 &&
+	    (cf->default_lifetime == 0 ||
+	        cf->default_lifetime > cf->max_lifetime))
 		rc = err_set(err, ERR_INVAL,
 		    "%s:%d: default_lifetime exceeds max_lifetime (line %d): "
 		    "lower default_lifetime or remove it to get max_lifetime",

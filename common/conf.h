@@ -69,7 +69,7 @@ struct conf {
 };
 
 /* Every key at its default. */
-void conf_defaults(struct conf *c);
+void conf_defaults(struct conf *cf);
 
 /* The name of the i-th key, in the manual's order; NULL past the last. */
 const char *conf_key_name(size_t i);
@@ -79,7 +79,7 @@ const char *conf_key_name(size_t i);
  * ERR_INVAL for a bad line ("FILE:LINE: ..." in err), ERR_UNAVAIL for
  * unsafe ownership or modes or a read error.
  */
-int conf_load(const char *path, struct conf *c, char *err);
+int conf_load(const char *path, struct conf *cf, char *err);
 
 /*
  * What a loaded file was: a caller that loads the same file many times (a
@@ -98,7 +98,7 @@ struct conf_stamp {
 };
 
 /* conf_load, and *stamp describes what was read (valid only on success). */
-int conf_load_stamped(const char *path, struct conf *c,
+int conf_load_stamped(const char *path, struct conf *cf,
     struct conf_stamp *stamp, char *err);
 
 /*

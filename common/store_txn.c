@@ -61,15 +61,16 @@ txn_stale(struct store *st, MDB_txn *txn, bool write, char *err)
 static int
 txn_call(void *arg)
 {
-	struct txn_call *c = arg;
+	struct txn_call *call = arg;
 	int rc;
 
-	if (c->begin_read &&
-	    (rc = env_begin(c->t->st->env, MDB_RDONLY, &c->t->txn)) != 0)
-		return env_error(c->err, c->t->st->dir, rc);
-	if ((rc = txn_stale(c->t->st, c->t->txn, !c->begin_read, c->err)) < 0)
+	if (call->begin_read &&
+	    (rc = env_begin(call->t->st->env, MDB_RDONLY, &call->t->txn)) != 0)
+		return env_error(call->err, call->t->st->dir, rc);
+	if ((rc = txn_stale(call->t->st, call->t->txn, !call->begin_read,
+	         call->err)) < 0)
 		return rc;
-	return c->fn(c->t, c->ctx, c->err);
+	return call->fn(call->t, call->ctx, call->err);
 }
 
 size_t

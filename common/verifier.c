@@ -161,7 +161,7 @@ log_decision(const struct verifier_caller *who, const struct vproto_request *rq,
 }
 
 size_t
-verifier_answer(const struct conf *c, const char *store_dir, int64_t now,
+verifier_answer(const struct conf *cf, const char *store_dir, int64_t now,
     const struct verifier_caller *who, bool stoppable, char *req, size_t len,
     char *answer, size_t cap, int64_t *delay)
 {
@@ -176,7 +176,7 @@ verifier_answer(const struct conf *c, const char *store_dir, int64_t now,
 	if (vproto_request_decode(req, len, &rq) < 0) {
 		res.code = VERIFY_DENIED;
 		res.reason = VREASON_BAD_REQUEST;
-	} else if ((res.reason = verifier_allows(c->verifiers, c->nverifiers,
+	} else if ((res.reason = verifier_allows(cf->verifiers, cf->nverifiers,
 	                who, rq.user, rq.service, &as_verifier)) !=
 	    VREASON_ACCEPTED) {
 		res.code = VERIFY_DENIED;
@@ -192,7 +192,7 @@ verifier_answer(const struct conf *c, const char *store_dir, int64_t now,
 		vr.store_dir = store_dir;
 		vr.now = now;
 		vr.stoppable = stoppable;
-		verify_token(c, &vr, &res);
+		verify_token(cf, &vr, &res);
 		tested = true;
 	}
 	explicit_bzero(req, len);
@@ -202,7 +202,7 @@ verifier_answer(const struct conf *c, const char *store_dir, int64_t now,
 	/* Only a secret that was tested is worth slowing down. */
 	if (res.code == VERIFY_DENIED && tested && who->uid != 0 &&
 	    !as_verifier)
-		*delay = c->fail_delay;
+		*delay = cf->fail_delay;
 	if ((n = vproto_answer_encode(&res, answer, cap)) < 0) {
 		/* Only an accepted record's name and permissions can be long.
 		 */

@@ -89,8 +89,8 @@ enum verify_reason verifier_allows(const struct verifier_rule *rules,
  * clients are event loops: a delay there stalls every other client of the
  * process, and the lockout bounds guessing).  req is wiped.
  */
-size_t verifier_answer(const struct conf *c, const char *store_dir, int64_t now,
-    const struct verifier_caller *who, bool stoppable, char *req, size_t len,
-    char *answer, size_t cap, int64_t *delay);
+size_t verifier_answer(const struct conf *cf, const char *store_dir,
+    int64_t now, const struct verifier_caller *who, bool stoppable, char *req,
+    size_t len, char *answer, size_t cap, int64_t *delay);
 
 #endif

@@ -192,14 +192,14 @@ warned_recently(const char *id, int64_t now)
 }
 
 static void
-warn_expiry(pam_handle_t *pamh, int flags, const struct conf *c,
+warn_expiry(pam_handle_t *pamh, int flags, const struct conf *cf,
     const struct record *r, int64_t now)
 {
 	char when[WHEN_BUF];
 	int64_t left = r->expires_at - now;
 
 	if (r->expires_at == 0 || (flags & PAM_SILENT) ||
-	    left > (int64_t)c->expiry_warning_days * 86400 ||
+	    left > (int64_t)cf->expiry_warning_days * 86400 ||
 	    warned_recently(r->id, now))
 		return;
 	if (left < 86400)
@@ -245,12 +245,12 @@ helper_path(void)
 
 /* The verify service first; the setuid helper when none answers. */
 static void
-ask_verifier(const struct args *a, const struct conf *c, const char *user,
+ask_verifier(const struct args *a, const struct conf *cf, const char *user,
     const struct verify_request *req, struct verify_result *res)
 {
 	bool reached;
 
-	verifyd_verify(a->socket, (int)(c->fail_delay + 5) * 1000, user,
+	verifyd_verify(a->socket, (int)(cf->fail_delay + 5) * 1000, user,
 	    req->service, req->rhost, req->password, req->password_len, res,
 	    &reached);
 	if (!reached)
@@ -276,7 +276,7 @@ PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct args a;
-	const struct conf *c;
+	const struct conf *cf;
 	struct verify_request req;
 	struct verify_result res;
 	char u[USER_MAX_LEN + 8], s[64], h[64];
@@ -288,15 +288,15 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	parse_args(pamh, argc, argv, &a);
 	/* A refused retry must not leave an earlier acceptance standing. */
 	pam_set_data(pamh, DATA_ACCEPTED, NULL, NULL);
-	if ((retval = load_conf(pamh, &a, &c)) != PAM_SUCCESS)
+	if ((retval = load_conf(pamh, &a, &cf)) != PAM_SUCCESS)
 		return retval;
 	/*
 	 * A failure waits fail_delay where the decision is made: here when we
 	 * are root (unless nodelay: an event loop such as nginx's would stall
 	 * every other client), in the verifier otherwise.
 	 */
-	if (in_process && !a.nodelay && c->fail_delay > 0)
-		pam_fail_delay(pamh, (unsigned)(c->fail_delay * 1000000));
+	if (in_process && !a.nodelay && cf->fail_delay > 0)
+		pam_fail_delay(pamh, (unsigned)(cf->fail_delay * 1000000));
 	if ((retval = pam_get_user(pamh, &user, NULL)) != PAM_SUCCESS)
 		return retval;
 	if (user == NULL || *user == '\0')
@@ -330,9 +330,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	redact_text(user, u, sizeof(u));
 
 	if (in_process)
-		verify_token(c, &req, &res);
+		verify_token(cf, &req, &res);
 	else
-		ask_verifier(&a, c, user, &req, &res);
+		ask_verifier(&a, cf, user, &req, &res);
 	logs = a.debug || ours_to_log(in_process, &res);
 
 	switch (res.code) {
@@ -376,7 +376,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	memcpy(acc->id, res.rec.id, sizeof(acc->id));
 	acc->expires_at = res.rec.expires_at;
 	export_env(pamh, &res.rec);
-	warn_expiry(pamh, flags, c, &res.rec, req.now);
+	warn_expiry(pamh, flags, cf, &res.rec, req.now);
 	if (logs)
 		pam_syslog(pamh, LOG_INFO,
 		    "token %s accepted for user %s service %s rhost %s",

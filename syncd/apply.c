@@ -52,7 +52,7 @@ int
 batch_change(struct batch *b, const uint8_t uuid[FLEET_UUID_LEN],
     const struct record *r, char *err)
 {
-	struct change *c;
+	struct change *ch;
 
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 16;
@@ -63,22 +63,22 @@ batch_change(struct batch *b, const uint8_t uuid[FLEET_UUID_LEN],
 		b->v = p;
 		b->cap = cap;
 	}
-	c = &b->v[b->n++];
-	memcpy(c->uuid, uuid, FLEET_UUID_LEN);
-	c->gone = r == NULL;
+	ch = &b->v[b->n++];
+	memcpy(ch->uuid, uuid, FLEET_UUID_LEN);
+	ch->gone = r == NULL;
 	if (r != NULL)
-		c->rec = *r;
+		ch->rec = *r;
 	return r != NULL ? batch_seen(b, uuid, err) : 0;
 }
 
 int
-batch_set_cookie(struct batch *b, const struct berval *c, char *err)
+batch_set_cookie(struct batch *b, const struct berval *cookie, char *err)
 {
-	if (c->bv_len > FLEET_COOKIE_MAX)
+	if (cookie->bv_len > FLEET_COOKIE_MAX)
 		return err_set(err, ERR_LIMIT, "sync cookie of %lu bytes",
-		    (unsigned long)c->bv_len);
-	memcpy(b->cookie, c->bv_val, c->bv_len);
-	b->cookie_len = c->bv_len;
+		    (unsigned long)cookie->bv_len);
+	memcpy(b->cookie, cookie->bv_val, cookie->bv_len);
+	b->cookie_len = cookie->bv_len;
 	b->new_cookie = true;
 	return 0;
 }
@@ -108,31 +108,31 @@ drop(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN], char *err)
 }
 
 static int
-put(struct store_txn *t, const struct change *c, char *err)
+put(struct store_txn *t, const struct change *ch, char *err)
 {
 	char id[TOKEN_ID_LEN + 1];
 	struct record old;
 	int rc;
 
 	/* An entry renamed to another id leaves its old id behind. */
-	rc = store_fleet_id_of(t, c->uuid, id, err);
+	rc = store_fleet_id_of(t, ch->uuid, id, err);
 	if (rc < 0 && rc != ERR_NOTFOUND)
 		return rc;
-	if (rc == 0 && strcmp(id, c->rec.id) != 0 &&
-	    (rc = drop(t, c->uuid, err)) < 0)
+	if (rc == 0 && strcmp(id, ch->rec.id) != 0 &&
+	    (rc = drop(t, ch->uuid, err)) < 0)
 		return rc;
-	rc = store_txn_get(t, c->rec.id, &old, err);
+	rc = store_txn_get(t, ch->rec.id, &old, err);
 	if (rc < 0 && rc != ERR_NOTFOUND)
 		return rc;
 	if (rc == 0 && old.origin != ORIGIN_FLEET) {
 		syslog(LOG_ERR,
 		    "fleet token %s refused: a local token has that id",
-		    c->rec.id);
+		    ch->rec.id);
 		return 0;
 	}
-	if ((rc = store_txn_put(t, &c->rec, err)) < 0)
+	if ((rc = store_txn_put(t, &ch->rec, err)) < 0)
 		return rc;
-	return store_fleet_bind(t, c->uuid, c->rec.id, err);
+	return store_fleet_bind(t, ch->uuid, ch->rec.id, err);
 }
 
 static int

@@ -43,33 +43,33 @@ filter_safe(const char *s)
 static int
 check_conf(struct syncd *d, const char *path, char *err)
 {
-	const struct conf *c = &d->conf;
+	const struct conf *cf = &d->conf;
 
-	if (c->fleet_providers.n == 0)
+	if (cf->fleet_providers.n == 0)
 		return err_set(err, ERR_INVAL,
 		    "%s: no fleet_providers: fleet mode is off", path);
-	if (c->fleet_base[0] == '\0' || c->fleet_bind_dn[0] == '\0')
+	if (cf->fleet_base[0] == '\0' || cf->fleet_bind_dn[0] == '\0')
 		return err_set(err, ERR_INVAL,
 		    "%s: fleet_base and fleet_bind_dn are needed", path);
-	for (size_t i = 0; i < c->fleet_providers.n; i++)
-		if (strncmp(c->fleet_providers.v[i], "ldap://", 7) != 0 &&
-		    strncmp(c->fleet_providers.v[i], "ldaps://", 8) != 0)
+	for (size_t i = 0; i < cf->fleet_providers.n; i++)
+		if (strncmp(cf->fleet_providers.v[i], "ldap://", 7) != 0 &&
+		    strncmp(cf->fleet_providers.v[i], "ldaps://", 8) != 0)
 			return err_set(err, ERR_INVAL,
 			    "%s: fleet_providers: %s is neither ldap:// nor "
 			    "ldaps://",
-			    path, c->fleet_providers.v[i]);
-	if (c->fleet_host[0] != '\0')
-		strcpy(d->host, c->fleet_host);
+			    path, cf->fleet_providers.v[i]);
+	if (cf->fleet_host[0] != '\0')
+		strcpy(d->host, cf->fleet_host);
 	else if (gethostname(d->host, sizeof(d->host) - 1) < 0)
 		return err_set(err, ERR_UNAVAIL, "gethostname: %m");
 	if (!filter_safe(d->host))
 		return err_set(err, ERR_INVAL, "%s: bad host name %s", path,
 		    d->host);
-	for (size_t i = 0; i < c->fleet_host_groups.n; i++)
-		if (!filter_safe(c->fleet_host_groups.v[i]))
+	for (size_t i = 0; i < cf->fleet_host_groups.n; i++)
+		if (!filter_safe(cf->fleet_host_groups.v[i]))
 			return err_set(err, ERR_INVAL,
 			    "%s: fleet_host_groups: bad group %s", path,
-			    c->fleet_host_groups.v[i]);
+			    cf->fleet_host_groups.v[i]);
 	return 0;
 }
 

@@ -78,7 +78,7 @@ password(const char *path, char *pw, size_t cap, char *err)
 static int
 connect_bind(struct session *s, const char *uri, char *err)
 {
-	const struct conf *c = &s->d->conf;
+	const struct conf *cf = &s->d->conf;
 	int v3 = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, zero = 0, rc;
 	struct timeval tv = { 5, 0 };
 	char pw[512];
@@ -91,25 +91,25 @@ connect_bind(struct session *s, const char *uri, char *err)
 	ldap_set_option(s->ld, LDAP_OPT_TIMEOUT, &tv);
 	ldap_set_option(s->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
 	if (ldap_set_option(s->ld, LDAP_OPT_X_TLS_CACERTFILE,
-	        c->fleet_ca_file) != LDAP_OPT_SUCCESS ||
+	        cf->fleet_ca_file) != LDAP_OPT_SUCCESS ||
 	    ldap_set_option(s->ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) !=
 	        LDAP_OPT_SUCCESS ||
 	    ldap_set_option(s->ld, LDAP_OPT_X_TLS_NEWCTX, &zero) !=
 	        LDAP_OPT_SUCCESS)
 		return err_set(err, ERR_UNAVAIL, "%s: cannot use CA file %s",
-		    uri, c->fleet_ca_file);
+		    uri, cf->fleet_ca_file);
 	if (strncmp(uri, "ldaps://", 8) != 0 &&
 	    (rc = ldap_start_tls_s(s->ld, NULL, NULL)) != LDAP_SUCCESS)
 		return lderr(err, uri,
 		    "StartTLS (certificate from the CA in "
 		    "fleet_ca_file?)",
 		    rc);
-	if ((rc = password(c->fleet_bind_password_file, pw, sizeof(pw), err)) <
+	if ((rc = password(cf->fleet_bind_password_file, pw, sizeof(pw), err)) <
 	    0)
 		return rc;
 	cred.bv_val = pw;
 	cred.bv_len = strlen(pw);
-	rc = ldap_sasl_bind_s(s->ld, c->fleet_bind_dn, LDAP_SASL_SIMPLE, &cred,
+	rc = ldap_sasl_bind_s(s->ld, cf->fleet_bind_dn, LDAP_SASL_SIMPLE, &cred,
 	    NULL, NULL, NULL);
 	sodium_memzero(pw, sizeof(pw));
 	if (rc != LDAP_SUCCESS)
@@ -142,8 +142,8 @@ struct cookie_read {
 static int
 cookie_fn(struct store_txn *t, void *ctx, char *err)
 {
-	struct cookie_read *c = ctx;
-	return store_fleet_cookie(t, c->buf, FLEET_COOKIE_MAX, &c->len, err);
+	struct cookie_read *cr = ctx;
+	return store_fleet_cookie(t, cr->buf, FLEET_COOKIE_MAX, &cr->len, err);
 }
 
 /* The sync search, from the stored cookie unless reload. */
@@ -212,7 +212,7 @@ settle(struct session *s, char *err)
 static int
 on_entry(struct session *s, LDAPMessage *m, char *err)
 {
-	LDAPControl **ctrls = NULL, *c;
+	LDAPControl **ctrls = NULL, *ctl;
 	BerElement *ber = NULL;
 	struct berval uuid, cookie;
 	ber_int_t state;
@@ -221,9 +221,9 @@ on_entry(struct session *s, LDAPMessage *m, char *err)
 	int rc = 0;
 
 	if (ldap_get_entry_controls(s->ld, m, &ctrls) != LDAP_SUCCESS ||
-	    (c = ldap_control_find(LDAP_CONTROL_SYNC_STATE, ctrls, NULL)) ==
+	    (ctl = ldap_control_find(LDAP_CONTROL_SYNC_STATE, ctrls, NULL)) ==
 	        NULL ||
-	    (ber = ber_init(&c->ldctl_value)) == NULL ||
+	    (ber = ber_init(&ctl->ldctl_value)) == NULL ||
 	    ber_scanf(ber, "{em", &state, &uuid) == LBER_ERROR ||
 	    uuid.bv_len != FLEET_UUID_LEN) {
 		rc = err_set(err, ERR_INVAL, "an entry without a sync state");
@@ -362,7 +362,7 @@ out:
 static int
 on_done(struct session *s, LDAPMessage *m, const char *uri, char *err)
 {
-	LDAPControl **ctrls = NULL, *c;
+	LDAPControl **ctrls = NULL, *ctl;
 	BerElement *ber = NULL;
 	struct berval cookie;
 	ber_len_t len;
@@ -385,9 +385,9 @@ on_done(struct session *s, LDAPMessage *m, const char *uri, char *err)
 		ldap_controls_free(ctrls);
 		return lderr(err, uri, "sync search", lrc);
 	}
-	if ((c = ldap_control_find(LDAP_CONTROL_SYNC_DONE, ctrls, NULL)) !=
+	if ((ctl = ldap_control_find(LDAP_CONTROL_SYNC_DONE, ctrls, NULL)) !=
 	        NULL &&
-	    (ber = ber_init(&c->ldctl_value)) != NULL &&
+	    (ber = ber_init(&ctl->ldctl_value)) != NULL &&
 	    ber_scanf(ber, "{") != LBER_ERROR) {
 		if (ber_peek_tag(ber, &len) == LDAP_TAG_SYNC_COOKIE &&
 		    ber_scanf(ber, "m", &cookie) != LBER_ERROR)

@@ -56,7 +56,7 @@ struct loop {
 	struct conf_stamp stamp;
 	bool conf_ok;
 	char conf_err[ERR_MAX];
-	struct client *c[VERIFYD_MAX_CLIENTS];
+	struct client *clients[VERIFYD_MAX_CLIENTS];
 	int n;
 };
 
@@ -72,12 +72,12 @@ now_ms(void)
 static void
 drop(struct loop *l, int i)
 {
-	struct client *cl = l->c[i];
+	struct client *cl = l->clients[i];
 
 	close(cl->fd);
 	explicit_bzero(cl, sizeof(*cl));
 	free(cl);
-	l->c[i] = l->c[--l->n];
+	l->clients[i] = l->clients[--l->n];
 }
 
 /* The caller as the kernel knows it: SO_PEERCRED, SO_PEERGROUPS. */
@@ -116,8 +116,9 @@ make_room(struct loop *l)
 	int oldest = -1;
 
 	for (int i = 0; i < l->n; i++)
-		if (l->c[i]->state == C_READ &&
-		    (oldest < 0 || l->c[i]->deadline < l->c[oldest]->deadline))
+		if (l->clients[i]->state == C_READ &&
+		    (oldest < 0 ||
+		        l->clients[i]->deadline < l->clients[oldest]->deadline))
 			oldest = i;
 	if (oldest >= 0)
 		drop(l, oldest);
@@ -152,7 +153,7 @@ accept_clients(struct loop *l)
 		cl->fd = fd;
 		cl->state = C_READ;
 		cl->deadline = now_ms() + l->d->client_timeout_ms;
-		l->c[l->n++] = cl;
+		l->clients[l->n++] = cl;
 	}
 }
 
@@ -233,8 +234,8 @@ poll_timeout(const struct loop *l, int64_t now)
 	int64_t t = 1000; /* a signal between two polls waits this long */
 
 	for (int i = 0; i < l->n; i++)
-		if (l->c[i]->deadline - now < t)
-			t = l->c[i]->deadline - now;
+		if (l->clients[i]->deadline - now < t)
+			t = l->clients[i]->deadline - now;
 	return t < 0 ? 0 : (int)t;
 }
 
@@ -243,7 +244,7 @@ static void
 expire(struct loop *l, int64_t now)
 {
 	for (int i = l->n - 1; i >= 0; i--) {
-		struct client *cl = l->c[i];
+		struct client *cl = l->clients[i];
 
 		if (cl->deadline > now)
 			continue;
@@ -272,12 +273,12 @@ verifyd_loop(const struct verifyd *d)
 		pfd[np].events = POLLIN;
 		polled[np++] = NULL;
 		for (int i = 0; i < l.n; i++) {
-			if (l.c[i]->state == C_WAIT)
+			if (l.clients[i]->state == C_WAIT)
 				continue;
-			pfd[np].fd = l.c[i]->fd;
+			pfd[np].fd = l.clients[i]->fd;
 			pfd[np].events =
-			    l.c[i]->state == C_READ ? POLLIN : POLLOUT;
-			polled[np++] = l.c[i];
+			    l.clients[i]->state == C_READ ? POLLIN : POLLOUT;
+			polled[np++] = l.clients[i];
 		}
 		rc = poll(pfd, (nfds_t)np, poll_timeout(&l, now_ms()));
 		if (rc < 0 && errno != EINTR) {
@@ -297,7 +298,7 @@ verifyd_loop(const struct verifyd *d)
 				keep = on_writable(cl);
 			if (keep)
 				continue;
-			for (i = 0; l.c[i] != cl; i++)
+			for (i = 0; l.clients[i] != cl; i++)
 				;
 			drop(&l, i);
 		}
