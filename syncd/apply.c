@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "grow.h"
 #include "syncd.h"
 #include "token.h"
 
@@ -35,15 +36,8 @@ batch_free(struct batch *b)
 int
 batch_seen(struct batch *b, const uint8_t uuid[FLEET_UUID_LEN], char *err)
 {
-	if (b->nseen == b->seencap) {
-		size_t cap = b->seencap ? b->seencap * 2 : 256;
-		void *p = realloc(b->seen, cap * FLEET_UUID_LEN);
-
-		if (p == NULL)
-			return err_set(err, ERR_NOMEM, "out of memory");
-		b->seen = p;
-		b->seencap = cap;
-	}
+	if (grow_room(&b->seen, b->nseen, &b->seencap, FLEET_UUID_LEN) < 0)
+		return err_set(err, ERR_NOMEM, "out of memory");
 	memcpy(b->seen[b->nseen++], uuid, FLEET_UUID_LEN);
 	return 0;
 }
@@ -54,15 +48,8 @@ batch_change(struct batch *b, const uint8_t uuid[FLEET_UUID_LEN],
 {
 	struct change *ch;
 
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 16;
-		void *p = realloc(b->v, cap * sizeof(*b->v));
-
-		if (p == NULL)
-			return err_set(err, ERR_NOMEM, "out of memory");
-		b->v = p;
-		b->cap = cap;
-	}
+	if (grow_room(&b->v, b->n, &b->cap, sizeof(*b->v)) < 0)
+		return err_set(err, ERR_NOMEM, "out of memory");
 	ch = &b->v[b->n++];
 	memcpy(ch->uuid, uuid, FLEET_UUID_LEN);
 	ch->gone = r == NULL;
@@ -144,7 +131,7 @@ uuid_cmp(const void *a, const void *b)
 struct sweep {
 	const struct batch *b;
 	uint8_t (*gone)[FLEET_UUID_LEN];
-	size_t n, cap;
+	int n, cap;
 };
 
 static int
@@ -155,15 +142,8 @@ sweep_visit(const uint8_t uuid[FLEET_UUID_LEN], const char *id, void *ctx)
 	(void)id;
 	if (bsearch(uuid, s->b->seen, s->b->nseen, FLEET_UUID_LEN, uuid_cmp))
 		return 0;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		void *p = realloc(s->gone, cap * FLEET_UUID_LEN);
-
-		if (p == NULL)
-			return ERR_NOMEM;
-		s->gone = p;
-		s->cap = cap;
-	}
+	if (grow_room(&s->gone, s->n, &s->cap, FLEET_UUID_LEN) < 0)
+		return ERR_NOMEM;
 	memcpy(s->gone[s->n++], uuid, FLEET_UUID_LEN);
 	return 0;
 }
@@ -181,7 +161,7 @@ commit_fn(struct store_txn *t, void *ctx, char *err)
 	struct sweep s = { .b = b };
 	int rc = 0;
 
-	for (size_t i = 0; i < b->n && rc == 0; i++)
+	for (int i = 0; i < b->n && rc == 0; i++)
 		rc = b->v[i].gone ? drop(t, b->v[i].uuid, err) :
 		                    put(t, &b->v[i], err);
 	if (rc == 0 && b->sweep) {
@@ -190,7 +170,7 @@ commit_fn(struct store_txn *t, void *ctx, char *err)
 		rc = store_fleet_each(t, sweep_visit, &s, err);
 		if (rc == ERR_NOMEM)
 			err_set(err, rc, "out of memory");
-		for (size_t i = 0; i < s.n && rc == 0; i++)
+		for (int i = 0; i < s.n && rc == 0; i++)
 			rc = drop(t, s.gone[i], err);
 		free(s.gone);
 	}

@@ -35,9 +35,9 @@ struct change {
  */
 struct batch {
 	struct change *v;
-	size_t n, cap;
+	int n, cap;
 	uint8_t (*seen)[FLEET_UUID_LEN]; /* the present phase's entries */
-	size_t nseen, seencap;
+	int nseen, seencap;
 	uint8_t cookie[FLEET_COOKIE_MAX];
 	size_t cookie_len;
 	bool new_cookie; /* cookie is to be stored with this batch */
