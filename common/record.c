@@ -8,8 +8,6 @@
 #include "err.h"
 #include "record.h"
 
-#define USAGE_VERSION 2
-
 /* A bounded writer and reader; any overrun sets bad and stops moving. */
 struct cur {
 	uint8_t *w;
@@ -187,7 +185,6 @@ record_encode(const struct record *r, uint8_t *buf, size_t cap)
 	put_bytes(&c, r->old_hash, TOKEN_HASH_LEN);
 	put_uint(&c, (uint64_t)r->old_hash_until, 8);
 	put_uint(&c, r->max_uses, 4);
-	put_uint(&c, r->uses, 4);
 	put_uint(&c, (uint64_t)r->granted_lifetime, 8);
 	put_uint(&c, (uint64_t)r->notified_expiry, 8);
 	put_uint(&c, r->notified_days, 2);
@@ -242,7 +239,6 @@ record_decode(const uint8_t *buf, size_t len, struct record *r, char *err)
 	r->old_hash_until = (int64_t)get_uint(&c, 8);
 	if (version >= 2) {
 		r->max_uses = (uint32_t)get_uint(&c, 4);
-		r->uses = (uint32_t)get_uint(&c, 4);
 		r->granted_lifetime = (int64_t)get_uint(&c, 8);
 		r->notified_expiry = (int64_t)get_uint(&c, 8);
 		r->notified_days = (uint16_t)get_uint(&c, 2);
@@ -289,6 +285,7 @@ usage_encode(const struct usage *u, uint8_t *buf, size_t cap)
 		put_uint(&c, (uint64_t)f->window_start, 8);
 		put_uint(&c, (uint64_t)f->locked_until, 8);
 	}
+	put_uint(&c, u->uses, 4);
 	put_sum(&c);
 	return c.bad ? ERR_LIMIT : (int)c.pos;
 }
@@ -323,6 +320,9 @@ usage_decode(const uint8_t *buf, size_t len, struct usage *u, char *err)
 		f->window_start = (int64_t)get_uint(&c, 8);
 		f->locked_until = (int64_t)get_uint(&c, 8);
 	}
+	/* Version 1 ends here: it counted no uses (no token had a limit). */
+	if (version != 1)
+		u->uses = (uint32_t)get_uint(&c, 4);
 	if (!c.bad && c.pos != c.len)
 		fail(&c, "trailing bytes");
 	if (c.bad) {

@@ -34,6 +34,7 @@
 #include "token.h"
 
 #define RECORD_VERSION 2
+#define USAGE_VERSION 2 /* struct usage's encoding, as records' */
 #define RECORD_SUM_LEN 8
 
 #define NAME_MAX_LEN 32 /* token names double as user names */
@@ -45,6 +46,7 @@
 #define USAGE_ADDRS 4   /* distinct recent source addresses kept */
 #define USAGE_SOURCES 8 /* sources whose failures are counted at once */
 #define SOURCE_MAX_LEN 64
+#define USES_MAX 100000 /* create --uses: beyond this, set no limit */
 
 /* The encoded size is bounded so callers can use fixed buffers. */
 #define RECORD_MAX_ENCODED 8192
@@ -101,8 +103,9 @@ struct record {
 	/*
 	 * Version 2 appends these; a version-1 record reads them as 0.
 	 */
-	uint32_t max_uses;        /* logins allowed in all; 0 = no limit */
-	uint32_t uses;            /* logins counted against max_uses */
+	/* Logins allowed in all (create --uses); 0 = no limit.  The count
+	 * is usage's uses. */
+	uint32_t max_uses;
 	int64_t granted_lifetime; /* what root last granted (rotate --self) */
 	int64_t notified_expiry;  /* the expiry the last notice was about */
 	uint16_t notified_days;   /* that notice's threshold; 0 = none sent */
@@ -139,6 +142,12 @@ struct usage {
 	/* Logins recorded: one per usage_write_interval (or new address). */
 	uint64_t recorded_uses;
 	struct usage_source sources[USAGE_SOURCES];
+	/*
+	 * Logins counted against the record's max_uses: exact, never
+	 * throttled (see store_usage_count).  Version 1 entries, which have
+	 * no sources, read it as 0.
+	 */
+	uint32_t uses;
 };
 
 /* Encode r into buf (RECORD_MAX_ENCODED bytes); returns the length or

@@ -11,7 +11,10 @@
  *                                 a login never waits on fsync.  Kept in a
  *                                 separate environment so that relaxed
  *                                 durability can never damage token data:
- *                                 losing it loses only statistics.
+ *                                 losing it loses only statistics, except
+ *                                 the uses of tokens with a use limit,
+ *                                 which are synced (store_usage_count),
+ *                                 and whose loss refuses those tokens.
  *   usage.lock                    the usage writers' gate (store_usage.c):
  *                                 a usage write waits for it at most a few
  *                                 milliseconds, then is skipped, so a
@@ -167,6 +170,26 @@ int store_usage_get(struct store *st, const char *id, struct usage *u,
  */
 int store_usage_update(struct store *st, const char *id,
     int (*fn)(struct usage *u, void *ctx), void *ctx, char *err);
+/*
+ * The same for a count that must be exact (the uses of a token with a use
+ * limit, record.h): never skipped when due, so the caller refuses what it
+ * could not count.  Refuses ERR_CORRUPT, writing nothing, when usage.mdb
+ * is not older than since (the token's creation, in seconds: counts may
+ * have been lost with an earlier usage.mdb) or its birth is unknown, and
+ * when the entry of
+ * id is damaged (a damaged entry is never read as no uses).  A commit is
+ * synced to disk before 0 is returned.  Busy as store_usage_update:
+ * ERR_UNAVAIL after a few milliseconds.  Not under STORE_NOLOCK (ERR_PERM).
+ */
+int store_usage_count(struct store *st, const char *id, int64_t since,
+    int (*fn)(struct usage *u, void *ctx), void *ctx, char *err);
+/*
+ * When usage.mdb was born (see store_usage_count), opening it (and, not
+ * under STORE_NOLOCK, making it) when not open yet; *at is 0 when unknown.
+ * create calls it before a token with a use limit is made, and makes the
+ * token in a later second than that.
+ */
+int store_usage_birth(struct store *st, int64_t *at, char *err);
 
 /*
  * Serialise writers across processes (flock on helper.lock).  Waits at most

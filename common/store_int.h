@@ -45,7 +45,8 @@ struct store {
 	MDB_env *env;
 	MDB_dbi meta, tokens, by_user, by_name, uids;
 	MDB_env *uenv; /* usage environment, opened on first use */
-	MDB_dbi usage;
+	MDB_dbi usage, umeta;
+	int64_t ucreated; /* usage.mdb's birth (usage_birth); 0 = unknown */
 	int lockfd;
 	bool damaged, udamaged; /* a guarded read faulted: refuse further use */
 	bool stale; /* tokens.mdb was replaced under it: reopen (txn_stale) */

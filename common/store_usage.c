@@ -22,6 +22,7 @@
 
 #include "err.h"
 #include "store_int.h"
+#include "when.h"
 
 /*
  * A usage call packaged for fault_guard(): opening the environment, or
@@ -36,6 +37,46 @@ struct usage_call {
 	char *err;
 	bool write;
 };
+
+static const MDB_val birth_key = { 10, (void *)"created_at" };
+
+/*
+ * usage.mdb's birth, kept in its table "meta": when it was made or, for
+ * one made before births were kept, first opened by a writer since.  A
+ * use counted before it may have been lost with an earlier usage.mdb
+ * (deleted, restored from a backup), so a token with a use limit that is
+ * older than its usage store is not counted from 0 (store_usage_count).
+ * In txn, a write one when create; MDB_NOTFOUND when there is none and
+ * !create.
+ */
+static int
+usage_birth(struct store *st, MDB_txn *txn, bool create)
+{
+	MDB_val v;
+	uint8_t b[8];
+	uint64_t at = 0;
+	int rc;
+
+	st->ucreated = 0;
+	if ((rc = mdb_dbi_open(txn, "meta", create ? MDB_CREATE : 0,
+	         &st->umeta)) != 0)
+		return rc;
+	rc = mdb_get(txn, st->umeta, (MDB_val *)&birth_key, &v);
+	if (rc == 0 && v.mv_size != sizeof(b))
+		return MDB_CORRUPTED;
+	if (rc == MDB_NOTFOUND && create) {
+		at = (uint64_t)when_now();
+		for (int i = 0; i < 8; i++)
+			b[i] = (uint8_t)(at >> (56 - 8 * i));
+		v = mkval(b, sizeof(b));
+		rc = mdb_put(txn, st->umeta, (MDB_val *)&birth_key, &v, 0);
+	} else if (rc == 0)
+		for (int i = 0; i < 8; i++)
+			at = at << 8 | ((const uint8_t *)v.mv_data)[i];
+	if (rc == 0)
+		st->ucreated = (int64_t)at;
+	return rc;
+}
 
 static int
 usage_env_open(void *arg)
@@ -52,13 +93,19 @@ usage_env_open(void *arg)
 	    &st->uenv, &fresh, err);
 	if (rc < 0)
 		return rc;
-	/* A write transaction only the first time, to create the table. */
+	/* A write transaction only the first time, to create the tables. */
 	for (int create = 0; create < (nolock ? 1 : 2); create++) {
 		if ((rc = env_begin(st->uenv, create ? 0 : MDB_RDONLY,
 		         &a->txn)) != 0)
 			break;
-		if ((rc = mdb_dbi_open(a->txn, "usage", create ? MDB_CREATE : 0,
-		         &st->usage)) != 0)
+		rc = mdb_dbi_open(a->txn, "usage", create ? MDB_CREATE : 0,
+		    &st->usage);
+		/* Read-only, an unknown birth only means nothing is counted. */
+		if (rc == 0 &&
+		    (rc = usage_birth(st, a->txn, create)) == MDB_NOTFOUND &&
+		    nolock)
+			rc = 0;
+		if (rc != 0)
 			mdb_txn_abort(a->txn);
 		else
 			rc = mdb_txn_commit(a->txn);
@@ -190,9 +237,14 @@ store_usage_get(struct store *st, const char *id, struct usage *u, char *err)
 	return rc;
 }
 
+/*
+ * The write under the gate.  exact (store_usage_count): a damaged entry is
+ * refused rather than replaced, and the commit reaches the disk before
+ * this returns.
+ */
 static int
 usage_update(struct store *st, const char *id,
-    int (*fn)(struct usage *u, void *ctx), void *ctx, char *err)
+    int (*fn)(struct usage *u, void *ctx), void *ctx, bool exact, char *err)
 {
 	MDB_txn *txn;
 	MDB_val k = mkval(id, strlen(id)), v;
@@ -220,7 +272,11 @@ usage_update(struct store *st, const char *id,
 		if ((txn = a.txn) == NULL)
 			return rc;
 		/* A record that only fails to decode is replaced rather than
-		 * blocking logins. */
+		 * blocking logins; a count is not, or spent uses come back. */
+		if (rc < 0 && exact) {
+			mdb_txn_abort(txn);
+			return rc;
+		}
 		if (rc < 0)
 			memset(&u, 0, sizeof(u));
 		if ((rc = fn(&u, ctx)) != 0) {
@@ -233,6 +289,12 @@ usage_update(struct store *st, const char *id,
 			mdb_txn_abort(txn);
 		else
 			mrc = mdb_txn_commit(txn);
+		/*
+		 * The environment never syncs on commit; a use it gave back in
+		 * a power cut would be a login more than allowed.
+		 */
+		if (mrc == 0 && exact && (mrc = mdb_env_sync(st->uenv, 1)) != 0)
+			return env_error(err, st->dir, mrc);
 		if (mrc == 0)
 			return 0;
 		if (mrc != MDB_MAP_FULL)
@@ -255,7 +317,43 @@ store_usage_update(struct store *st, const char *id,
 		return rc;
 	if ((gate = usage_gate(st, err)) < 0)
 		return gate;
-	rc = usage_update(st, id, fn, ctx, err);
+	rc = usage_update(st, id, fn, ctx, false, err);
 	close(gate);
 	return rc;
+}
+
+int
+store_usage_count(struct store *st, const char *id, int64_t since,
+    int (*fn)(struct usage *u, void *ctx), void *ctx, char *err)
+{
+	int gate, rc;
+
+	if (st->flags & STORE_NOLOCK)
+		return err_set(err, ERR_PERM, "%s: usage is read-only here",
+		    st->dir);
+	if ((rc = usage_env(st, err)) < 0)
+		return rc;
+	/* In the same second is not older: seconds are all a record has. */
+	if (st->ucreated == 0 || st->ucreated >= since)
+		return err_set(err, ERR_CORRUPT,
+		    "%s/%s is younger than token %s: its count of uses may "
+		    "have been lost",
+		    st->dir, USAGE_FILE, id);
+	if ((gate = usage_gate(st, err)) < 0)
+		return gate;
+	rc = usage_update(st, id, fn, ctx, true, err);
+	close(gate);
+	return rc;
+}
+
+int
+store_usage_birth(struct store *st, int64_t *at, char *err)
+{
+	int rc;
+
+	*at = 0;
+	if ((rc = usage_env(st, err)) < 0)
+		return rc;
+	*at = st->ucreated;
+	return 0;
 }

@@ -48,6 +48,14 @@ static const struct {
 	[VREASON_UNCOUNTED] = { "uncounted",
 	    "this source has failed before and the attempt cannot be counted "
 	    "now (another process is writing usage)" },
+	[VREASON_USES_SPENT] = { "uses-spent",
+	    "all of its uses are spent (create --uses)" },
+	[VREASON_USES_UNCOUNTED] = { "uses-uncounted",
+	    "its use could not be counted (usage store busy, damaged, or "
+	    "younger than the token)" },
+	[VREASON_USES_NEED_ROOT] = { "uses-need-root",
+	    "a token with a use limit needs a root verifier "
+	    "(apitoken-verifyd)" },
 };
 
 enum verify_code
@@ -61,6 +69,8 @@ verdict_of(enum verify_reason r)
 	case VREASON_STORE:
 	case VREASON_NO_VERIFIER:
 	case VREASON_UNCOUNTED:
+	case VREASON_USES_UNCOUNTED:
+	case VREASON_USES_NEED_ROOT:
 		return VERIFY_UNAVAIL;
 	default:
 		return VERIFY_DENIED;

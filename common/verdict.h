@@ -8,8 +8,8 @@
  * the verify protocol (verdict_reason_name) are derived from them here,
  * never the other way round.  A reason implies its verdict
  * (verdict_of): ACCEPTED is VERIFY_OK, NOT_TOKEN is VERIFY_NOT_TOKEN,
- * STORE, NO_VERIFIER and UNCOUNTED are VERIFY_UNAVAIL, every other reason
- * is a denial.
+ * STORE, NO_VERIFIER, UNCOUNTED, USES_UNCOUNTED and USES_NEED_ROOT are
+ * VERIFY_UNAVAIL, every other reason is a denial.
  */
 #ifndef APITOKEN_VERDICT_H
 #define APITOKEN_VERDICT_H
@@ -48,6 +48,10 @@ enum verify_reason {
 	VREASON_FLEET_HOST,  /* a fleet token not for this host or its groups */
 	VREASON_FLEET_STALE, /* strict: the replica is older than allowed */
 	VREASON_UNCOUNTED,   /* a source with failures, and no count possible */
+	VREASON_USES_SPENT,  /* a use limit reached: the token is spent */
+	VREASON_USES_UNCOUNTED, /* the use could not be counted (busy, lost) */
+	VREASON_USES_NEED_ROOT, /* a use limit, and a verifier that can't count
+	                         */
 	VREASON_COUNT
 };
 

@@ -32,6 +32,17 @@ deny(struct verify_result *res, enum verify_reason reason)
 	return res->code;
 }
 
+/* A refusal with the reason's own verdict, and what the log should add. */
+static enum verify_code
+refuse(struct verify_result *res, enum verify_reason reason, const char *detail)
+{
+	res->reason = reason;
+	res->code = verdict_of(reason);
+	snprintf(res->detail, sizeof(res->detail), "%s",
+	    detail != NULL ? detail : "");
+	return res->code;
+}
+
 static enum verify_code
 unavail(struct verify_result *res, const char *detail)
 {
@@ -231,9 +242,11 @@ struct usage_ctx {
 	const struct conf *c;
 	const struct verify_request *req;
 	const char *source;
-	bool match;    /* the secret was right */
-	bool accepted; /* and every other check passed */
-	bool locked;   /* out: the source is locked out */
+	bool match;        /* the secret was right */
+	bool accepted;     /* and every other check passed */
+	bool locked;       /* out: the source is locked out */
+	bool spent;        /* out (count_use): no use was left */
+	uint32_t max_uses; /* count_use: the record's use limit */
 };
 
 /* Throttled like GitLab's last_used_at, unless something changed. */
@@ -245,16 +258,23 @@ use_due(const struct usage_ctx *x, const struct usage *u)
 	        strcmp(u->last_used_from[0], x->req->rhost) != 0);
 }
 
+/* An accepted login, in u. */
+static void
+put_use(const struct usage_ctx *x, struct usage *u)
+{
+	u->last_used_at = x->req->now;
+	u->recorded_uses++;
+	if (x->req->rhost != NULL && cidr_is_address(x->req->rhost))
+		usage_note_address(u, x->req->rhost);
+}
+
 /* Note an accepted login in u; false when no write is due. */
 static bool
 note_use(const struct usage_ctx *x, struct usage *u)
 {
 	if (!use_due(x, u))
 		return false;
-	u->last_used_at = x->req->now;
-	u->recorded_uses++;
-	if (x->req->rhost != NULL && cidr_is_address(x->req->rhost))
-		usage_note_address(u, x->req->rhost);
+	put_use(x, u);
 	return true;
 }
 
@@ -304,6 +324,67 @@ record_attempt(struct usage *u, void *ctx)
 	return changed ? 0 : 1;
 }
 
+/*
+ * One use of a token with a use limit (verify.h, step 7), in the one
+ * transaction that re-reads the count, and decides and clears the
+ * source's lockout as record_attempt does: never throttled.
+ */
+static int
+count_use(struct usage *u, void *ctx)
+{
+	struct usage_ctx *x = ctx;
+	struct usage_source *f =
+	    x->c->lockout_attempts > 0 ? usage_source_find(u, x->source) : NULL;
+
+	if (f != NULL && f->locked_until > x->req->now) {
+		x->locked = true;
+		return 1;
+	}
+	if (u->uses >= x->max_uses) {
+		x->spent = true;
+		return 1;
+	}
+	if (f != NULL)
+		memset(f, 0, sizeof(*f));
+	u->uses++;
+	put_use(x, u);
+	return 0;
+}
+
+/*
+ * An accepted login of a token with a use limit consumes one use, or is
+ * refused: spent when none is left (seen in the earlier read too, so a
+ * spent token never takes the usage writer), and unavailable when the use
+ * cannot be counted, as by a verifier its caller can stop (which must
+ * hold nothing logins wait on) or with the usage writer busy.  Other
+ * tokens never come here.
+ */
+static void
+spend_use(struct store *st, const struct verify_request *req,
+    const struct usage *seen, struct usage_ctx *x, struct verify_result *res)
+{
+	char err[ERR_MAX];
+	int rc;
+
+	x->max_uses = res->rec.max_uses;
+	if (seen != NULL && seen->uses >= x->max_uses) {
+		refuse(res, VREASON_USES_SPENT, NULL);
+		return;
+	}
+	if (req->stoppable) {
+		refuse(res, VREASON_USES_NEED_ROOT, NULL);
+		return;
+	}
+	rc = store_usage_count(st, res->rec.id, res->rec.created_at, count_use,
+	    x, err);
+	if (rc < 0)
+		refuse(res, VREASON_USES_UNCOUNTED, err);
+	else if (x->locked)
+		deny(res, VREASON_LOCKED_OUT);
+	else if (x->spent)
+		refuse(res, VREASON_USES_SPENT, NULL);
+}
+
 /* Every check after the secret's (verify.h, step 5). */
 static enum verify_code
 check_use(const struct conf *c, struct store *st,
@@ -335,7 +416,8 @@ verify_token(const struct conf *c, const struct verify_request *req,
 	struct usage use;
 	struct usage_source *seen;
 	char source[SOURCE_MAX_LEN + 1];
-	struct usage_ctx uctx = { c, req, source, false, false, false };
+	struct usage_ctx uctx = { c, req, source, false, false, false, false,
+		0 };
 	uint8_t hash[TOKEN_HASH_LEN];
 	char err[ERR_MAX];
 	const char *why = NULL;
@@ -403,6 +485,10 @@ verify_token(const struct conf *c, const struct verify_request *req,
 		deny(res, VREASON_WRONG_SECRET);
 	else
 		uctx.accepted = check_use(c, st, req, res) == VERIFY_OK;
+	if (uctx.accepted && res->rec.max_uses > 0) {
+		spend_use(st, req, have_use ? &use : NULL, &uctx, res);
+		goto out;
+	}
 	if (req->stoppable)
 		goto out;
 	if (!lockout) {

@@ -43,9 +43,18 @@
  *      record is VREASON_UNCOUNTED (VERIFY_UNAVAIL) and any other is
  *      answered uncounted: a stopped writer can then cost one source its
  *      logins, never every source.
- * Success records use (throttled by usage_write_interval, never waiting on
- * fsync or on another usage writer).  A usage store that does not exist or
- * cannot be written decides nothing: the decision stands.
+ *   7. a token with a use limit (max_uses) has a use left, and consumes it:
+ *      counted exactly and synced (store_usage_count), in the usage write
+ *      that records the login.  None left is VREASON_USES_SPENT; a use that
+ *      cannot be counted (the usage writer busy for more than a few
+ *      milliseconds, usage.mdb damaged or not older than the token) is
+ *      VREASON_USES_UNCOUNTED, and a stoppable request (which writes
+ *      nothing) VREASON_USES_NEED_ROOT: both unavailable, never "count
+ *      from 0".  The account step (verify_account) consumes nothing.
+ * Success of any other token records use (throttled by
+ * usage_write_interval, never waiting on fsync or on another usage
+ * writer).  A usage store that does not exist or cannot be written
+ * decides nothing for those: the decision stands.
  *
  * Every answer is a verdict and a reason (verdict.h); callers decide on
  * those enums, never on text.  Callers that cannot read the store get
@@ -87,7 +96,8 @@ struct verify_request {
 	 * The process can be stopped by the user it answers (the setuid helper
 	 * run by a user), and a stopped process must hold nothing another
 	 * login needs: open the store with STORE_NOLOCK and never write usage.
-	 * No use is recorded and no failure counted; a lockout still refuses.
+	 * No use is recorded and no failure counted; a lockout still refuses,
+	 * and so does a token with a use limit (it cannot be counted here).
 	 */
 	bool stoppable;
 };

@@ -47,7 +47,7 @@ START_TEST(fixed_byte_order)
 	/* three empty strings (name, description, user), then uid big-endian */
 	ck_assert_mem_eq(buf + 15, "\0\0\0\0\0\0\x01\x02\x03\x04", 10);
 	ck_assert_int_eq(n,
-	    1 + 14 + 6 + 4 + 3 + 3 + 8 + 8 + 2 + 8 + 2 + 8 + 64 + 8 + 36 +
+	    1 + 14 + 6 + 4 + 3 + 3 + 8 + 8 + 2 + 8 + 2 + 8 + 64 + 8 + 32 +
 	        RECORD_SUM_LEN);
 }
 END_TEST
@@ -61,14 +61,14 @@ START_TEST(version_1_still_decodes)
 	int n;
 
 	sample_record(&a);
-	a.max_uses = a.uses = 0;
+	a.max_uses = 0;
 	a.granted_lifetime = a.notified_expiry = 0;
 	a.notified_days = 0;
 	a.limits_uid = a.status_uid = 0;
 	n = record_encode(&a, buf, sizeof(buf));
 	ck_assert_int_gt(n, 0);
-	/* Drop the 36 bytes of version 2's fields and re-seal as version 1. */
-	v1 = (size_t)n - RECORD_SUM_LEN - 36;
+	/* Drop the 32 bytes of version 2's fields and re-seal as version 1. */
+	v1 = (size_t)n - RECORD_SUM_LEN - 32;
 	buf[0] = 1;
 	blake2b(buf + v1, RECORD_SUM_LEN, buf, v1);
 	ck_assert_int_eq(record_decode(buf, v1 + RECORD_SUM_LEN, &b, NULL), 0);
@@ -220,6 +220,7 @@ START_TEST(usage_roundtrip_and_addresses)
 	u.recorded_uses = 42;
 	usage_source_take(&u, "uid 1000", 50)->failures = 3;
 	usage_source_take(&u, "2001:db8::/64", 60)->locked_until = 99;
+	u.uses = 0x01020304;
 	n = usage_encode(&u, buf, sizeof(buf));
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(usage_decode(buf, (size_t)n, &v, NULL), 0);
@@ -262,6 +263,44 @@ START_TEST(usage_sources)
 }
 END_TEST
 
+/*
+ * Usage written in version 1 (one failure counter for every source, no
+ * uses) decodes, with neither failures nor uses kept.
+ */
+START_TEST(usage_version_1_still_decodes)
+{
+	struct usage u, v;
+	uint8_t buf[512], v1[512];
+	size_t head;
+	int n;
+
+	memset(&u, 0, sizeof(u));
+	usage_note_address(&u, "10.0.0.1");
+	u.last_used_at = 1764000000;
+	u.recorded_uses = 7;
+	u.uses = 5;
+	n = usage_encode(&u, buf, sizeof(buf));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(buf[0], USAGE_VERSION);
+	/* Version 2 without its empty sources (2 + 20 bytes each) and uses,
+	 * then version 1's failures, window and lockout (20 bytes). */
+	head = (size_t)n - RECORD_SUM_LEN - USAGE_SOURCES * 22 - 4;
+	memcpy(v1, buf, head);
+	v1[0] = 1;
+	memset(v1 + head, 0x11, 20);
+	blake2b(v1 + head + 20, RECORD_SUM_LEN, v1, head + 20);
+	ck_assert_int_eq(usage_decode(v1, head + 20 + RECORD_SUM_LEN, &v, NULL),
+	    0);
+	u.uses = 0;
+	ck_assert_mem_eq(&u, &v, sizeof(u));
+	/* A version 1 entry with the fields of version 2 is not one. */
+	buf[0] = 1;
+	blake2b(buf + (size_t)n - RECORD_SUM_LEN, RECORD_SUM_LEN, buf,
+	    (size_t)n - RECORD_SUM_LEN);
+	ck_assert_int_eq(usage_decode(buf, (size_t)n, &v, NULL), ERR_CORRUPT);
+}
+END_TEST
+
 START_TEST(status_and_expiry)
 {
 	struct record r;
@@ -292,6 +331,7 @@ record_suite(void)
 	tcase_add_test(tc, unknown_origin_refused);
 	tcase_add_test(tc, field_bounds);
 	tcase_add_test(tc, usage_roundtrip_and_addresses);
+	tcase_add_test(tc, usage_version_1_still_decodes);
 	tcase_add_test(tc, status_and_expiry);
 	tcase_add_test(tc, usage_sources);
 	suite_add_tcase(s, tc);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 #include "config.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -582,6 +584,153 @@ START_TEST(account_recheck)
 }
 END_TEST
 
+/*
+ * A token of alice good for max_uses logins, made as create makes one: its
+ * usage store first, the token in a later second.
+ */
+static void
+make_limited(struct record *r, char tok[TOKEN_LEN + 1], uint32_t max_uses)
+{
+	struct store *st;
+	char err[ERR_MAX] = "";
+	int64_t born;
+
+	make_token(r, tok);
+	ck_assert_msg(store_open(&st, dir, 0, err) == 0, "%s", err);
+	ck_assert_msg(store_usage_birth(st, &born, err) == 0, "%s", err);
+	store_close(st);
+	ck_assert_int_gt(born, 0);
+	r->max_uses = max_uses;
+	r->created_at = born + 1;
+	save(r);
+}
+
+static uint32_t
+uses_of(const char *id)
+{
+	struct store *st;
+	struct usage u;
+
+	ck_assert_int_eq(store_open(&st, dir, STORE_RDONLY, NULL), 0);
+	ck_assert_int_eq(store_usage_get(st, id, &u, NULL), 0);
+	store_close(st);
+	return u.uses;
+}
+
+static enum verify_code
+try_stoppable(const char *pw, struct verify_result *res)
+{
+	struct verify_request req = {
+		.password = pw,
+		.password_len = strlen(pw),
+		.user = me,
+		.service = "sshd",
+		.store_dir = dir,
+		.now = NOW,
+		.stoppable = true,
+	};
+
+	return verify_token(&conf, &req, res);
+}
+
+/* Exactly max_uses logins, each counted; the account step counts none. */
+START_TEST(use_limit_counts_exactly)
+{
+	struct record r;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1];
+
+	make_limited(&r, tok, 2);
+	ck_assert_int_eq(try(tok, me, "sshd", "192.0.2.7", &res), VERIFY_OK);
+	ck_assert_uint_eq(uses_of(r.id), 1);
+	ck_assert_int_eq(verify_account(dir, r.id, me, NOW, &res), VERIFY_OK);
+	ck_assert_uint_eq(uses_of(r.id), 1);
+	/* Never throttled: a second login within usage_write_interval counts.
+	 */
+	ck_assert_int_eq(try(tok, me, "sshd", "192.0.2.7", &res), VERIFY_OK);
+	ck_assert_uint_eq(uses_of(r.id), 2);
+	/* The login that spent the last use passes its account step. */
+	ck_assert_int_eq(verify_account(dir, r.id, me, NOW, &res), VERIFY_OK);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_USES_SPENT);
+	ck_assert_uint_eq(uses_of(r.id), 2);
+	/* A stoppable verifier can still say spent: that needs no write. */
+	ck_assert_int_eq(try_stoppable(tok, &res), VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_USES_SPENT);
+}
+END_TEST
+
+/* Logins in many processes at once: never more than max_uses accepted. */
+START_TEST(use_limit_under_concurrent_logins)
+{
+	struct record r;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1];
+	pid_t kids[16];
+	int status, ok = 0, more = 0;
+
+	make_limited(&r, tok, 3);
+	for (int i = 0; i < 16; i++) {
+		ck_assert_int_ge(kids[i] = fork(), 0);
+		if (kids[i] == 0)
+			_exit(try(tok, me, "sshd", NULL, &res) == VERIFY_OK ?
+			        0 :
+			        res.reason == VREASON_USES_SPENT     ? 1 :
+			        res.reason == VREASON_USES_UNCOUNTED ? 2 :
+			                                               3);
+	}
+	for (int i = 0; i < 16; i++) {
+		ck_assert_int_eq(waitpid(kids[i], &status, 0), kids[i]);
+		ck_assert(WIFEXITED(status));
+		/* refused as spent, or as busy (uncounted): nothing else */
+		ck_assert_int_lt(WEXITSTATUS(status), 3);
+		ok += WEXITSTATUS(status) == 0;
+	}
+	ck_assert_int_le(ok, 3);
+	ck_assert_uint_eq(uses_of(r.id), (uint32_t)ok);
+	/* What a busy writer refused is still there, and no more. */
+	while (try(tok, me, "sshd", NULL, &res) == VERIFY_OK)
+		more++;
+	ck_assert_int_eq(res.reason, VREASON_USES_SPENT);
+	ck_assert_int_eq(ok + more, 3);
+}
+END_TEST
+
+/* Whatever cannot count a use refuses the token, and only that token. */
+START_TEST(use_limit_fails_closed)
+{
+	struct record r, plain;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1], ptok[TOKEN_LEN + 1], path[PATH_MAX + 32];
+	int fd;
+
+	make_limited(&r, tok, 5);
+	make_token(&plain, ptok);
+	/* the setuid helper of a user writes nothing, so it cannot count */
+	ck_assert_int_eq(try_stoppable(tok, &res), VERIFY_UNAVAIL);
+	ck_assert_int_eq(res.reason, VREASON_USES_NEED_ROOT);
+	ck_assert_int_eq(try_stoppable(ptok, &res), VERIFY_OK);
+	/* another usage writer holds the gate past its bound */
+	snprintf(path, sizeof(path), "%s/usage.lock", dir);
+	ck_assert_int_ge(fd = open(path, O_RDWR | O_CREAT, 0600), 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_UNAVAIL);
+	ck_assert_int_eq(res.reason, VREASON_USES_UNCOUNTED);
+	ck_assert_msg(strstr(res.detail, "busy") != NULL, "%s", res.detail);
+	ck_assert_int_eq(try(ptok, me, "sshd", NULL, &res), VERIFY_OK);
+	close(fd);
+	ck_assert_uint_eq(uses_of(r.id), 0);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_OK);
+	/* a usage store born in the token's second: its count may be lost */
+	r.created_at -= 1;
+	save(&r);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_UNAVAIL);
+	ck_assert_int_eq(res.reason, VREASON_USES_UNCOUNTED);
+	ck_assert_msg(strstr(res.detail, "younger") != NULL, "%s", res.detail);
+	ck_assert_int_eq(try(ptok, me, "sshd", NULL, &res), VERIFY_OK);
+}
+END_TEST
+
 #ifdef APITOKEN_TEST_HOOKS
 /* Ids cannot be probed by time: an unknown id costs what a known one does. */
 START_TEST(same_work_for_unknown_id)
@@ -632,6 +781,9 @@ verify_suite(void)
 	tcase_add_test(tc, lockout_and_usage);
 	tcase_add_test(tc, unsafe_usage_fails_closed);
 	tcase_add_test(tc, account_recheck);
+	tcase_add_test(tc, use_limit_counts_exactly);
+	tcase_add_test(tc, use_limit_under_concurrent_logins);
+	tcase_add_test(tc, use_limit_fails_closed);
 	tcase_add_test(tc, lockout_is_per_token);
 	tcase_add_test(tc, lockout_is_per_source);
 	tcase_add_test(tc, concurrent_guesses_are_counted);

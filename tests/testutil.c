@@ -73,7 +73,6 @@ sample_record(struct record *r)
 	memset(r->old_hash, 0xab, TOKEN_HASH_LEN);
 	r->old_hash_until = 1764003600;
 	r->max_uses = 3;
-	r->uses = 2;
 	r->granted_lifetime = 90 * 86400;
 	r->notified_expiry = r->expires_at;
 	r->notified_days = 7;
