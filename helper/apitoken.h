@@ -133,6 +133,15 @@ struct filter {
 };
 /* Active or suspended, not expired: can log in, or could again. */
 bool hygiene_live(const struct record *r, int64_t now);
+/*
+ * A token with a use limit whose uses are all spent (usage's count), and
+ * whose record does not say revoked yet: the login that spent the last
+ * use cannot write the record.  It is shown as revoked and acts as revoked
+ * (token_revoke_spent makes it so).
+ */
+bool hygiene_spent(const struct record *r, const struct usage *u);
+/* Of a token with a use limit: how many of its uses are left. */
+uint32_t hygiene_uses_left(const struct record *r, const struct usage *u);
 /* The last recorded use, or the creation when none was recorded. */
 int64_t hygiene_last_use(const struct record *r, const struct usage *u);
 /* True when r passes every filter of f (all of them: they combine). */
@@ -185,6 +194,17 @@ bool account_name_taken(const char *name);
  * needs them; the caller holds the store lock and has r fresh from it.
  */
 int token_revoke(struct ctx *c, struct store *st, struct record *r, char *err);
+/*
+ * r revoked as token_revoke does, and audited, when its uses are spent
+ * (hygiene_spent): 1 when it was, 0 when not spent, or an error.  For
+ * root's commands that settle the store (check --repair, prune).
+ */
+int token_revoke_spent(struct ctx *c, struct store *st, struct record *r,
+    char *err);
+/* 0 when r's uses are not spent; otherwise the refusal to do what
+ * (printed) and its exit status. */
+int token_refuse_spent(struct store *st, const struct record *r,
+    const char *what);
 int token_delete(struct ctx *c, struct store *st, struct record *r, char *err);
 
 /*

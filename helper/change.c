@@ -251,6 +251,35 @@ token_revoke(struct ctx *c, struct store *st, struct record *r, char *err)
 }
 
 int
+token_revoke_spent(struct ctx *c, struct store *st, struct record *r, char *err)
+{
+	struct usage u;
+	int rc;
+
+	if (r->max_uses == 0 || store_usage_get(st, r->id, &u, NULL) < 0 ||
+	    !hygiene_spent(r, &u))
+		return 0;
+	if ((rc = token_revoke(c, st, r, err)) < 0)
+		return rc;
+	audit_change(c, "revoked", r, "all of its uses are spent");
+	return 1;
+}
+
+int
+token_refuse_spent(struct store *st, const struct record *r, const char *what)
+{
+	struct usage u;
+
+	if (r->max_uses == 0 || store_usage_get(st, r->id, &u, NULL) < 0 ||
+	    !hygiene_spent(r, &u))
+		return 0;
+	return fail(EXIT_REFUSED,
+	    "token %s has spent all of its %u uses: it is revoked, and "
+	    "cannot be %s",
+	    r->id, r->max_uses, what);
+}
+
+int
 token_delete(struct ctx *c, struct store *st, struct record *r, char *err)
 {
 	int rc;
@@ -427,6 +456,9 @@ cmd_change(struct ctx *c, int argc, char **argv)
 		    record_status_name(r.status));
 		goto out;
 	}
+	/* Spent is revoked in all but the record, which revoke catches up. */
+	if (act->run == NULL && token_refuse_spent(st, &r, act->done) != 0)
+		goto out;
 	if (act->run != NULL)
 		rc = act->run(c, st, &r, err);
 	else {
@@ -561,6 +593,10 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 		fail(rc, "token %s has expired; create a new one", r.id);
 		goto out;
 	}
+	/* A new secret keeps max_uses and the count: rotating renews no
+	 * uses. */
+	if (token_refuse_spent(st, &r, "rotated") != 0)
+		goto out;
 	/*
 	 * Renewed as Vault renews: for the lifetime root last granted, from
 	 * now, never past max_lifetime, never when root granted no expiry to

@@ -9,6 +9,8 @@
  *   pending delete  remove the account if it is still there (finished)
  *   pending lock    lock and expire the account (finished)
  *   a service user left by a deleted token (removed)
+ *   a token whose uses are all spent (revoked: the login that spent the
+ *                   last use could not write the record)
  * Every account we create is preceded by its record (create writes PENDING
  * before useradd), so whatever a crash leaves has a record and is found
  * here; an account marked "apitoken ID" with no record at all is not ours
@@ -39,7 +41,7 @@ keep_fn(const struct record *r, void *ctx)
 	struct scan *s = ctx;
 
 	if (r->status != STATUS_PENDING && r->pending == PENDING_NONE &&
-	    !r->service_user)
+	    !r->service_user && r->max_uses == 0)
 		return 0;
 	if (grow_room(&s->v, s->n, &s->cap, sizeof(*s->v)) < 0)
 		return ERR_NOMEM;
@@ -65,10 +67,17 @@ fix(struct ctx *c, struct store *st, struct record *r, bool repair,
 {
 	const char *what = NULL;
 	char err[ERR_MAX];
-	bool ours = account_is_ours(r);
+	bool ours = account_is_ours(r), spent = false;
+	struct usage u;
 	int rc = 0;
 
-	if (r->pending == PENDING_CREATE)
+	if (r->pending == PENDING_NONE && r->max_uses > 0 &&
+	    store_usage_get(st, r->id, &u, NULL) == 0)
+		spent = hygiene_spent(r, &u);
+	if (spent)
+		what = "all of its uses are spent, not yet revoked in the "
+		       "record";
+	else if (r->pending == PENDING_CREATE)
 		what = "create interrupted";
 	else if (r->pending == PENDING_DELETE)
 		what = "delete interrupted";
@@ -83,6 +92,14 @@ fix(struct ctx *c, struct store *st, struct record *r, bool repair,
 		    repair ? "" : "; run apitoken check --repair");
 	if (!repair)
 		goto out;
+	if (spent) {
+		if ((rc = token_revoke_spent(c, st, r, err)) >= 0) {
+			rc = 0;
+			if (!c->json)
+				printf("%s: revoked\n", r->id);
+		}
+		goto out;
+	}
 	if (r->pending == PENDING_LOCK) {
 		if (ours && (rc = account_lock(r, err)) < 0)
 			goto out;

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "apitoken.h"
 #include "cidr.h"
@@ -156,6 +157,55 @@ reserve_fn(struct store_txn *t, void *ctx, char *err)
 	return store_txn_put(t, x->r, err);
 }
 
+/* --uses N: 1 to USES_MAX, decimal digits only; 0 or -1. */
+static int
+parse_uses(const char *s, uint32_t *n)
+{
+	uint32_t v = 0;
+
+	if (*s == '\0' || strlen(s) > 6)
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (uint32_t)(*s - '0');
+	}
+	if (v < 1 || v > USES_MAX)
+		return -1;
+	*n = v;
+	return 0;
+}
+
+/*
+ * A token with a use limit is counted in usage.mdb, which must be older
+ * than the token: a login refuses one whose usage store was born in the
+ * token's second or later, since its count may have been lost
+ * (store_usage_count).  So the usage store is made first, if need be, and
+ * the token is made in a later second, waiting out the current one when
+ * the usage store is that new (once in a store's life).
+ */
+static int
+usage_ready(const struct ctx *c, struct store *st, struct record *r, char *err)
+{
+	const struct timespec tick = { 0, 100000000 };
+	int64_t born, now = r->created_at;
+	int rc;
+
+	if ((rc = store_usage_birth(st, &born, err)) < 0)
+		return rc;
+	for (int i = 0; born != 0 && born >= now && i < 20; i++) {
+		nanosleep(&tick, NULL);
+		now = when_now();
+	}
+	if (born == 0 || born >= now)
+		return err_set(err, ERR_UNAVAIL,
+		    "%s/usage.mdb cannot count uses: it has no birth time "
+		    "before now",
+		    c->store_dir);
+	r->created_at = r->updated_at = now;
+	return 0;
+}
+
 /* Options into r; 0, or an exit status. */
 static int
 parse(struct ctx *c, int argc, char **argv, struct record *r, const char **user)
@@ -167,6 +217,7 @@ parse(struct ctx *c, int argc, char **argv, struct record *r, const char **user)
 		{ "service", required_argument, NULL, 's' },
 		{ "permission", required_argument, NULL, 'p' },
 		{ "allow-from", required_argument, NULL, 'a' },
+		{ "uses", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -219,6 +270,13 @@ parse(struct ctx *c, int argc, char **argv, struct record *r, const char **user)
 				return fail(EXIT_USAGE,
 				    "--allow-from: at most %d blocks",
 				    LIST_MAX);
+			break;
+		case 'n':
+			if (parse_uses(optarg, &r->max_uses) < 0)
+				return fail(EXIT_USAGE,
+				    "--uses '%.32s': a number of logins from 1 "
+				    "to %d",
+				    optarg, USES_MAX);
 			break;
 		case 'j':
 			c->json = true;
@@ -335,6 +393,7 @@ cmd_create(struct ctx *c, int argc, char **argv)
 
 	if ((rc = store_open(&st, c->store_dir, STORE_CREATE, err)) < 0 ||
 	    (rc = hold_lock(st, err)) < 0 ||
+	    (r.max_uses > 0 && (rc = usage_ready(c, st, &r, err)) < 0) ||
 	    (rc = store_write(st, reserve_fn, &x, err)) < 0) {
 		rc = fail(EXIT_REFUSED, "%s", err);
 		goto out;
@@ -371,13 +430,17 @@ cmd_create(struct ctx *c, int argc, char **argv)
 		/* Plain output is the token alone, so T=$(apitoken create x)
 		 * works. */
 		char when[WHEN_BUF];
+		char uses[48] = "";
+		if (r.max_uses > 0)
+			snprintf(uses, sizeof(uses), ", good for %u login%s",
+			    r.max_uses, r.max_uses == 1 ? "" : "s");
 		fprintf(stdout, "%s\n", tok);
 		fprintf(stderr,
-		    "apitoken: created token %s '%s' for %s%s, expires %s; "
+		    "apitoken: created token %s '%s' for %s%s, expires %s%s; "
 		    "this is the only time it is shown\n",
 		    r.id, r.name, r.user,
 		    r.service_user ? " (new service user)" : "",
-		    when_format(r.expires_at, when));
+		    when_format(r.expires_at, when), uses);
 	}
 out:
 	explicit_bzero(tok, sizeof(tok));

@@ -4,8 +4,8 @@
  * definition for list's filters, report and notify.
  *
  * Only tokens that can log in, or could again (active and suspended, not
- * expired), are judged: a revoked, expired or deleted token is no longer a
- * risk, only a record.
+ * expired, uses not spent), are judged: a revoked, expired, spent or
+ * deleted token is no longer a risk, only a record.
  * "Last use" falls back to the creation time when no use was recorded,
  * and usage data is not durable (store.h): a lost usage store can make a
  * token look older than it is, never fresher.
@@ -23,6 +23,19 @@ hygiene_live(const struct record *r, int64_t now)
 	    !record_expired(r, now);
 }
 
+bool
+hygiene_spent(const struct record *r, const struct usage *u)
+{
+	return r->max_uses > 0 && u->uses >= r->max_uses &&
+	    (r->status == STATUS_ACTIVE || r->status == STATUS_SUSPENDED);
+}
+
+uint32_t
+hygiene_uses_left(const struct record *r, const struct usage *u)
+{
+	return u->uses >= r->max_uses ? 0 : r->max_uses - u->uses;
+}
+
 int64_t
 hygiene_last_use(const struct record *r, const struct usage *u)
 {
@@ -36,7 +49,7 @@ hygiene_match(const struct filter *f, const struct record *r,
 {
 	if (f->expiring == 0 && f->unused == 0 && !f->never_expires)
 		return true;
-	if (!hygiene_live(r, now))
+	if (!hygiene_live(r, now) || hygiene_spent(r, u))
 		return false;
 	if (f->expiring != 0 &&
 	    (r->expires_at == 0 || r->expires_at <= now ||

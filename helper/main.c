@@ -41,7 +41,8 @@ static const struct command {
 	{ "create", cmd_create,
 	    "NAME [--user USER] [--description TEXT]\n"
 	    "[--expires DATE|DURATION|never] [--service SVC]...\n"
-	    "[--permission PERM]... [--allow-from CIDR]... [--json]" },
+	    "[--permission PERM]... [--allow-from CIDR]... [--uses N]\n"
+	    "[--json]" },
 	{ "list", cmd_list,
 	    "[--user USER] [--all] [--expiring DURATION] [--unused DURATION]\n"
 	    "[--never-expires] [--json]" },

@@ -95,6 +95,24 @@ locked_sources(const struct ctx *c, const struct usage *u)
 	return a;
 }
 
+/*
+ * The status people see: a token whose uses are spent is revoked, though
+ * its record catches up only at root's next check --repair or prune.
+ */
+static int
+shown_status(const struct record *r, const struct usage *u)
+{
+	return hygiene_spent(r, u) ? STATUS_REVOKED : r->status;
+}
+
+/* Revoked because its uses are spent, in the record yet or not. */
+static bool
+revoked_by_uses(const struct record *r, const struct usage *u)
+{
+	return r->max_uses > 0 && hygiene_uses_left(r, u) == 0 &&
+	    shown_status(r, u) == STATUS_REVOKED;
+}
+
 static json_t *
 to_json(const struct ctx *c, struct store *st, const struct record *r,
     const char *token)
@@ -103,11 +121,14 @@ to_json(const struct ctx *c, struct store *st, const struct record *r,
 	json_t *o, *from = json_array();
 	/* A fleet token is changed in the directory only (select_token). */
 	bool local = r->origin != ORIGIN_FLEET;
-	bool live = local &&
-	    (r->status == STATUS_ACTIVE || r->status == STATUS_SUSPENDED);
+	bool live, spent;
+	int status;
 
 	if (store_usage_get(st, r->id, &u, NULL) < 0)
 		memset(&u, 0, sizeof(u));
+	spent = hygiene_spent(r, &u);
+	status = shown_status(r, &u);
+	live = local && (status == STATUS_ACTIVE || status == STATUS_SUSPENDED);
 	for (int i = 0; i < USAGE_ADDRS; i++)
 		if (u.last_used_from[i][0] != '\0')
 			json_array_append_new(from, str(u.last_used_from[i]));
@@ -119,7 +140,7 @@ to_json(const struct ctx *c, struct store *st, const struct record *r,
 	    (json_int_t)r->uid, "service_user", r->service_user, "services",
 	    list(&r->services), "permissions", list(&r->permissions),
 	    "allowed_addresses", list(&r->allowed_addresses), "status",
-	    record_status_name(r->status), "expires_at",
+	    record_status_name(status), "expires_at",
 	    time_or_null(r->expires_at), "created",
 	    who_when(r->created_at, r->created_by), "updated",
 	    who_when(r->updated_at, r->updated_by), "revision",
@@ -127,8 +148,8 @@ to_json(const struct ctx *c, struct store *st, const struct record *r,
 	    time_or_null(u.last_used_at), "last_used_from", from,
 	    "recorded_uses", (json_int_t)u.recorded_uses, "expired",
 	    record_expired(r, c->now), "available_actions", "activate",
-	    local && r->status == STATUS_SUSPENDED, "suspend",
-	    local && r->status == STATUS_ACTIVE, "revoke", live, "delete",
+	    local && status == STATUS_SUSPENDED, "suspend",
+	    local && status == STATUS_ACTIVE, "revoke", live || spent, "delete",
 	    local && r->status != STATUS_DELETED && r->status != STATUS_PENDING,
 	    "rotate", live);
 	if (o != NULL) {
@@ -147,6 +168,17 @@ to_json(const struct ctx *c, struct store *st, const struct record *r,
 		json_object_set_new(o, "origin",
 		    json_string(local ? "local" : "fleet"));
 		json_object_set_new(o, "hosts", list(&r->hosts));
+		json_object_set_new(o, "max_uses",
+		    r->max_uses ? json_integer((json_int_t)r->max_uses) :
+		                  json_null());
+		json_object_set_new(o, "uses_left",
+		    r->max_uses ?
+		        json_integer((json_int_t)hygiene_uses_left(r, &u)) :
+		        json_null());
+		/* Why it is revoked, when that is its use limit. */
+		json_object_set_new(o, "status_reason",
+		    revoked_by_uses(r, &u) ? json_string("uses_spent") :
+		                             json_null());
 	}
 	if (o != NULL && token != NULL)
 		json_object_set_new(o, "token", json_string(token));
@@ -217,8 +249,13 @@ print_record(const struct ctx *c, struct store *st, const struct record *r,
 	    "description:", r->description[0] ? esc(r->description, &e2) : "-");
 	printf("%-18s%s (uid %u%s)\n", "user:", esc(r->user, &e1), r->uid,
 	    r->service_user ? ", service user" : "");
-	printf("%-18s%s%s\n", "status:", record_status_name(r->status),
+	printf("%-18s%s%s%s\n",
+	    "status:", record_status_name(shown_status(r, &u)),
+	    revoked_by_uses(r, &u) ? " (all of its uses are spent)" : "",
 	    record_expired(r, c->now) ? " (expired)" : "");
+	if (r->max_uses > 0)
+		printf("%-18s%u of %u left\n",
+		    "uses:", hygiene_uses_left(r, &u), r->max_uses);
 	printf("%-18s%s\n", "expires:", when_format(r->expires_at, a));
 	if (old_secret_until(c, r) != 0)
 		printf("%-18suntil %s (rotate --grace)\n", "old secret valid:",
@@ -282,9 +319,9 @@ print_table(const struct ctx *c, struct store *st, const struct record *r,
 		printf("%-12s  %-*s  %-*s  %-9s  %-20s  %s\n", r[i].id, wname,
 		    esc(r[i].name, &e1), wuser, esc(r[i].user, &e2),
 		    record_expired(&r[i], c->now) &&
-		            r[i].status == STATUS_ACTIVE ?
+		            shown_status(&r[i], &u) == STATUS_ACTIVE ?
 		        "expired" :
-		        record_status_name(r[i].status),
+		        record_status_name(shown_status(&r[i], &u)),
 		    when_format(r[i].expires_at, a),
 		    u.last_used_at ? when_format(u.last_used_at, b) : "never");
 	}

@@ -15,7 +15,9 @@
  * only history, and history must not grow without bound.
  *
  * A suspended token is kept until it expires: a suspension is meant to be
- * lifted.  Pending records are check --repair's business, not ours.
+ * lifted.  Pending records are check --repair's business, not ours.  A
+ * token whose uses are all spent is revoked in its record first (as
+ * check --repair does), then pruned like any revoked token.
  */
 #include "config.h"
 
@@ -53,6 +55,9 @@ struct victim {
 
 struct scan {
 	int64_t cutoff;
+	/* live tokens with a use limit: spent ones are revoked first */
+	int nlimited, lcap;
+	struct record *limited;
 	int n, cap;
 	struct victim *v;
 	/* tombstones deleted before the cutoff, to be removed */
@@ -96,6 +101,7 @@ pick_fn(const struct record *r, void *ctx)
 	if (r->status == STATUS_DELETED || r->status == STATUS_PENDING ||
 	    r->pending != PENDING_NONE)
 		return 0;
+
 	if (r->expires_at != 0 && r->expires_at <= s->cutoff) {
 		why = PRUNE_EXPIRED;
 		since = r->expires_at;
@@ -104,6 +110,12 @@ pick_fn(const struct record *r, void *ctx)
 		 * the revocation. */
 		why = PRUNE_REVOKED;
 		since = r->updated_at;
+	} else if (r->max_uses > 0 && r->status != STATUS_REVOKED) {
+		if (grow_room(&s->limited, s->nlimited, &s->lcap,
+		        sizeof(*s->limited)) < 0)
+			return ERR_NOMEM;
+		s->limited[s->nlimited++] = *r;
+		return 0;
 	} else
 		return 0;
 	if (grow_room(&s->v, s->n, &s->cap, sizeof(*s->v)) < 0)
@@ -182,7 +194,7 @@ cmd_prune(struct ctx *c, int argc, char **argv)
 	int64_t age = PRUNE_DEFAULT_AGE;
 	bool dry = false;
 	char err[ERR_MAX];
-	int ch, rc, failed = 0;
+	int ch, rc, failed = 0, nspent = 0;
 
 	optind = 1;
 	opterr = 0;
@@ -224,6 +236,18 @@ cmd_prune(struct ctx *c, int argc, char **argv)
 		rc = fail(EXIT_REFUSED, "%s", err);
 		goto out;
 	}
+	/*
+	 * A token whose uses are spent is revoked in its record now (the
+	 * login that spent it could not write it), and pruned once that is
+	 * --older-than ago, as any revoked token.
+	 */
+	for (int i = 0; i < s.nlimited && !dry; i++)
+		if ((rc = token_revoke_spent(c, st, &s.limited[i], err)) < 0) {
+			fail(EXIT_REFUSED, "prune %s: %s", s.limited[i].id,
+			    err);
+			failed++;
+		} else if (rc > 0)
+			nspent++;
 	for (int i = 0; i < s.n && !dry; i++) {
 		struct victim *v = &s.v[i];
 
@@ -243,6 +267,10 @@ cmd_prune(struct ctx *c, int argc, char **argv)
 	/* Nothing is written to the caller's output while the lock is held. */
 	hold_release();
 	report(c, &s, dry);
+	if (nspent > 0)
+		fprintf(stderr,
+		    "apitoken: revoked %d token%s whose uses are all spent\n",
+		    nspent, nspent == 1 ? "" : "s");
 	if (s.ntomb > 0)
 		fprintf(stderr,
 		    "apitoken: %s %d tombstone%s of tokens deleted over %lld "
@@ -253,6 +281,7 @@ cmd_prune(struct ctx *c, int argc, char **argv)
 out:
 	free(s.v);
 	free(s.tomb);
+	free(s.limited);
 	hold_release();
 	store_close(st);
 	return rc;

@@ -39,6 +39,8 @@ want="--dry-run"; check apitoken notify --dr
 want="--json"; check apitoken check --js
 want="--all"; check apitoken --store /x list --al
 want="never"; check apitoken create ci --expires nev
+want="--uses"; check apitoken create ci --us
+want="1 3 10"; check apitoken create ci --uses ""
 want="--token"; check apitoken revoke --to
 want="-"; check apitoken revoke --token ""
 # A user is offered what they may use, and the services root lets them name.

@@ -20,6 +20,11 @@ tests_helper_usagehold_LDADD = common/libcommon.la
 TESTS += tests/helper/accounts.sh
 EXTRA_DIST += tests/helper/accounts.sh
 
+# Tokens with a use limit (create --uses): exact under concurrent logins,
+# revoked for real by check --repair and prune, fail closed.
+TESTS += tests/helper/uses.sh
+EXTRA_DIST += tests/helper/uses.sh
+
 # apitoken again, for the tests alone: with its test hooks (crash points)
 # and a throwaway store (and re-authentication PAM directory) compiled
 # in, inside the build tree, so the crash
