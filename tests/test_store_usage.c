@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <lmdb.h>
 
 #include "err.h"
 #include "store.h"
@@ -132,6 +135,88 @@ START_TEST(usage_data)
 }
 END_TEST
 
+/* In a child, so that this process opens usage.mdb only once: make the
+ * store, then store raw bytes as the usage entry of id. */
+static void
+child_put_raw(const char *id, const char *bytes)
+{
+	char path[PATH_MAX + 32];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { strlen(id), (void *)id },
+	        v = { strlen(bytes), (void *)bytes };
+	struct store *st;
+	int64_t born;
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		st = tu_open(STORE_CREATE);
+		if (store_usage_birth(st, &born, NULL) != 0 || born == 0)
+			_exit(1);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(status, 0);
+	ck_assert_int_ge(pid = fork(), 0);
+	if (pid == 0) {
+		snprintf(path, sizeof(path), "%s/usage.mdb", tu_dir);
+		if (mdb_env_create(&env) != 0 ||
+		    mdb_env_set_maxdbs(env, 8) != 0 ||
+		    mdb_env_open(env, path, MDB_NOSUBDIR, 0600) != 0 ||
+		    mdb_txn_begin(env, NULL, 0, &txn) != 0 ||
+		    mdb_dbi_open(txn, "usage", 0, &dbi) != 0 ||
+		    mdb_put(txn, dbi, &k, &v, 0) != 0 ||
+		    mdb_txn_commit(txn) != 0)
+			_exit(1);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(status, 0);
+}
+
+/*
+ * An exact count (store_usage_count): refused in a usage store not older
+ * than the token; counted otherwise; a damaged entry is refused, never
+ * read as no uses, where other usage writes replace it.
+ */
+START_TEST(exact_counts)
+{
+	struct store *st;
+	struct usage u;
+	char err[ERR_MAX];
+	int64_t born;
+
+	child_put_raw("0123456789AB", "not a usage entry");
+	st = tu_open(0);
+	ck_assert_int_eq(store_usage_birth(st, &born, err), 0);
+	ck_assert_int_gt(born, 0);
+	ck_assert_int_eq(store_usage_count(st, "ABCDEFGHJKMN", born,
+	                     tu_usage_bump, "192.0.2.1", err),
+	    ERR_CORRUPT);
+	ck_assert_msg(strstr(err, "younger") != NULL, "%s", err);
+	ck_assert_int_eq(store_usage_count(st, "ABCDEFGHJKMN", born + 1,
+	                     tu_usage_bump, "192.0.2.1", err),
+	    0);
+	ck_assert_int_eq(store_usage_get(st, "ABCDEFGHJKMN", &u, err), 0);
+	ck_assert_uint_eq(u.recorded_uses, 1);
+	/* the damaged entry: refused by the exact count, left as it is */
+	ck_assert_int_eq(store_usage_count(st, "0123456789AB", born + 1,
+	                     tu_usage_bump, "192.0.2.1", err),
+	    ERR_CORRUPT);
+	ck_assert_int_eq(store_usage_get(st, "0123456789AB", &u, err),
+	    ERR_CORRUPT);
+	/* replaced by an ordinary usage write, which must not block logins */
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB", tu_usage_bump,
+	                     "192.0.2.1", err),
+	    0);
+	ck_assert_int_eq(store_usage_get(st, "0123456789AB", &u, err), 0);
+	store_close(st);
+}
+END_TEST
+
 Suite *
 store_usage_suite(void)
 {
@@ -141,6 +226,7 @@ store_usage_suite(void)
 	tcase_add_checked_fixture(tc, tu_store_setup, tu_store_teardown);
 	tcase_add_test(tc, threads_share_one_usage_env);
 	tcase_add_test(tc, usage_data);
+	tcase_add_test(tc, exact_counts);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
