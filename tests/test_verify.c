@@ -696,6 +696,31 @@ START_TEST(use_limit_under_concurrent_logins)
 }
 END_TEST
 
+/* With a lockout, a locked-out source spends nothing; another still can. */
+START_TEST(use_limit_with_lockout)
+{
+	struct record r;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1], wrong[TOKEN_LEN + 1];
+	struct token t;
+
+	conf.lockout_attempts = 2;
+	make_limited(&r, tok, 3);
+	ck_assert_int_eq(token_generate(&t, r.id, wrong), 0);
+	ck_assert_int_eq(try(tok, me, "sshd", "192.0.2.1", &res), VERIFY_OK);
+	ck_assert_int_eq(try(wrong, me, "sshd", "192.0.2.1", &res),
+	    VERIFY_DENIED);
+	ck_assert_int_eq(try(wrong, me, "sshd", "192.0.2.1", &res),
+	    VERIFY_DENIED);
+	ck_assert_int_eq(try(tok, me, "sshd", "192.0.2.1", &res),
+	    VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_LOCKED_OUT);
+	ck_assert_uint_eq(uses_of(r.id), 1);
+	ck_assert_int_eq(try(tok, me, "sshd", "198.51.100.1", &res), VERIFY_OK);
+	ck_assert_uint_eq(uses_of(r.id), 2);
+}
+END_TEST
+
 /* Whatever cannot count a use refuses the token, and only that token. */
 START_TEST(use_limit_fails_closed)
 {
@@ -784,6 +809,7 @@ verify_suite(void)
 	tcase_add_test(tc, use_limit_counts_exactly);
 	tcase_add_test(tc, use_limit_under_concurrent_logins);
 	tcase_add_test(tc, use_limit_fails_closed);
+	tcase_add_test(tc, use_limit_with_lockout);
 	tcase_add_test(tc, lockout_is_per_token);
 	tcase_add_test(tc, lockout_is_per_source);
 	tcase_add_test(tc, concurrent_guesses_are_counted);
