@@ -5,7 +5,9 @@
 # apitoken-verifyd, whose verifier policy lets www-data verify tokens of
 # other users for this PAM service only.  `curl -u user:TOKEN` gets 200
 # for a good token and 401 for every token that must not work; a token's
-# --allow-from sees the client address nginx passes (PAM_RHOST).
+# --allow-from sees the client address nginx passes (PAM_RHOST).  Under
+# the default fail_delay a wrong token holds up no other client of the
+# same worker.
 . "${srcdir:-.}/tests/e2e/lib.sh"
 NGINX=/usr/sbin/nginx
 AUTH_PAM=/usr/lib/nginx/modules/ngx_http_auth_pam_module.so
@@ -46,12 +48,16 @@ LOCAL=$(at create local --user "$U" --allow-from 127.0.0.1/32) || fail "allow-fr
 FAR=$(at create far --user "$U" --allow-from 192.0.2.0/24) || fail "allow-from token"
 
 EXTRA_CLEANUP='for f in nginx.pid verifyd.pid; do [ -f "$WORK/$f" ] && kill "$(cat "$WORK/$f")" 2>/dev/null; done'
-"$VERIFYD" --foreground --socket "$SOCK" --store "$STORE" --config "$CONF" \
-	2> "$WORK/verifyd.log" &
-echo $! > "$WORK/verifyd.pid"
-i=0
-while [ ! -S "$SOCK" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ -S "$SOCK" ] || fail "the verify service did not start: $(cat "$WORK/verifyd.log")"
+start_verifyd() {
+	rm -f "$SOCK"
+	"$VERIFYD" --foreground --socket "$SOCK" --store "$STORE" --config "$CONF" \
+		2>> "$WORK/verifyd.log" &
+	echo $! > "$WORK/verifyd.pid"
+	i=0
+	while [ ! -S "$SOCK" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -S "$SOCK" ] || fail "the verify service did not start: $(cat "$WORK/verifyd.log")"
+}
+start_verifyd
 
 # A file, not "return": return answers before the access phase, unchecked.
 mkdir -p "$WORK/nginx/html" && echo ok > "$WORK/nginx/html/index.html" &&
@@ -60,7 +66,7 @@ start_nginx() {
 	PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000))
 	cat > "$WORK/nginx.conf" <<EON
 load_module $AUTH_PAM;
-user www-data;
+user ${NGINX_USER:-www-data};
 worker_processes 1;
 daemon off;
 pid $WORK/nginx/pid;
@@ -128,4 +134,44 @@ expect 401 "$U" "$EXP" "an expired token"
 pass_msg "an expired token 401"
 grep -q "asked by uid $(id -u www-data)" "$WORK/verifyd.log" ||
 	fail "the verify service did not log www-data's requests: $(tail -3 "$WORK/verifyd.log")"
+
+# The default fail_delay (2 s), as shipped: one worker, five rounds of a
+# wrong token and, 10 ms later on another connection, a good one.  The
+# good one's median time may exceed its median alone by 50 ms at most
+# (an in-process delay would hold it for about 2 s).
+sed -i '/^fail_delay/d' "$CONF"
+kill "$(cat "$WORK/verifyd.pid")" && wait "$(cat "$WORK/verifyd.pid")"
+start_verifyd
+took() { curl -s -o /dev/null -w '%{time_total}\n' -u "$U:$1" "http://127.0.0.1:$PORT/"; }
+median() { sort -n "$1" | sed -n 3p; }
+no_holdup() {  # WHO
+	: > "$WORK/alone"
+	: > "$WORK/together"
+	for i in 1 2 3 4 5; do took "$TOK" >> "$WORK/alone"; done
+	for i in 1 2 3 4 5; do
+		code "$U" "$WRONG" > "$WORK/wrong.$i" &
+		wrong=$!
+		sleep 0.01
+		took "$TOK" >> "$WORK/together"
+		wait "$wrong"
+		[ "$(cat "$WORK/wrong.$i")" = 401 ] || fail "the wrong token: HTTP $(cat "$WORK/wrong.$i"), not 401"
+	done
+	alone=$(median "$WORK/alone")
+	together=$(median "$WORK/together")
+	awk -v a="$alone" -v t="$together" 'BEGIN { exit !(t - a < 0.050) }' ||
+		fail "workers as $1: a wrong token held up another client: median $together s, alone $alone s"
+	pass_msg "workers as $1, default fail_delay: a wrong token holds up no other client of the worker (median $together s, alone $alone s)"
+}
+no_holdup www-data
+# As root the module decides in the worker itself: nodelay keeps libpam
+# from sleeping there.
+kill "$(cat "$WORK/nginx.pid")" && wait "$(cat "$WORK/nginx.pid")"
+NGINX_USER=root
+tries=0
+until start_nginx; do
+	tries=$((tries + 1))
+	[ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null
+	[ $tries -lt 5 ] || fail "nginx did not start as root: $(tail -5 "$WORK/nginx/error.log" 2>/dev/null)"
+done
+no_holdup root
 echo "nginx: all checks passed"
