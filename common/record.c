@@ -192,6 +192,7 @@ record_encode(const struct record *r, uint8_t *buf, size_t cap)
 	put_uint(&c, r->status_uid, 4);
 	put_uint(&c, r->origin, 1);
 	put_list(&c, &r->hosts);
+	put_uint(&c, (uint64_t)r->account_since, 8);
 	put_sum(&c);
 	return c.bad ? ERR_LIMIT : (int)c.pos;
 }
@@ -246,6 +247,7 @@ record_decode(const uint8_t *buf, size_t len, struct record *r, char *err)
 		r->status_uid = (uint32_t)get_uint(&c, 4);
 		r->origin = (uint8_t)get_uint(&c, 1);
 		get_list(&c, &r->hosts);
+		r->account_since = (int64_t)get_uint(&c, 8);
 	}
 
 	if (!c.bad && c.pos != c.len)

@@ -20,7 +20,7 @@
  * ERR_CORRUPT with a message that says so.  Version 1 records, which end
  * after old_hash_until, still decode: the fields version 2 appended read
  * as 0 (no use limit, no notice sent, lifetime as created, a local
- * record).  Usage data (last
+ * record, no account evidence).  Usage data (last
  * use, counters) lives in struct usage, stored apart from the record because it
  * is written on logins (see store.h).
  */
@@ -122,6 +122,13 @@ struct record {
 	 */
 	uint8_t origin; /* enum record_origin */
 	struct strlist hosts;
+	/*
+	 * The account the token was made for, beyond its name and uid: its
+	 * shadow last-change day (sp_lstchg) then, which a re-created account
+	 * (and a password change) moves.  0 = no evidence (no shadow entry, as
+	 * for a directory user; a fleet token): name and uid alone decide.
+	 */
+	int64_t account_since;
 };
 
 /*

@@ -56,6 +56,9 @@ static const struct {
 	[VREASON_USES_NEED_ROOT] = { "uses-need-root",
 	    "a token with a use limit needs a root verifier "
 	    "(apitoken-verifyd)" },
+	[VREASON_ACCOUNT_CHANGED] = { "account-changed",
+	    "the account changed since the token was made (re-created, or its "
+	    "password changed)" },
 };
 
 enum verify_code

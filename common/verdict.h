@@ -52,6 +52,9 @@ enum verify_reason {
 	VREASON_USES_UNCOUNTED, /* the use could not be counted (busy, lost) */
 	VREASON_USES_NEED_ROOT, /* a use limit, and a verifier that can't count
 	                         */
+	/* the account's shadow last-change day is not the token's: re-created
+	 * (or its password changed) since the token was made */
+	VREASON_ACCOUNT_CHANGED,
 	VREASON_COUNT
 };
 

@@ -124,9 +124,39 @@ same_account(const struct record *r, const char *user)
 	return same;
 }
 
+/* sp_lstchg as record.account_since keeps it: 0 when empty (-1) or 0. */
+static int64_t
+since_of(const struct spwd *sp)
+{
+	return sp->sp_lstchg > 0 ? (int64_t)sp->sp_lstchg : 0;
+}
+
+int64_t
+verify_account_since(const char *user)
+{
+	struct spwd sp, *found = NULL;
+	char *buf = malloc(VERIFY_PW_BUF_LEN);
+	int64_t since = 0;
+
+	if (buf == NULL)
+		return 0;
+	if (getspnam_r(user, &sp, buf, VERIFY_PW_BUF_LEN, &found) == 0 &&
+	    found != NULL)
+		since = since_of(&sp);
+	explicit_bzero(buf, VERIFY_PW_BUF_LEN);
+	free(buf);
+	return since;
+}
+
 /*
- * The account itself must be open, whoever's token it is, since a stack
- * whose account step is this module alone has nothing else to ask: not
+ * The account itself must be the one the token was made for and open,
+ * whoever's token it is, since a stack whose account step is this module
+ * alone has nothing else to ask.  The same account: its shadow
+ * last-change day is still the one recorded at create (account_since),
+ * which userdel and useradd of the same name and uid move to the day of
+ * the useradd, as passwd and chage -d do; one that had no evidence then
+ * is judged by name and uid alone, and one that had some and has none now
+ * (no shadow entry, or it cannot be read) is not the same.  Open: not
  * expired in shadow (sp_expire; revoke expires a service user, and
  * usermod(8) says an expiry is how a whole account is locked), and not
  * with a locked password: '!' before a hash, or before the '*' of an
@@ -138,22 +168,25 @@ same_account(const struct record *r, const char *user)
  * user) means no such evidence.
  */
 static enum verify_reason
-account_open(const char *user, int64_t now)
+account_open(const struct record *r, const char *user, int64_t now)
 {
 	struct spwd sp, *found = NULL;
 	char *buf = malloc(VERIFY_PW_BUF_LEN);
 	enum verify_reason why = VREASON_ACCEPTED;
+	bool have;
 
 	if (buf == NULL)
 		return VREASON_ACCOUNT_LOCKED; /* no memory, no login */
-	if (getspnam_r(user, &sp, buf, VERIFY_PW_BUF_LEN, &found) == 0 &&
-	    found != NULL) {
-		if (sp.sp_expire > 0 && now / 86400 >= sp.sp_expire)
-			why = VREASON_ACCOUNT_EXPIRED;
-		else if (sp.sp_pwdp != NULL && sp.sp_pwdp[0] == '!' &&
-		    sp.sp_pwdp[1] != '\0')
-			why = VREASON_ACCOUNT_LOCKED;
-	}
+	have = getspnam_r(user, &sp, buf, VERIFY_PW_BUF_LEN, &found) == 0 &&
+	    found != NULL;
+	if (r->account_since != 0 &&
+	    (!have || since_of(&sp) != r->account_since))
+		why = VREASON_ACCOUNT_CHANGED;
+	else if (have && sp.sp_expire > 0 && now / 86400 >= sp.sp_expire)
+		why = VREASON_ACCOUNT_EXPIRED;
+	else if (have && sp.sp_pwdp != NULL && sp.sp_pwdp[0] == '!' &&
+	    sp.sp_pwdp[1] != '\0')
+		why = VREASON_ACCOUNT_LOCKED;
 	explicit_bzero(buf, VERIFY_PW_BUF_LEN);
 	free(buf);
 	return why;
@@ -178,7 +211,7 @@ check_state(const struct record *r, const char *user, int64_t now,
 		return deny(res, VREASON_OTHER_USER);
 	if (!same_account(r, user))
 		return deny(res, VREASON_UID_CHANGED);
-	if ((why = account_open(user, now)) != VREASON_ACCEPTED)
+	if ((why = account_open(r, user, now)) != VREASON_ACCEPTED)
 		return deny(res, why);
 	return VERIFY_OK;
 }

@@ -20,14 +20,15 @@
  *      --grace, the previous secret's until its deadline).  An unknown id
  *      costs the same hash and the same reads as a known one.
  *   5. status active; not expired; owner is the user, and the user's uid
- *      is still the record's (a deleted and re-created name does not
- *      inherit old tokens); the account is not expired in shadow nor its
- *      password locked (see account_open in verify.c; reading shadow
- *      needs root, as everything here does); the
- *      service is in the record's services (or the config's default_services
- * when the record has none; "*" allows any); when allowed_addresses is set,
- *      rhost is an IP address inside one of them (a hostname or no rhost
- *      fails).
+ *      is still the record's, and so is its shadow last-change day when
+ *      the record has one (account_since: a deleted and re-created name
+ *      does not inherit old tokens; a password change ends them too); the
+ *      account is not expired in shadow nor its password locked (see
+ *      account_open in verify.c; reading shadow needs root, as everything
+ *      here does); the service is in the record's services (or the
+ *      config's default_services when the record has none; "*" allows
+ *      any); when allowed_addresses is set, rhost is an IP address inside
+ *      one of them (a hostname or no rhost fails).
  *   6. with a lockout configured (lockout_attempts), the attempt on a
  *      known id is decided and counted in one usage write transaction,
  *      before any answer: a source locked out meanwhile is refused, a
@@ -131,6 +132,14 @@ const char *verify_service_program(const char *service);
 /* True when list l allows service (itself, "*", or its program). */
 bool verify_service_listed(const struct strlist *l, const char *service);
 
+/*
+ * The shadow last-change day (sp_lstchg) of user's account, which
+ * record.account_since keeps from create on; 0 when there is none to go
+ * by (no shadow entry, a directory user; an empty or 0 field; shadow not
+ * readable, so call it as root).
+ */
+int64_t verify_account_since(const char *user);
+
 /* Decide; fills res and returns res->code. */
 enum verify_code verify_token(const struct conf *c,
     const struct verify_request *req, struct verify_result *res);
@@ -138,8 +147,8 @@ enum verify_code verify_token(const struct conf *c,
 /*
  * Re-check a token that authenticated earlier in this PAM transaction
  * (the account step): it still exists, belongs to user (same uid), is
- * active and not expired, and so is the account (as in step 5 above).  Same
- * result codes; the hash is not checked again.
+ * active and not expired, and so is the account (as in step 5 above).
+ * Same result codes; the hash is not checked again.
  */
 enum verify_code verify_account(const char *store_dir, const char *id,
     const char *user, int64_t now, struct verify_result *res);

@@ -47,7 +47,7 @@ START_TEST(fixed_byte_order)
 	/* three empty strings (name, description, user), then uid big-endian */
 	ck_assert_mem_eq(buf + 15, "\0\0\0\0\0\0\x01\x02\x03\x04", 10);
 	ck_assert_int_eq(n,
-	    1 + 14 + 6 + 4 + 3 + 3 + 8 + 8 + 2 + 8 + 2 + 8 + 64 + 8 + 32 +
+	    1 + 14 + 6 + 4 + 3 + 3 + 8 + 8 + 2 + 8 + 2 + 8 + 64 + 8 + 40 +
 	        RECORD_SUM_LEN);
 }
 END_TEST
@@ -65,10 +65,11 @@ START_TEST(version_1_still_decodes)
 	a.granted_lifetime = a.notified_expiry = 0;
 	a.notified_days = 0;
 	a.limits_uid = a.status_uid = 0;
+	a.account_since = 0;
 	n = record_encode(&a, buf, sizeof(buf));
 	ck_assert_int_gt(n, 0);
-	/* Drop the 32 bytes of version 2's fields and re-seal as version 1. */
-	v1 = (size_t)n - RECORD_SUM_LEN - 32;
+	/* Drop the 40 bytes of version 2's fields and re-seal as version 1. */
+	v1 = (size_t)n - RECORD_SUM_LEN - 40;
 	buf[0] = 1;
 	blake2b(buf + v1, RECORD_SUM_LEN, buf, v1);
 	ck_assert_int_eq(record_decode(buf, v1 + RECORD_SUM_LEN, &b, NULL), 0);
@@ -129,8 +130,9 @@ START_TEST(unknown_origin_refused)
 
 	sample_record(&a);
 	n = record_encode(&a, buf, sizeof(buf));
-	/* origin is the byte before the empty hosts list and the sum */
-	buf[n - RECORD_SUM_LEN - 2] = ORIGIN_FLEET + 1;
+	/* origin is the byte before the empty hosts list, account_since and
+	 * the sum */
+	buf[n - RECORD_SUM_LEN - 10] = ORIGIN_FLEET + 1;
 	blake2b(buf + n - RECORD_SUM_LEN, RECORD_SUM_LEN, buf,
 	    (size_t)n - RECORD_SUM_LEN);
 	ck_assert_int_eq(record_decode(buf, (size_t)n, &b, err), ERR_CORRUPT);

@@ -585,6 +585,40 @@ START_TEST(account_recheck)
 END_TEST
 
 /*
+ * Name and uid the same, but not the shadow last-change day recorded at
+ * create: the account was re-created (or its password changed) since, and
+ * the token is refused at auth and after.  A record with no day (0) is
+ * judged by name and uid alone.
+ */
+START_TEST(account_changed)
+{
+	struct record r;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1];
+	int64_t since = verify_account_since(me);
+
+	if (since == 0)
+		return; /* no readable shadow entry: nothing to compare */
+	make_token(&r, tok);
+	r.account_since = since;
+	save(&r);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_OK);
+	ck_assert_int_eq(verify_account(dir, r.id, me, NOW, &res), VERIFY_OK);
+	r.account_since = since - 1;
+	save(&r);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_ACCOUNT_CHANGED);
+	ck_assert_int_eq(verify_account(dir, r.id, me, NOW, &res),
+	    VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_ACCOUNT_CHANGED);
+	ck_assert_int_eq(verdict_of(VREASON_ACCOUNT_CHANGED), VERIFY_DENIED);
+	r.account_since = 0;
+	save(&r);
+	ck_assert_int_eq(try(tok, me, "sshd", NULL, &res), VERIFY_OK);
+}
+END_TEST
+
+/*
  * A token of alice good for max_uses logins, made as create makes one: its
  * usage store first, the token in a later second.
  */
@@ -806,6 +840,7 @@ verify_suite(void)
 	tcase_add_test(tc, lockout_and_usage);
 	tcase_add_test(tc, unsafe_usage_fails_closed);
 	tcase_add_test(tc, account_recheck);
+	tcase_add_test(tc, account_changed);
 	tcase_add_test(tc, use_limit_counts_exactly);
 	tcase_add_test(tc, use_limit_under_concurrent_logins);
 	tcase_add_test(tc, use_limit_fails_closed);

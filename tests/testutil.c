@@ -78,6 +78,7 @@ sample_record(struct record *r)
 	r->notified_days = 7;
 	r->limits_uid = 1000;
 	r->status_uid = 0x01020304;
+	r->account_since = 20424;
 }
 
 void
