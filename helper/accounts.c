@@ -27,6 +27,7 @@
 #include "err.h"
 #include "fdio.h"
 #include "redact.h"
+#include "verify.h"
 #include "when.h"
 
 #define GECOS_MARK "apitoken "
@@ -381,4 +382,35 @@ account_name_taken(const char *name)
 		return true;
 	return getgrnam_r(name, &gr, buf, sizeof(buf), &grf) != 0 ||
 	    grf != NULL;
+}
+
+enum account_state
+account_state(const struct record *r)
+{
+	uid_t uid;
+
+	if (account_uid(r->user, &uid) < 0)
+		return ACCOUNT_GONE;
+	if (uid != (uid_t)r->uid)
+		return ACCOUNT_OTHER_UID;
+	if (r->account_since != 0 &&
+	    verify_account_since(r->user) != r->account_since)
+		return ACCOUNT_CHANGED;
+	return ACCOUNT_SAME;
+}
+
+const char *
+account_state_text(enum account_state s)
+{
+	switch (s) {
+	case ACCOUNT_GONE:
+		return "the account no longer exists";
+	case ACCOUNT_OTHER_UID:
+		return "the account name now has another uid";
+	case ACCOUNT_CHANGED:
+		return "the account changed since the token was made "
+		       "(re-created, or its password changed)";
+	default:
+		return "";
+	}
 }

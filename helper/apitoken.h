@@ -83,6 +83,7 @@ int cmd_prune(struct ctx *c, int argc, char **argv);
 int cmd_report(struct ctx *c, int argc, char **argv);
 int cmd_unlock(struct ctx *c, int argc, char **argv);
 int cmd_check(struct ctx *c, int argc, char **argv);
+int cmd_forget_user(struct ctx *c, int argc, char **argv);
 int cmd_notify(struct ctx *c, int argc, char **argv);
 int cmd_verify(struct ctx *c, int argc, char **argv);
 
@@ -105,6 +106,10 @@ int select_shown(struct ctx *c, struct store *st, const char *what,
 /* 0 when no interrupted operation is pending on r; otherwise the refusal
  * (run check --repair) is printed and EXIT_REFUSED returned. */
 int select_settled(const struct record *r);
+/* 0 when r's account is still r's (account_state); otherwise the refusal
+ * (it can never log in again: create a new one) is printed and
+ * EXIT_REFUSED returned.  For what would renew or re-open a token. */
+int select_same_account(const struct record *r);
 /* validate.c: a valid user / token name: [a-z_][a-z0-9_-]{0,31}. */
 bool valid_name(const char *s);
 /* A service or permission: letters, digits and _ . : - *, at most ITEM_MAX_LEN.
@@ -188,6 +193,21 @@ int account_is_ours(const struct record *r);
 int account_uid(const char *name, uid_t *uid);
 /* True when an account or a group has the name name. */
 bool account_name_taken(const char *name);
+/*
+ * Whether r's account is still the one r was made for, by the rules of
+ * the verify (verify.c account_open): the name has r's uid and, when r
+ * has one, r's shadow last-change day (account_since).  A failed lookup
+ * reads as gone: NSS gives no way to tell the two apart.
+ */
+enum account_state {
+	ACCOUNT_SAME = 0,
+	ACCOUNT_GONE,      /* no account of that name */
+	ACCOUNT_OTHER_UID, /* the name has another uid */
+	ACCOUNT_CHANGED,   /* same name and uid, another last-change day */
+};
+enum account_state account_state(const struct record *r);
+/* "the account no longer exists", ...; "" for ACCOUNT_SAME. */
+const char *account_state_text(enum account_state s);
 
 /*
  * change.c: the one revoke and the one delete, for every command that

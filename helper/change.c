@@ -459,6 +459,8 @@ cmd_change(struct ctx *c, int argc, char **argv)
 	/* Spent is revoked in all but the record, which revoke catches up. */
 	if (act->run == NULL && token_refuse_spent(st, &r, act->done) != 0)
 		goto out;
+	if (act->to == STATUS_ACTIVE && select_same_account(&r) != 0)
+		goto out;
 	if (act->run != NULL)
 		rc = act->run(c, st, &r, err);
 	else {
@@ -596,6 +598,9 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 	/* A new secret keeps max_uses and the count: rotating renews no
 	 * uses. */
 	if (token_refuse_spent(st, &r, "rotated") != 0)
+		goto out;
+	/* Never a new secret for an account the token was not made for. */
+	if (select_same_account(&r) != 0)
 		goto out;
 	/*
 	 * Renewed as Vault renews: for the lifetime root last granted, from

@@ -11,6 +11,10 @@
  *   a service user left by a deleted token (removed)
  *   a token whose uses are all spent (revoked: the login that spent the
  *                   last use could not write the record)
+ *   a token whose account is gone, has another uid or changed since the
+ *                   token was made (account_state): it can never log in
+ *                   again (tombstoned, as delete does; a userdel without
+ *                   the forget-user hook leaves these)
  * Every account we create is preceded by its record (create writes PENDING
  * before useradd), so whatever a crash leaves has a record and is found
  * here; an account marked "apitoken ID" with no record at all is not ours
@@ -35,13 +39,22 @@ struct scan {
 	struct record *v;
 };
 
+/* A settled local token that has an account to outlive. */
+static bool
+has_account(const struct record *r)
+{
+	return r->origin == ORIGIN_LOCAL && r->pending == PENDING_NONE &&
+	    (r->status == STATUS_ACTIVE || r->status == STATUS_SUSPENDED ||
+	        r->status == STATUS_REVOKED);
+}
+
 static int
 keep_fn(const struct record *r, void *ctx)
 {
 	struct scan *s = ctx;
 
 	if (r->status != STATUS_PENDING && r->pending == PENDING_NONE &&
-	    !r->service_user && r->max_uses == 0)
+	    !r->service_user && r->max_uses == 0 && !has_account(r))
 		return 0;
 	if (grow_room(&s->v, s->n, &s->cap, sizeof(*s->v)) < 0)
 		return ERR_NOMEM;
@@ -69,6 +82,7 @@ fix(struct ctx *c, struct store *st, struct record *r, bool repair,
 	char err[ERR_MAX];
 	bool ours = account_is_ours(r), spent = false;
 	struct usage u;
+	enum account_state acct = ACCOUNT_SAME;
 	int rc = 0;
 
 	if (r->pending == PENDING_NONE && r->max_uses > 0 &&
@@ -85,6 +99,8 @@ fix(struct ctx *c, struct store *st, struct record *r, bool repair,
 		what = "revoke interrupted before the account was locked";
 	else if (r->service_user && r->status == STATUS_DELETED && ours)
 		what = "service user left behind by a deleted token";
+	else if (has_account(r) && (acct = account_state(r)) != ACCOUNT_SAME)
+		what = account_state_text(acct);
 	if (what == NULL)
 		return 0;
 	if (!c->json)
@@ -104,6 +120,10 @@ fix(struct ctx *c, struct store *st, struct record *r, bool repair,
 		if (ours && (rc = account_lock(r, err)) < 0)
 			goto out;
 		r->pending = PENDING_NONE;
+	} else if (acct != ACCOUNT_SAME) {
+		/* Not the account's to remove: it is gone or someone else's. */
+		r->status = STATUS_DELETED;
+		r->status_uid = (uint32_t)c->ruid;
 	} else {
 		if (ours && (rc = account_delete(r, err)) < 0)
 			goto out;

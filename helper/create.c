@@ -9,6 +9,9 @@
  *   3. the record ACTIVE                                    (usable; printed)
  * `apitoken check --repair` rolls back a create stopped after step 1 or 2:
  * the token was never shown, so there is nothing to finish.
+ * Either kind records the account's shadow last-change day
+ * (account_since), which no rotate or update ever re-reads: a token made
+ * for one account never works for a later one of the same name and uid.
  */
 #include "config.h"
 
@@ -25,6 +28,7 @@
 #include "err.h"
 #include "grow.h"
 #include "token.h"
+#include "verify.h"
 #include "when.h"
 
 static int
@@ -378,6 +382,13 @@ cmd_create(struct ctx *c, int argc, char **argv)
 	/* Everything that could refuse without a password has; now ask. */
 	if ((rc = reauth(c, "create")) != 0)
 		return rc;
+	/*
+	 * The account as it is now, so that a token never follows a later
+	 * account of the same name and uid (verify.c account_open).  A service
+	 * user's is read once useradd has made it.
+	 */
+	if (!x.service)
+		r.account_since = verify_account_since(r.user);
 	if (token_generate(&t, NULL, tok) < 0)
 		return fail(EXIT_REFUSED, "cannot get random bytes");
 	strcpy(r.id, t.id);
@@ -414,6 +425,7 @@ cmd_create(struct ctx *c, int argc, char **argv)
 			goto out;
 		}
 		crash_point(c, "create:after-useradd");
+		r.account_since = verify_account_since(r.user);
 		r.status = STATUS_ACTIVE;
 		r.pending = PENDING_NONE;
 		if ((rc = save_record(st, &r, err)) < 0) {

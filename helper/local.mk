@@ -3,7 +3,7 @@
 # the PAM module runs it for non-root callers) and linked from bindir.
 sbin_PROGRAMS = apitoken
 apitoken_SOURCES = helper/apitoken.h helper/main.c helper/select.c \
-	helper/create.c helper/list.c helper/change.c helper/check.c helper/update.c helper/prune.c helper/hygiene.c helper/report.c helper/notify.c \
+	helper/create.c helper/list.c helper/change.c helper/check.c helper/forget.c helper/update.c helper/prune.c helper/hygiene.c helper/report.c helper/notify.c \
 	helper/verify_mode.c helper/accounts.c helper/output.c helper/validate.c \
 	helper/reauth.c helper/policy.c helper/hold.c
 apitoken_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(JANSSON_CFLAGS) $(LMDB_CFLAGS) \
@@ -30,6 +30,14 @@ EXTRA_DIST += helper/apitoken-notify.service.in
 CLEANFILES += helper/apitoken-notify.service
 helper/apitoken-notify.service: $(srcdir)/helper/apitoken-notify.service.in Makefile
 	$(AM_V_GEN)$(unit_subst) $(srcdir)/helper/apitoken-notify.service.in > $@
+
+# The userdel hook (USERDEL_CMD, deluser.local): apitoken forget-user.
+pkglibexec_SCRIPTS = helper/forget-user
+EXTRA_DIST += helper/forget-user.in
+CLEANFILES += helper/forget-user
+helper/forget-user: $(srcdir)/helper/forget-user.in Makefile
+	$(AM_V_GEN)$(unit_subst) -e 's|@pkglibexecdir[@]|$(pkglibexecdir)|g' \
+		$(srcdir)/helper/forget-user.in > $@ && chmod 755 $@
 
 bashcompletiondir = $(datadir)/bash-completion/completions
 dist_bashcompletion_DATA = helper/completion/apitoken

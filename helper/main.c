@@ -66,6 +66,7 @@ static const struct command {
 	    "[--format nagios|prometheus|json] [--output FILE] [--json]" },
 	{ "unlock", cmd_unlock, "ID|NAME [--user USER] [--json]" },
 	{ "check", cmd_check, "[--repair] [--json]" },
+	{ "forget-user", cmd_forget_user, "NAME [UID] [--json]" },
 	{ "notify", cmd_notify, "[--dry-run] [--json]" },
 	{ "verify", cmd_verify, NULL },
 };

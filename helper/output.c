@@ -113,6 +113,31 @@ revoked_by_uses(const struct record *r, const struct usage *u)
 	    shown_status(r, u) == STATUS_REVOKED;
 }
 
+/*
+ * Whether an active or suspended token's account is no longer the one it
+ * was made for (account_state): it can never log in again, nor be
+ * rotated or activated.  Other tokens cannot log in anyway.
+ */
+static enum account_state
+orphaned(const struct record *r)
+{
+	if (r->status != STATUS_ACTIVE && r->status != STATUS_SUSPENDED)
+		return ACCOUNT_SAME;
+	return account_state(r);
+}
+
+/* The shadow last-change day account_since keeps, as a date; or null. */
+static json_t *
+day_or_null(int64_t day)
+{
+	char buf[WHEN_BUF], date[16];
+
+	if (day == 0)
+		return json_null();
+	snprintf(date, sizeof(date), "%.10s", when_format(day * 86400, buf));
+	return json_string(date);
+}
+
 static json_t *
 to_json(const struct ctx *c, struct store *st, const struct record *r,
     const char *token)
@@ -122,6 +147,8 @@ to_json(const struct ctx *c, struct store *st, const struct record *r,
 	/* A fleet token is changed in the directory only (select_token). */
 	bool local = r->origin != ORIGIN_FLEET;
 	bool live, spent;
+	/* Revoked or deleted, yes; renewed or re-opened, never. */
+	bool changed = orphaned(r) != ACCOUNT_SAME;
 	int status;
 
 	if (store_usage_get(st, r->id, &u, NULL) < 0)
@@ -148,10 +175,10 @@ to_json(const struct ctx *c, struct store *st, const struct record *r,
 	    time_or_null(u.last_used_at), "last_used_from", from,
 	    "recorded_uses", (json_int_t)u.recorded_uses, "expired",
 	    record_expired(r, c->now), "available_actions", "activate",
-	    local && status == STATUS_SUSPENDED, "suspend",
+	    local && !changed && status == STATUS_SUSPENDED, "suspend",
 	    local && status == STATUS_ACTIVE, "revoke", live || spent, "delete",
 	    local && r->status != STATUS_DELETED && r->status != STATUS_PENDING,
-	    "rotate", live);
+	    "rotate", live && !changed);
 	if (o != NULL) {
 		json_object_set_new(o, "effective_services",
 		    list(effective_services(c, r)));
@@ -168,6 +195,10 @@ to_json(const struct ctx *c, struct store *st, const struct record *r,
 		json_object_set_new(o, "origin",
 		    json_string(local ? "local" : "fleet"));
 		json_object_set_new(o, "hosts", list(&r->hosts));
+		json_object_set_new(o, "account_since",
+		    day_or_null(r->account_since));
+		json_object_set_new(o, "account_changed",
+		    json_boolean(changed));
 		json_object_set_new(o, "max_uses",
 		    r->max_uses ? json_integer((json_int_t)r->max_uses) :
 		                  json_null());
@@ -253,6 +284,9 @@ print_record(const struct ctx *c, struct store *st, const struct record *r,
 	    "status:", record_status_name(shown_status(r, &u)),
 	    revoked_by_uses(r, &u) ? " (all of its uses are spent)" : "",
 	    record_expired(r, c->now) ? " (expired)" : "");
+	if (orphaned(r) != ACCOUNT_SAME)
+		printf("%-18s%s\n",
+		    "orphaned:", account_state_text(orphaned(r)));
 	if (r->max_uses > 0)
 		printf("%-18s%u of %u left\n",
 		    "uses:", hygiene_uses_left(r, &u), r->max_uses);
@@ -318,7 +352,9 @@ print_table(const struct ctx *c, struct store *st, const struct record *r,
 			memset(&u, 0, sizeof(u));
 		printf("%-12s  %-*s  %-*s  %-9s  %-20s  %s\n", r[i].id, wname,
 		    esc(r[i].name, &e1), wuser, esc(r[i].user, &e2),
-		    record_expired(&r[i], c->now) &&
+		    orphaned(&r[i]) != ACCOUNT_SAME ?
+		        "orphaned" :
+		        record_expired(&r[i], c->now) &&
 		            shown_status(&r[i], &u) == STATUS_ACTIVE ?
 		        "expired" :
 		        record_status_name(shown_status(&r[i], &u)),

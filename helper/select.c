@@ -140,3 +140,16 @@ select_settled(const struct record *r)
 	    "--repair",
 	    r->id);
 }
+
+int
+select_same_account(const struct record *r)
+{
+	enum account_state why = account_state(r);
+
+	if (why == ACCOUNT_SAME)
+		return 0;
+	return fail(EXIT_REFUSED,
+	    "token %s of %s: %s; it can never log in again (create a new "
+	    "one)",
+	    r->id, r->user, account_state_text(why));
+}

@@ -350,6 +350,9 @@ cmd_update(struct ctx *c, int argc, char **argv)
 		    r.id, record_status_name(r.status));
 		goto out;
 	}
+	/* Nothing revives a token whose account is not the one it was for. */
+	if (select_same_account(&r) != 0)
+		goto out;
 	/* Renewing an expired token is a new grant: root's alone. */
 	if (!c->root && record_expired(&r, c->now)) {
 		fail(rc, "token %s has expired; ask root, or create a new one",

@@ -5,7 +5,7 @@
 	{ echo "SKIP: no bash-completion (apt-get install bash-completion)"; exit 77; }
 command -v bash >/dev/null || { echo "SKIP: no bash"; exit 77; }
 # It offers exactly the commands that apitoken --help lists.
-listed=$("${top_builddir:-.}/apitoken" --help | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' | grep -vx apitoken | tr '\n' ' ')
+listed=$("${top_builddir:-.}/apitoken" --help | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' | grep -vx apitoken | tr '\n' ' ')
 offered=$(sed -n 's/^[[:space:]]*local commands="\(.*\)"$/\1/p' "${srcdir:-.}/helper/completion/apitoken")
 [ "$listed" = "$offered " ] || { echo "FAIL: completion offers \"$offered\", apitoken --help lists \"$listed\""; exit 1; }
 conf=$(mktemp "${TMPDIR:-/tmp}/zzapt-completion.XXXXXX")
@@ -35,6 +35,8 @@ want="90d"; check apitoken prune --older-than 9
 want="--no-service"; check apitoken update ci --no-s
 want="--no-allow-from"; check apitoken update ci --no-a
 want="--repair"; check apitoken check --re
+want="forget-user"; check apitoken forg
+want="--json"; check apitoken forget-user zzapt --js
 want="--dry-run"; check apitoken notify --dr
 want="--json"; check apitoken check --js
 want="--all"; check apitoken --store /x list --al

@@ -10,6 +10,15 @@
 #     authentication and the account step.
 #   - a service user's gid is its uid, from the range that is never
 #     reused, and goes with it.
+#   - a token never outlives its account: once the account is deleted and
+#     made again with the same name and uid (or its password changed), the
+#     old token is refused at auth and at the account step, and rotate,
+#     update and activate refuse it; apitoken check finds such tokens and
+#     --repair tombstones them; with USERDEL_CMD set to the forget-user
+#     hook (in a mount namespace of its own: /etc/login.defs is shared)
+#     userdel tombstones them itself.  Our own changes to a service user
+#     (revoke's lock and expiry, rotate's and update's expiry) leave its
+#     last-change day alone, so its rotated token still works.
 # Accounts are named zzapt<random>...; all are removed on exit, also on
 # failure.
 . "${srcdir:-.}/tests/e2e/lib.sh"
@@ -201,3 +210,167 @@ NUID=$(printf '%s' "$OUT" | jq -r .uid)
 [ "$(id -g "$G")" = "$NUID" ] || fail "gid $(id -g "$G") is not the new uid $NUID"
 expect 0 at delete "$G"
 ok "a service user's gid is its uid, never reused"
+
+# A token never outlives its account.  A real account was made before its
+# token, often long before: its shadow last-change day is set back to say
+# so, since a re-created account (useradd), like a password change, gets
+# today's, and a token made on that same day cannot tell the two apart
+# (the userdel hook and apitoken check below cover that day).
+R=${TAG}r
+add_user "$R"
+RUID=$(id -u "$R")
+chage --lastday 2024-01-01 -- "$R"
+expect 0 at create t --user "$R" --json
+RTOK=$(printf '%s' "$OUT" | jq -r .token)
+RID=$(printf '%s' "$OUT" | jq -r .id)
+[ "$(printf '%s' "$OUT" | jq -r .account_since)" = 2024-01-01 ] ||
+	fail "account_since not recorded: $(printf '%s' "$OUT" | jq -c .account_since)"
+login_as() {
+	if [ $SAN = yes ]; then
+		OUT=$(vrequest "$1" "$SERVICE" 127.0.0.1 "$2" | ask_ok "$APITOKEN" --store "$STORE" verify 2>&1)
+	else
+		OUT=$(printf '%s\n' "$2" | pamtester "$SERVICE" "$1" authenticate acct_mgmt 2>&1)
+	fi
+}
+vfy_as() { vrequest "$1" "$SERVICE" 127.0.0.1 "$2" | ask_ok "$APITOKEN" --store "$STORE" verify; }
+# recreate USER UID: userdel, then useradd with the same name and uid
+recreate() {
+	userdel -- "$1" || fail "userdel $1"
+	useradd -M -d /nonexistent -s /bin/sh -u "$2" -- "$1" || fail "useradd -u $2 $1"
+	[ "$(id -u "$1")" = "$2" ] || fail "$1 did not get uid $2 back"
+}
+stack
+login_as "$R" "$RTOK" || fail "the token of $R before the account changed: $OUT"
+recreate "$R" "$RUID"
+login_as "$R" "$RTOK" && fail "the old token logs in to the re-created account $R"
+vfy_as "$R" "$RTOK" | grep -q "account-changed" || fail "verify does not say the account changed"
+# ... also when that happens between authentication and the account step
+chage --lastday 2024-01-01 -- "$R"
+expect 0 at create t2 --user "$R" --json
+RTOK2=$(printf '%s' "$OUT" | jq -r .token)
+login_as "$R" "$RTOK2" || fail "the second token of $R: $OUT"
+if [ $SAN = yes ]; then
+	echo "note: not tried in a sanitizer build: the account re-created between auth and account"
+else
+	cat > "$WORK/recreate" <<EOS
+#!/bin/sh
+/usr/sbin/userdel -- $R && /usr/sbin/useradd -M -d /nonexistent -s /bin/sh -u $RUID -- $R
+EOS
+	chmod 755 "$WORK/recreate"
+	stack "$WORK/recreate"
+	login_as "$R" "$RTOK2" && fail "re-created between auth and account, still let in"
+	printf '%s' "$OUT" | grep -q "successfully authenticated" ||
+		fail "refused before the account step: $OUT"
+	[ "$(id -u "$R")" = "$RUID" ] || fail "$R was not re-created with uid $RUID"
+	stack
+fi
+ok "a re-created account (same name, same uid) does not inherit the old account's token, at auth or at the account step"
+
+expect 0 at show "$RID" --json
+[ "$(printf '%s' "$OUT" | jq -r .account_changed)" = true ] || fail "show --json: account_changed is not true"
+[ "$(printf '%s' "$OUT" | jq -r .available_actions.rotate)" = false ] || fail "show --json offers rotate"
+expect 0 at show "$RID"
+printf '%s' "$OUT" | grep -q "orphaned: *the account changed" || fail "show does not say the account changed: $OUT"
+expect 0 at list --user "$R"
+printf '%s' "$OUT" | grep "$RID" | grep -q orphaned || fail "list does not mark it orphaned: $OUT"
+expect 1 at rotate "$RID"
+grep -q "can never log in again" "$WORK/stderr" || fail "rotate's refusal does not say why: $(cat "$WORK/stderr")"
+expect 1 at update "$RID" --expires 1d
+expect 0 at suspend "$RID"
+expect 1 at activate "$RID"
+ok "rotate, update and activate refuse a token whose account changed"
+
+# check finds it, and a token whose account is gone, and --repair
+# tombstones both.
+G2=${TAG}v
+add_user "$G2"
+expect 0 at create t --user "$G2" --json
+GID2=$(printf '%s' "$OUT" | jq -r .id)
+userdel -- "$G2"
+expect 1 at check
+printf '%s\n' "$OUT" | grep "$RID" | grep -q "account changed" || fail "check does not find $RID: $OUT"
+printf '%s\n' "$OUT" | grep "$GID2" | grep -q "no longer exists" || fail "check does not find $GID2: $OUT"
+expect 1 at check --json
+[ "$(printf '%s' "$OUT" | jq -r .consistent)" = false ] || fail "check --json says consistent"
+expect 0 at check --repair
+for id in "$RID" "$GID2"; do
+	expect 0 at show "$id" --json
+	[ "$(printf '%s' "$OUT" | jq -r .status)" = deleted ] || fail "check --repair left $id $(printf '%s' "$OUT" | jq -r .status)"
+done
+expect 0 at check
+ok "check finds tokens of vanished and re-created accounts, and --repair tombstones them"
+
+# The userdel hook: userdel runs USERDEL_CMD before the account goes.  The
+# hook as built, pointed at this build's apitoken (the store comes through
+# userdel's environment).
+sed "s|^exec .*/apitoken |exec $APITOKEN |" "$top_builddir/helper/forget-user" > "$WORK/forget-user" &&
+	chmod 755 "$WORK/forget-user" || fail "copy the forget-user hook"
+grep -q "exec $APITOKEN forget-user" "$WORK/forget-user" || fail "the hook does not run apitoken forget-user"
+{ grep -v '^[[:space:]]*USERDEL_CMD' /etc/login.defs; echo "USERDEL_CMD $WORK/forget-user"; } > "$WORK/login.defs"
+unshare --mount --propagation private true 2>/dev/null || fail "unshare --mount does not work here (needed to give userdel its own login.defs)"
+expect 0 at create t --user "$R" --json
+HID=$(printf '%s' "$OUT" | jq -r .id)
+expect 0 at create u --user "$R" --json
+HID2=$(printf '%s' "$OUT" | jq -r .id)
+APITOKEN_STORE=$STORE unshare --mount --propagation private sh -c \
+	'mount --bind "$1" /etc/login.defs && userdel -- "$2"' - "$WORK/login.defs" "$R" ||
+	fail "userdel with the hook"
+for id in "$HID" "$HID2"; do
+	expect 0 at show "$id" --json
+	[ "$(printf '%s' "$OUT" | jq -r .status)" = deleted ] || fail "userdel's hook left $id $(printf '%s' "$OUT" | jq -r .status)"
+done
+expect 0 at check
+# deluser.local's arguments (USER UID GID HOME), after the account went:
+# only the tokens of that uid
+useradd -M -d /nonexistent -s /bin/sh -u "$RUID" -- "$R" || fail "useradd $R"
+expect 0 at create t --user "$R" --json
+HID3=$(printf '%s' "$OUT" | jq -r .id)
+userdel -- "$R"
+OUT=$(APITOKEN_STORE=$STORE "$WORK/forget-user" "$R" $((RUID + 1)) 100 /nonexistent 2>&1) || fail "the hook, another uid: $OUT"
+[ -z "$OUT" ] || fail "the hook forgot tokens of another uid: $OUT"
+OUT=$(APITOKEN_STORE=$STORE "$WORK/forget-user" "$R" "$RUID" 100 /nonexistent 2>&1) || fail "the hook: $OUT"
+printf '%s' "$OUT" | grep -q "^$HID3 t ($R): deleted" || fail "the hook did not report $HID3: $OUT"
+expect 0 at forget-user "$R" --json
+[ "$(printf '%s' "$OUT" | jq length)" = 0 ] || fail "forget-user again found tokens: $OUT"
+ok "userdel with USERDEL_CMD (and deluser.local's arguments) tombstones the account's tokens"
+
+# A password change ends the account's personal tokens (in shadow it is
+# the same evidence as a re-created account).
+W=${TAG}w
+add_user "$W"
+chage --lastday 2024-01-01 -- "$W"
+expect 0 at create t --user "$W" --json
+WTOK=$(printf '%s' "$OUT" | jq -r .token)
+login_as "$W" "$WTOK" || fail "the token of $W before the password change: $OUT"
+echo "$W:pw-$W-$$" | chpasswd || fail "chpasswd"
+login_as "$W" "$WTOK" && fail "the token survives a password change"
+vfy_as "$W" "$WTOK" | grep -q "account-changed" || fail "verify does not say the account changed"
+ok "a password change ends the account's personal tokens"
+
+# What we do to a service user leaves its last-change day alone: the
+# commands revoke, rotate and update run, on an account whose day is set
+# back (so that a change to today would show) ...
+X=${TAG}x
+add_user "$X"
+chage --lastday 2024-01-01 -- "$X"
+/usr/bin/chage --expiredate 2030-01-01 -- "$X"
+/usr/sbin/usermod --lock --expiredate 1 -- "$X"
+[ "$(getent shadow "$X" | cut -d: -f3)" = 19723 ] ||
+	fail "chage -E or usermod -L -e moved the last-change day: $(getent shadow "$X")"
+# ... and a service token, rotated and updated, still logs in.
+V=${TAG}z
+expect 0 at create "$V" --expires 30d --json
+VTOK=$(printf '%s' "$OUT" | jq -r .token)
+[ "$(printf '%s' "$OUT" | jq -r .account_since)" != null ] || fail "a service token without account_since"
+DAY=$(getent shadow "$V" | cut -d: -f3)
+expect 0 at rotate "$V" --expires 20d --json
+VTOK=$(printf '%s' "$OUT" | jq -r .token)
+expect 0 at update "$V" --expires 10d
+expect 0 at suspend "$V"
+expect 0 at activate "$V"
+[ "$(getent shadow "$V" | cut -d: -f3)" = "$DAY" ] || fail "the service user's last-change day moved"
+login_as "$V" "$VTOK" || fail "a rotated and updated service token is refused: $OUT"
+expect 0 at revoke "$V"
+[ "$(getent shadow "$V" | cut -d: -f3)" = "$DAY" ] || fail "revoke moved the service user's last-change day"
+expect 0 at delete "$V"
+ok "revoke, rotate and update leave a service user's last-change day alone; its rotated token works"
