@@ -95,7 +95,7 @@ expiry_date(const struct record *r, char buf[16])
 }
 
 int
-account_create(const struct ctx *c, const struct record *r, char *err)
+account_create(const struct invocation *inv, const struct record *r, char *err)
 {
 	char uid[16], gecos[TOKEN_ID_LEN + 16],
 	    groups[LIST_MAX * (ITEM_MAX_LEN + 1)] = "";
@@ -106,9 +106,9 @@ account_create(const struct ctx *c, const struct record *r, char *err)
 	snprintf(uid, sizeof(uid), "%u", r->uid);
 	snprintf(gecos, sizeof(gecos), GECOS_MARK "%s", r->id);
 	expiry_date(r, expires);
-	for (int i = 0; i < c->conf.groups.n; i++) {
+	for (int i = 0; i < inv->conf.groups.n; i++) {
 		strcat(groups, i ? "," : "");
-		strcat(groups, c->conf.groups.v[i]);
+		strcat(groups, inv->conf.groups.v[i]);
 	}
 	/*
 	 * The group first, with the uid as its gid: both come from the range
@@ -127,9 +127,9 @@ account_create(const struct ctx *c, const struct record *r, char *err)
 	argv[n++] = uid;
 	argv[n++] = "--no-create-home";
 	argv[n++] = "--home-dir";
-	argv[n++] = c->conf.home;
+	argv[n++] = inv->conf.home;
 	argv[n++] = "--shell";
-	argv[n++] = c->conf.shell;
+	argv[n++] = inv->conf.shell;
 	argv[n++] = "--comment";
 	argv[n++] = gecos;
 	if (groups[0] != '\0') {

@@ -3,7 +3,7 @@
  * apitoken.h - what the commands of the apitoken helper share.
  *
  * main.c hardens the process, works out who is calling and what store and
- * configuration apply, and hands each command a struct ctx.  Commands
+ * configuration apply, and hands each command a struct invocation.  Commands
  * return an exit status: 0 done, 1 refused or failed, 2 usage error; they
  * print their one-line error themselves with fail().
  */
@@ -21,7 +21,8 @@
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2
 
-struct ctx {
+/* One run of the helper: who asks, under which settings and options. */
+struct invocation {
 	const char *store_dir;
 	const char *conf_path;
 	struct conf conf;
@@ -40,10 +41,11 @@ int fail(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Audit log (authpriv): who did what to which token. */
-void audit(const struct ctx *c, const char *what, const struct record *r);
+void audit(const struct invocation *inv, const char *what,
+    const struct record *r);
 /* The same, with what changed ("expiry services", a reason) in parentheses. */
-void audit_change(const struct ctx *c, const char *what, const struct record *r,
-    const char *detail);
+void audit_change(const struct invocation *inv, const char *what,
+    const struct record *r, const char *detail);
 
 /*
  * main.c: (re)connect to syslog, ident "apitoken", facility authpriv.  Again
@@ -64,7 +66,7 @@ void hold_log(int prio, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Test builds only: die by SIGKILL at the named step when asked to. */
-void crash_point(const struct ctx *c, const char *step);
+void crash_point(const struct invocation *inv, const char *step);
 
 /*
  * main.c: `apitoken NAME --help`, from the command table, on stdout; then
@@ -73,19 +75,19 @@ void crash_point(const struct ctx *c, const char *step);
 void command_help(const char *name) __attribute__((noreturn));
 
 /* The commands of main.c's table; argv[0] is the command's name. */
-int cmd_create(struct ctx *c, int argc, char **argv);
-int cmd_list(struct ctx *c, int argc, char **argv);
-int cmd_show(struct ctx *c, int argc, char **argv);
-int cmd_change(struct ctx *c, int argc, char **argv);
-int cmd_rotate(struct ctx *c, int argc, char **argv);
-int cmd_update(struct ctx *c, int argc, char **argv);
-int cmd_prune(struct ctx *c, int argc, char **argv);
-int cmd_report(struct ctx *c, int argc, char **argv);
-int cmd_unlock(struct ctx *c, int argc, char **argv);
-int cmd_check(struct ctx *c, int argc, char **argv);
-int cmd_forget_user(struct ctx *c, int argc, char **argv);
-int cmd_notify(struct ctx *c, int argc, char **argv);
-int cmd_verify(struct ctx *c, int argc, char **argv);
+int cmd_create(struct invocation *inv, int argc, char **argv);
+int cmd_list(struct invocation *inv, int argc, char **argv);
+int cmd_show(struct invocation *inv, int argc, char **argv);
+int cmd_change(struct invocation *inv, int argc, char **argv);
+int cmd_rotate(struct invocation *inv, int argc, char **argv);
+int cmd_update(struct invocation *inv, int argc, char **argv);
+int cmd_prune(struct invocation *inv, int argc, char **argv);
+int cmd_report(struct invocation *inv, int argc, char **argv);
+int cmd_unlock(struct invocation *inv, int argc, char **argv);
+int cmd_check(struct invocation *inv, int argc, char **argv);
+int cmd_forget_user(struct invocation *inv, int argc, char **argv);
+int cmd_notify(struct invocation *inv, int argc, char **argv);
+int cmd_verify(struct invocation *inv, int argc, char **argv);
 
 /*
  * select.c: the token a user names, if the caller may manage it, among
@@ -95,13 +97,13 @@ int cmd_verify(struct ctx *c, int argc, char **argv);
  * root's command about a service user fail.  A fleet token never: it is
  * changed in the directory only.
  */
-int select_token(struct ctx *c, struct store *st, const char *what,
+int select_token(struct invocation *inv, struct store *st, const char *what,
     struct record *r);
 /*
  * The same for looking only: a deleted token's tombstone counts too.  It
  * has left the name index, so it is found by its id alone.
  */
-int select_shown(struct ctx *c, struct store *st, const char *what,
+int select_shown(struct invocation *inv, struct store *st, const char *what,
     struct record *r);
 /* 0 when no interrupted operation is pending on r; otherwise the refusal
  * (run check --repair) is printed and EXIT_REFUSED returned. */
@@ -158,13 +160,14 @@ bool hygiene_match(const struct filter *f, const struct record *r,
  * text escaped (utf8.h).  0, or EXIT_REFUSED after saying why when the
  * output could not be encoded or written.
  */
-int print_record(const struct ctx *c, struct store *st, const struct record *r,
-    const char *token);
-int print_table(const struct ctx *c, struct store *st, const struct record *r,
-    int n);
+int print_record(const struct invocation *inv, struct store *st,
+    const struct record *r, const char *token);
+int print_table(const struct invocation *inv, struct store *st,
+    const struct record *r, int n);
 
 /* accounts.c: service users through shadow-utils. */
-int account_create(const struct ctx *c, const struct record *r, char *err);
+int account_create(const struct invocation *inv, const struct record *r,
+    char *err);
 /*
  * End every process running as uid (never 0), also one that keeps forking:
  * 0 when none is left, an error when some still run after a few seconds.
@@ -213,19 +216,21 @@ const char *account_state_text(enum account_state s);
  * change.c: the one revoke and the one delete, for every command that
  * needs them; the caller holds the store lock and has r fresh from it.
  */
-int token_revoke(struct ctx *c, struct store *st, struct record *r, char *err);
+int token_revoke(struct invocation *inv, struct store *st, struct record *r,
+    char *err);
 /*
  * r revoked as token_revoke does, and audited, when its uses are spent
  * (hygiene_spent): 1 when it was, 0 when not spent, or an error.  For
  * root's commands that settle the store (check --repair, prune).
  */
-int token_revoke_spent(struct ctx *c, struct store *st, struct record *r,
-    char *err);
+int token_revoke_spent(struct invocation *inv, struct store *st,
+    struct record *r, char *err);
 /* 0 when r's uses are not spent; otherwise the refusal to do what
  * (printed) and its exit status. */
 int token_refuse_spent(struct store *st, const struct record *r,
     const char *what);
-int token_delete(struct ctx *c, struct store *st, struct record *r, char *err);
+int token_delete(struct invocation *inv, struct store *st, struct record *r,
+    char *err);
 
 /*
  * reauth.c: before a self-service change that mints or widens a token
@@ -236,7 +241,7 @@ int token_delete(struct ctx *c, struct store *st, struct record *r, char *err);
  * returned.  what names the change in the prompt and the refusal.  Call it
  * with no store lock held: the prompt waits on a person.
  */
-int reauth(const struct ctx *c, const char *what);
+int reauth(const struct invocation *inv, const char *what);
 
 /*
  * policy.c: for a non-root caller, the services and permissions of a token
@@ -245,7 +250,7 @@ int reauth(const struct ctx *c, const char *what);
  * default_services written into it first.  0, or the refusal's exit status
  * (printed, naming the setting).  Root: always 0.
  */
-int policy_self_service(const struct ctx *c, struct record *r);
+int policy_self_service(const struct invocation *inv, struct record *r);
 
 /* Write r (a whole record) in one transaction. */
 int save_record(struct store *st, const struct record *r, char *err);

@@ -24,7 +24,7 @@
 #include "token.h"
 
 int
-change_parse(struct ctx *c, const char *cmd, int argc, char **argv,
+change_parse(struct invocation *inv, const char *cmd, int argc, char **argv,
     struct change_args *a)
 {
 	static const struct option opts[] = {
@@ -44,7 +44,7 @@ change_parse(struct ctx *c, const char *cmd, int argc, char **argv,
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
-			c->json = true;
+			inv->json = true;
 			break;
 		case 'g':
 			if (strcmp(cmd, "rotate") != 0)
@@ -75,7 +75,7 @@ change_parse(struct ctx *c, const char *cmd, int argc, char **argv,
 			a->leaked = true;
 			break;
 		case 'u':
-			c->owner = optarg;
+			inv->owner = optarg;
 			break;
 		case 'h':
 			command_help(cmd);
@@ -87,7 +87,7 @@ change_parse(struct ctx *c, const char *cmd, int argc, char **argv,
 		}
 	}
 	if (a->self) {
-		if (optind != argc || a->expires != NULL || c->owner != NULL)
+		if (optind != argc || a->expires != NULL || inv->owner != NULL)
 			return fail(EXIT_USAGE,
 			    "rotate --self takes no ID, NAME, --user or "
 			    "--expires: it "
@@ -117,17 +117,17 @@ change_parse(struct ctx *c, const char *cmd, int argc, char **argv,
  * 0, or the refusal's exit status, printed.
  */
 static int
-owner_may(const struct ctx *c, const struct change_args *a, const char *widen,
-    const struct record *r)
+owner_may(const struct invocation *inv, const struct change_args *a,
+    const char *widen, const struct record *r)
 {
-	if (c->root || widen == NULL)
+	if (inv->root || widen == NULL)
 		return 0;
 	if (strcmp(widen, "activate") == 0 && r->status == STATUS_SUSPENDED &&
-	    r->status_uid != (uint32_t)c->ruid)
+	    r->status_uid != (uint32_t)inv->ruid)
 		return fail(EXIT_REFUSED,
 		    "root suspended token %s; only root may activate it",
 		    r->id);
-	if (a->expires != NULL && r->limits_uid != (uint32_t)c->ruid &&
+	if (a->expires != NULL && r->limits_uid != (uint32_t)inv->ruid &&
 	    (a->expires_at == 0 ||
 	        (r->expires_at != 0 && a->expires_at > r->expires_at)))
 		return fail(EXIT_REFUSED,
@@ -145,43 +145,44 @@ owner_may(const struct ctx *c, const struct change_args *a, const char *widen,
  * record may have moved meanwhile.
  */
 int
-change_begin(struct ctx *c, const struct change_args *a, const char *widen,
-    struct store **st, struct record *r)
+change_begin(struct invocation *inv, const struct change_args *a,
+    const char *widen, struct store **st, struct record *r)
 {
 	char err[ERR_MAX], id[TOKEN_ID_LEN + 1];
 	const char *what = a->what;
 	int rc;
 
-	if ((rc = store_open(st, c->store_dir, 0, err)) < 0)
+	if ((rc = store_open(st, inv->store_dir, 0, err)) < 0)
 		return fail(EXIT_REFUSED, "%s",
 		    rc == ERR_NOTFOUND ? "no tokens yet" : err);
-	if (widen != NULL && !c->root) {
-		if ((rc = select_token(c, *st, what, r)) != 0 ||
-		    (rc = owner_may(c, a, widen, r)) != 0 ||
-		    (rc = reauth(c, widen)) != 0)
+	if (widen != NULL && !inv->root) {
+		if ((rc = select_token(inv, *st, what, r)) != 0 ||
+		    (rc = owner_may(inv, a, widen, r)) != 0 ||
+		    (rc = reauth(inv, widen)) != 0)
 			return rc;
 		strcpy(id, r->id);
 		what = id;
 	}
 	if ((rc = hold_lock(*st, err)) < 0)
 		return fail(EXIT_REFUSED, "%s", err);
-	if ((rc = select_token(c, *st, what, r)) != 0)
+	if ((rc = select_token(inv, *st, what, r)) != 0)
 		return rc;
-	return owner_may(c, a, widen, r);
+	return owner_may(inv, a, widen, r);
 }
 
 int
-token_revoke(struct ctx *c, struct store *st, struct record *r, char *err)
+token_revoke(struct invocation *inv, struct store *st, struct record *r,
+    char *err)
 {
 	int rc;
 
 	r->status = STATUS_REVOKED;
-	r->status_uid = (uint32_t)c->ruid;
+	r->status_uid = (uint32_t)inv->ruid;
 	r->pending = r->service_user ? PENDING_LOCK : PENDING_NONE;
-	record_touch(r, c->now, c->caller);
+	record_touch(r, inv->now, inv->caller);
 	if ((rc = save_record(st, r, err)) < 0 || !r->service_user)
 		return rc;
-	crash_point(c, "revoke:after-record");
+	crash_point(inv, "revoke:after-record");
 	if ((rc = account_lock(r, err)) < 0)
 		return rc;
 	r->pending = PENDING_NONE;
@@ -189,7 +190,8 @@ token_revoke(struct ctx *c, struct store *st, struct record *r, char *err)
 }
 
 int
-token_revoke_spent(struct ctx *c, struct store *st, struct record *r, char *err)
+token_revoke_spent(struct invocation *inv, struct store *st, struct record *r,
+    char *err)
 {
 	struct usage u;
 	int rc;
@@ -197,9 +199,9 @@ token_revoke_spent(struct ctx *c, struct store *st, struct record *r, char *err)
 	if (r->max_uses == 0 || store_usage_get(st, r->id, &u, NULL) < 0 ||
 	    !hygiene_spent(r, &u))
 		return 0;
-	if ((rc = token_revoke(c, st, r, err)) < 0)
+	if ((rc = token_revoke(inv, st, r, err)) < 0)
 		return rc;
-	audit_change(c, "revoked", r, "all of its uses are spent");
+	audit_change(inv, "revoked", r, "all of its uses are spent");
 	return 1;
 }
 
@@ -218,25 +220,26 @@ token_refuse_spent(struct store *st, const struct record *r, const char *what)
 }
 
 int
-token_delete(struct ctx *c, struct store *st, struct record *r, char *err)
+token_delete(struct invocation *inv, struct store *st, struct record *r,
+    char *err)
 {
 	int rc;
 
 	if (r->service_user) {
 		r->status = STATUS_PENDING;
 		r->pending = PENDING_DELETE;
-		record_touch(r, c->now, c->caller);
+		record_touch(r, inv->now, inv->caller);
 		if ((rc = save_record(st, r, err)) < 0)
 			return rc;
-		crash_point(c, "delete:after-pending");
+		crash_point(inv, "delete:after-pending");
 		if (account_is_ours(r) && (rc = account_delete(r, err)) < 0)
 			return rc;
-		crash_point(c, "delete:after-userdel");
+		crash_point(inv, "delete:after-userdel");
 	}
 	r->status = STATUS_DELETED;
-	r->status_uid = (uint32_t)c->ruid;
+	r->status_uid = (uint32_t)inv->ruid;
 	r->pending = PENDING_NONE;
-	record_touch(r, c->now, c->caller);
+	record_touch(r, inv->now, inv->caller);
 	/* Its usage stays with the tombstone: when it was last used matters
 	 * most once it is gone. */
 	return save_record(st, r, err);
@@ -254,8 +257,8 @@ static const struct action {
 	int from;
 	enum record_status to;
 	const char *done;
-	int (
-	    *run)(struct ctx *c, struct store *st, struct record *r, char *err);
+	int (*run)(struct invocation *inv, struct store *st, struct record *r,
+	    char *err);
 } actions[] = {
 	{ "suspend", STATUS_ACTIVE, STATUS_SUSPENDED, "suspended", NULL },
 	{ "activate", STATUS_SUSPENDED, STATUS_ACTIVE, "activated", NULL },
@@ -274,7 +277,7 @@ find_action(const char *name)
 
 /* suspend, activate, revoke and delete: the command's name is the action. */
 int
-cmd_change(struct ctx *c, int argc, char **argv)
+cmd_change(struct invocation *inv, int argc, char **argv)
 {
 	const struct action *act = find_action(argv[0]);
 	struct change_args a = { 0 };
@@ -285,11 +288,11 @@ cmd_change(struct ctx *c, int argc, char **argv)
 
 	if (act == NULL)
 		return fail(EXIT_USAGE, "unknown command '%.32s'", argv[0]);
-	if ((rc = change_parse(c, act->name, argc, argv, &a)) != 0)
+	if ((rc = change_parse(inv, act->name, argc, argv, &a)) != 0)
 		return rc;
 	if (a.leaked)
-		return revoke_leaked(c);
-	if ((rc = change_begin(c, &a,
+		return revoke_leaked(inv);
+	if ((rc = change_begin(inv, &a,
 	         strcmp(act->name, "activate") == 0 ? "activate" : NULL, &st,
 	         &r)) != 0)
 		goto out;
@@ -313,21 +316,21 @@ cmd_change(struct ctx *c, int argc, char **argv)
 	if (act->to == STATUS_ACTIVE && select_same_account(&r) != 0)
 		goto out;
 	if (act->run != NULL)
-		rc = act->run(c, st, &r, err);
+		rc = act->run(inv, st, &r, err);
 	else {
 		r.status = act->to;
-		r.status_uid = (uint32_t)c->ruid;
-		record_touch(&r, c->now, c->caller);
+		r.status_uid = (uint32_t)inv->ruid;
+		record_touch(&r, inv->now, inv->caller);
 		rc = save_record(st, &r, err);
 	}
 	if (rc < 0) {
 		rc = fail(EXIT_REFUSED, "%s: %s", act->name, err);
 		goto out;
 	}
-	audit(c, act->done, &r);
+	audit(inv, act->done, &r);
 	rc = 0;
-	if (c->json)
-		rc = print_record(c, st, &r, NULL);
+	if (inv->json)
+		rc = print_record(inv, st, &r, NULL);
 	else
 		fprintf(stderr, "apitoken: token %s '%s' is %s\n", r.id, r.name,
 		    record_status_name(r.status));

@@ -26,7 +26,7 @@ struct change_args {
  * rotate, --token - for revoke) and its one ID|NAME into a: 0, or the exit
  * status of a usage error, printed.
  */
-int change_parse(struct ctx *c, const char *cmd, int argc, char **argv,
+int change_parse(struct invocation *inv, const char *cmd, int argc, char **argv,
     struct change_args *a);
 
 /*
@@ -36,10 +36,10 @@ int change_parse(struct ctx *c, const char *cmd, int argc, char **argv,
  * caller for their password, before the lock is taken, and what root set
  * stays root's.  0, or the refusal's exit status, printed.
  */
-int change_begin(struct ctx *c, const struct change_args *a, const char *widen,
-    struct store **st, struct record *r);
+int change_begin(struct invocation *inv, const struct change_args *a,
+    const char *widen, struct store **st, struct record *r);
 
 /* revoke --token -: the leaked token on stdin revokes itself (leak.c). */
-int revoke_leaked(struct ctx *c);
+int revoke_leaked(struct invocation *inv);
 
 #endif

@@ -75,7 +75,7 @@ scan_fn(struct store_txn *t, void *ctx, char *err)
  * with repair fix it.  Returns 1 if still wrong.
  */
 static int
-fix(struct ctx *c, struct store *st, struct record *r, bool repair,
+fix(struct invocation *inv, struct store *st, struct record *r, bool repair,
     json_t *found)
 {
 	const char *what = NULL;
@@ -103,15 +103,15 @@ fix(struct ctx *c, struct store *st, struct record *r, bool repair,
 		what = account_state_text(acct);
 	if (what == NULL)
 		return 0;
-	if (!c->json)
+	if (!inv->json)
 		printf("%s %s (%s): %s%s\n", r->id, r->name, r->user, what,
 		    repair ? "" : "; run apitoken check --repair");
 	if (!repair)
 		goto out;
 	if (spent) {
-		if ((rc = token_revoke_spent(c, st, r, err)) >= 0) {
+		if ((rc = token_revoke_spent(inv, st, r, err)) >= 0) {
 			rc = 0;
-			if (!c->json)
+			if (!inv->json)
 				printf("%s: revoked\n", r->id);
 		}
 		goto out;
@@ -123,7 +123,7 @@ fix(struct ctx *c, struct store *st, struct record *r, bool repair,
 	} else if (acct != ACCOUNT_SAME) {
 		/* Not the account's to remove: it is gone or someone else's. */
 		r->status = STATUS_DELETED;
-		r->status_uid = (uint32_t)c->ruid;
+		r->status_uid = (uint32_t)inv->ruid;
 	} else {
 		if (ours && (rc = account_delete(r, err)) < 0)
 			goto out;
@@ -133,10 +133,10 @@ fix(struct ctx *c, struct store *st, struct record *r, bool repair,
 		r->status = STATUS_DELETED;
 		r->pending = PENDING_NONE;
 	}
-	record_touch(r, c->now, c->caller);
+	record_touch(r, inv->now, inv->caller);
 	if ((rc = save_record(st, r, err)) == 0) {
-		audit(c, "repaired", r);
-		if (!c->json)
+		audit(inv, "repaired", r);
+		if (!inv->json)
 			printf("%s: repaired\n", r->id);
 	}
 out:
@@ -161,7 +161,7 @@ print_json(bool consistent, json_t *found)
 }
 
 int
-cmd_check(struct ctx *c, int argc, char **argv)
+cmd_check(struct invocation *inv, int argc, char **argv)
 {
 	struct scan s = { 0 };
 	struct store *st = NULL;
@@ -174,7 +174,7 @@ cmd_check(struct ctx *c, int argc, char **argv)
 		if (strcmp(argv[i], "--repair") == 0)
 			repair = true;
 		else if (strcmp(argv[i], "--json") == 0)
-			c->json = true;
+			inv->json = true;
 		else if (strcmp(argv[i], "--help") == 0)
 			command_help("check");
 		else
@@ -183,11 +183,11 @@ cmd_check(struct ctx *c, int argc, char **argv)
 			    "check [--repair] [--json]",
 			    argv[i]);
 	}
-	if (!c->root)
+	if (!inv->root)
 		return fail(EXIT_REFUSED, "check is for root");
-	rc = store_open(&st, c->store_dir, repair ? 0 : STORE_RDONLY, err);
+	rc = store_open(&st, inv->store_dir, repair ? 0 : STORE_RDONLY, err);
 	if (rc == ERR_NOTFOUND) {
-		if (c->json)
+		if (inv->json)
 			print_json(true, NULL);
 		else
 			puts("no store yet: nothing to check");
@@ -200,8 +200,8 @@ cmd_check(struct ctx *c, int argc, char **argv)
 	}
 	found = json_array();
 	for (int i = 0; i < s.n; i++)
-		left += fix(c, st, &s.v[i], repair, found);
-	if (c->json)
+		left += fix(inv, st, &s.v[i], repair, found);
+	if (inv->json)
 		print_json(left == 0, found);
 	else if (left == 0)
 		puts("store consistent");

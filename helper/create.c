@@ -49,7 +49,7 @@ struct owned {
 };
 
 struct create {
-	const struct ctx *c;
+	const struct invocation *inv;
 	struct record *r;
 	bool service;
 	uint32_t min, max;
@@ -110,14 +110,14 @@ older_first(const void *a, const void *b)
 static int
 limit(struct store_txn *t, struct create *x, char *err)
 {
-	unsigned max = x->c->conf.max_tokens_per_user;
+	unsigned max = x->inv->conf.max_tokens_per_user;
 	struct owned *o = &x->owned;
 	int rc;
 
 	o->user = x->r->user;
 	o->live = 0;
 	o->ntomb = x->ngone = 0;
-	if (x->c->root || max == 0)
+	if (x->inv->root || max == 0)
 		return 0;
 	/* Every record: tombstones are in no index by user. */
 	if ((rc = store_txn_list(t, NULL, owned_fn, o, err)) < 0)
@@ -126,7 +126,7 @@ limit(struct store_txn *t, struct create *x, char *err)
 		return err_set(err, ERR_LIMIT,
 		    "you have %u tokens, as many as max_tokens_per_user in %s "
 		    "allows; delete one, or ask root",
-		    o->live, x->c->conf_path);
+		    o->live, x->inv->conf_path);
 	if (o->ntomb > 1)
 		qsort(o->tomb, (size_t)o->ntomb, sizeof(*o->tomb), older_first);
 	x->ngone = o->ntomb >= (int)max ? o->ntomb - (int)max + 1 : 0;
@@ -189,7 +189,8 @@ parse_uses(const char *s, uint32_t *n)
  * the usage store is that new (once in a store's life).
  */
 static int
-usage_ready(const struct ctx *c, struct store *st, struct record *r, char *err)
+usage_ready(const struct invocation *inv, struct store *st, struct record *r,
+    char *err)
 {
 	const struct timespec tick = { 0, 100000000 };
 	int64_t born, now = r->created_at;
@@ -205,14 +206,15 @@ usage_ready(const struct ctx *c, struct store *st, struct record *r, char *err)
 		return err_set(err, ERR_UNAVAIL,
 		    "%s/usage.mdb cannot count uses: it has no birth time "
 		    "before now",
-		    c->store_dir);
+		    inv->store_dir);
 	r->created_at = r->updated_at = now;
 	return 0;
 }
 
 /* Options into r; 0, or an exit status. */
 static int
-parse(struct ctx *c, int argc, char **argv, struct record *r, const char **user)
+parse(struct invocation *inv, int argc, char **argv, struct record *r,
+    const char **user)
 {
 	static const struct option opts[] = {
 		{ "user", required_argument, NULL, 'u' },
@@ -283,7 +285,7 @@ parse(struct ctx *c, int argc, char **argv, struct record *r, const char **user)
 				    optarg, USES_MAX);
 			break;
 		case 'j':
-			c->json = true;
+			inv->json = true;
 			break;
 		case 'h':
 			command_help("create");
@@ -306,47 +308,48 @@ parse(struct ctx *c, int argc, char **argv, struct record *r, const char **user)
 		    argv[optind], NAME_MAX_LEN);
 	strcpy(r->name, argv[optind]);
 	if (expires == NULL)
-		r->expires_at = c->conf.default_lifetime ?
-		    c->now + c->conf.default_lifetime :
+		r->expires_at = inv->conf.default_lifetime ?
+		    inv->now + inv->conf.default_lifetime :
 		    0;
-	else if (when_parse_expiry(expires, c->now, &r->expires_at, err) < 0)
+	else if (when_parse_expiry(expires, inv->now, &r->expires_at, err) < 0)
 		return fail(EXIT_USAGE, "%s", err);
-	if (c->conf.max_lifetime != 0 &&
+	if (inv->conf.max_lifetime != 0 &&
 	    (r->expires_at == 0 ||
-	        r->expires_at - c->now > c->conf.max_lifetime))
+	        r->expires_at - inv->now > inv->conf.max_lifetime))
 		return fail(EXIT_REFUSED,
 		    "expiry beyond the maximum lifetime of %lld days set in %s",
-		    (long long)(c->conf.max_lifetime / 86400), c->conf_path);
+		    (long long)(inv->conf.max_lifetime / 86400),
+		    inv->conf_path);
 	/* What rotate --self may renew the token for, and no more. */
-	r->granted_lifetime = r->expires_at ? r->expires_at - c->now : 0;
+	r->granted_lifetime = r->expires_at ? r->expires_at - inv->now : 0;
 	return 0;
 }
 
 int
-cmd_create(struct ctx *c, int argc, char **argv)
+cmd_create(struct invocation *inv, int argc, char **argv)
 {
 	struct record r;
 	struct token t;
 	uid_t uid;
 	struct store *st = NULL;
-	struct create x = { .c = c,
+	struct create x = { .inv = inv,
 		.r = &r,
-		.min = c->conf.uid_min,
-		.max = c->conf.uid_max };
+		.min = inv->conf.uid_min,
+		.max = inv->conf.uid_max };
 	char tok[TOKEN_LEN + 1] = "", err[ERR_MAX];
 	const char *user;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	if ((rc = parse(c, argc, argv, &r, &user)) != 0)
+	if ((rc = parse(inv, argc, argv, &r, &user)) != 0)
 		return rc;
 	x.service = user == NULL;
 	if (x.service) {
-		if (!c->root)
+		if (!inv->root)
 			return fail(EXIT_REFUSED,
 			    "only root may create service users; for your own "
 			    "account use --user %s",
-			    c->caller);
+			    inv->caller);
 		if (account_name_taken(r.name))
 			return fail(EXIT_REFUSED,
 			    "an account or group named '%s' already exists",
@@ -358,29 +361,30 @@ cmd_create(struct ctx *c, int argc, char **argv)
 		 * A service user's access is its service token's, which root
 		 * revokes; a token of its own would outlive that.
 		 */
-		if (!c->root && account_is_service(&c->conf, c->ruid))
+		if (!inv->root && account_is_service(&inv->conf, inv->ruid))
 			return fail(EXIT_REFUSED,
 			    "%s is a service user: it may not make tokens for "
 			    "itself; ask root",
-			    c->caller);
-		if (!c->root &&
-		    (strcmp(user, c->caller) != 0 || !c->conf.self_service))
+			    inv->caller);
+		if (!inv->root &&
+		    (strcmp(user, inv->caller) != 0 || !inv->conf.self_service))
 			return fail(EXIT_REFUSED,
-			    c->conf.self_service ?
+			    inv->conf.self_service ?
 			        "you may create tokens for your own account "
 			        "(%s) only" :
 			        "self-service tokens are disabled (%s); ask "
 			        "root",
-			    c->conf.self_service ? c->caller : c->conf_path);
+			    inv->conf.self_service ? inv->caller :
+			                             inv->conf_path);
 		if (strlen(user) > USER_MAX_LEN || account_uid(user, &uid) < 0)
 			return fail(EXIT_REFUSED, "no account '%.64s'", user);
 		strcpy(r.user, user);
 		r.uid = (uint32_t)uid;
 	}
-	if ((rc = policy_self_service(c, &r)) != 0)
+	if ((rc = policy_self_service(inv, &r)) != 0)
 		return rc;
 	/* Everything that could refuse without a password has; now ask. */
-	if ((rc = reauth(c, "create")) != 0)
+	if ((rc = reauth(inv, "create")) != 0)
 		return rc;
 	/*
 	 * The account as it is now, so that a token never follows a later
@@ -394,24 +398,24 @@ cmd_create(struct ctx *c, int argc, char **argv)
 	strcpy(r.id, t.id);
 	token_hash(&t, r.hash);
 	token_wipe(&t);
-	r.created_at = r.updated_at = c->now;
-	strcpy(r.created_by, c->caller);
-	strcpy(r.updated_by, c->caller);
+	r.created_at = r.updated_at = inv->now;
+	strcpy(r.created_by, inv->caller);
+	strcpy(r.updated_by, inv->caller);
 	r.revision = 1;
-	r.limits_uid = r.status_uid = (uint32_t)c->ruid;
+	r.limits_uid = r.status_uid = (uint32_t)inv->ruid;
 	r.status = x.service ? STATUS_PENDING : STATUS_ACTIVE;
 	r.pending = x.service ? PENDING_CREATE : PENDING_NONE;
 
-	if ((rc = store_open(&st, c->store_dir, STORE_CREATE, err)) < 0 ||
+	if ((rc = store_open(&st, inv->store_dir, STORE_CREATE, err)) < 0 ||
 	    (rc = hold_lock(st, err)) < 0 ||
-	    (r.max_uses > 0 && (rc = usage_ready(c, st, &r, err)) < 0) ||
+	    (r.max_uses > 0 && (rc = usage_ready(inv, st, &r, err)) < 0) ||
 	    (rc = store_write(st, reserve_fn, &x, err)) < 0) {
 		rc = fail(EXIT_REFUSED, "%s", err);
 		goto out;
 	}
 	if (x.service) {
-		crash_point(c, "create:after-pending");
-		if (account_create(c, &r, err) < 0) {
+		crash_point(inv, "create:after-pending");
+		if (account_create(inv, &r, err) < 0) {
 			/* Roll back: the uid stays reserved in the tombstone.
 			 */
 			fail(EXIT_REFUSED, "cannot create service user %s: %s",
@@ -424,7 +428,7 @@ cmd_create(struct ctx *c, int argc, char **argv)
 			rc = EXIT_REFUSED;
 			goto out;
 		}
-		crash_point(c, "create:after-useradd");
+		crash_point(inv, "create:after-useradd");
 		r.account_since = verify_account_since(r.user);
 		r.status = STATUS_ACTIVE;
 		r.pending = PENDING_NONE;
@@ -434,10 +438,10 @@ cmd_create(struct ctx *c, int argc, char **argv)
 			goto out;
 		}
 	}
-	audit(c, "created", &r);
+	audit(inv, "created", &r);
 	rc = 0;
-	if (c->json)
-		rc = print_record(c, st, &r, tok);
+	if (inv->json)
+		rc = print_record(inv, st, &r, tok);
 	else {
 		/* Plain output is the token alone, so T=$(apitoken create x)
 		 * works. */

@@ -72,7 +72,7 @@ scan_fn(struct store_txn *t, void *ctx, char *err)
 }
 
 static int
-parse(struct ctx *c, int argc, char **argv, struct forget *f)
+parse(struct invocation *inv, int argc, char **argv, struct forget *f)
 {
 	const char *args[2];
 	char *end;
@@ -81,7 +81,7 @@ parse(struct ctx *c, int argc, char **argv, struct forget *f)
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
-			c->json = true;
+			inv->json = true;
 		else if (strcmp(argv[i], "--help") == 0)
 			command_help("forget-user");
 		else if (argv[i][0] == '-' || n == 2)
@@ -112,7 +112,7 @@ parse(struct ctx *c, int argc, char **argv, struct forget *f)
 }
 
 int
-cmd_forget_user(struct ctx *c, int argc, char **argv)
+cmd_forget_user(struct invocation *inv, int argc, char **argv)
 {
 	struct forget f = { 0 };
 	struct store *st = NULL;
@@ -120,13 +120,13 @@ cmd_forget_user(struct ctx *c, int argc, char **argv)
 	char err[ERR_MAX];
 	int rc, done = 0;
 
-	if ((rc = parse(c, argc, argv, &f)) != 0)
+	if ((rc = parse(inv, argc, argv, &f)) != 0)
 		return rc;
-	if (!c->root)
+	if (!inv->root)
 		return fail(EXIT_REFUSED, "forget-user is for root");
-	rc = store_open(&st, c->store_dir, 0, err);
+	rc = store_open(&st, inv->store_dir, 0, err);
 	if (rc == ERR_NOTFOUND) {
-		rc = c->json ? print_table(c, NULL, NULL, 0) : 0;
+		rc = inv->json ? print_table(inv, NULL, NULL, 0) : 0;
 		goto out;
 	}
 	/* Looked at first without the lock, which delete may hold. */
@@ -144,20 +144,20 @@ cmd_forget_user(struct ctx *c, int argc, char **argv)
 	for (int i = 0; i < f.n; i++) {
 		r = f.v[i];
 		r.status = STATUS_DELETED;
-		r.status_uid = (uint32_t)c->ruid;
+		r.status_uid = (uint32_t)inv->ruid;
 		r.pending = PENDING_NONE;
-		record_touch(&r, c->now, c->caller);
+		record_touch(&r, inv->now, inv->caller);
 		if (save_record(st, &r, err) < 0) {
 			rc = fail(EXIT_REFUSED, "%s: %s", r.id, err);
 			continue;
 		}
 		f.v[done++] = r;
-		audit_change(c, "deleted", &r, "its account is removed");
-		if (!c->json)
+		audit_change(inv, "deleted", &r, "its account is removed");
+		if (!inv->json)
 			printf("%s %s (%s): deleted, its account is removed\n",
 			    r.id, r.name, r.user);
 	}
-	if (c->json && print_table(c, st, f.v, done) != 0)
+	if (inv->json && print_table(inv, st, f.v, done) != 0)
 		rc = EXIT_REFUSED;
 out:
 	free(f.v);

@@ -24,7 +24,7 @@
  * a real id revokes nothing.  Root only: the answer says whose it was.
  */
 int
-revoke_leaked(struct ctx *c)
+revoke_leaked(struct invocation *inv)
 {
 	char in[512], err[ERR_MAX], when[WHEN_BUF], id[TOKEN_ID_LEN + 1];
 	struct store *st = NULL;
@@ -36,7 +36,7 @@ revoke_leaked(struct ctx *c)
 	bool current, old;
 	int rc;
 
-	if (!c->root)
+	if (!inv->root)
 		return fail(EXIT_REFUSED, "revoke --token is for root");
 	n = fdio_read_all(STDIN_FILENO, in, sizeof(in));
 	while (start < n && isspace((unsigned char)in[start]))
@@ -52,7 +52,7 @@ revoke_leaked(struct ctx *c)
 	strcpy(id, t.id);
 	token_wipe(&t);
 	rc = EXIT_REFUSED;
-	if (store_open(&st, c->store_dir, 0, err) < 0 ||
+	if (store_open(&st, inv->store_dir, 0, err) < 0 ||
 	    hold_lock(st, err) < 0) {
 		fail(rc, "%s", err);
 		goto out;
@@ -62,7 +62,7 @@ revoke_leaked(struct ctx *c)
 		goto out;
 	}
 	current = token_hash_equal(hash, r.hash);
-	old = token_hash_equal(hash, r.old_hash) && r.old_hash_until > c->now;
+	old = token_hash_equal(hash, r.old_hash) && r.old_hash_until > inv->now;
 	if (!current && !old) {
 		fail(rc,
 		    "the secret is not token %s's (made up, or an old one that "
@@ -81,13 +81,13 @@ revoke_leaked(struct ctx *c)
 		rc = 0;
 		goto out;
 	}
-	if (token_revoke(c, st, &r, err) < 0) {
+	if (token_revoke(inv, st, &r, err) < 0) {
 		fail(rc, "revoke: %s", err);
 		goto out;
 	}
-	audit_change(c, "revoked", &r, "leaked token presented");
-	if (c->json)
-		print_record(c, st, &r, NULL);
+	audit_change(inv, "revoked", &r, "leaked token presented");
+	if (inv->json)
+		print_record(inv, st, &r, NULL);
 	else
 		fprintf(stderr,
 		    "apitoken: leaked token %s '%s' of user %s%s (created %s "

@@ -24,14 +24,14 @@ struct collect {
 static int
 collect_fn(const struct record *r, void *ctx)
 {
-	struct collect *c = ctx;
+	struct collect *acc = ctx;
 
-	if ((r->status == STATUS_DELETED && !c->all) ||
-	    (c->user != NULL && strcmp(r->user, c->user) != 0))
+	if ((r->status == STATUS_DELETED && !acc->all) ||
+	    (acc->user != NULL && strcmp(r->user, acc->user) != 0))
 		return 0;
-	if (grow_room(&c->v, c->n, &c->cap, sizeof(*c->v)) < 0)
+	if (grow_room(&acc->v, acc->n, &acc->cap, sizeof(*acc->v)) < 0)
 		return ERR_NOMEM;
-	c->v[c->n++] = *r;
+	acc->v[acc->n++] = *r;
 	return 0;
 }
 
@@ -61,10 +61,10 @@ query_fn(struct store_txn *t, void *ctx, char *err)
 
 /* Open the store for reading; a store not created yet lists as empty. */
 static int
-open_for_reading(struct ctx *c, struct store **st)
+open_for_reading(struct invocation *inv, struct store **st)
 {
 	char err[ERR_MAX];
-	int rc = store_open(st, c->store_dir, STORE_RDONLY, err);
+	int rc = store_open(st, inv->store_dir, STORE_RDONLY, err);
 
 	if (rc == ERR_NOTFOUND) {
 		*st = NULL;
@@ -74,7 +74,7 @@ open_for_reading(struct ctx *c, struct store **st)
 }
 
 int
-cmd_list(struct ctx *c, int argc, char **argv)
+cmd_list(struct invocation *inv, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "user", required_argument, NULL, 'u' },
@@ -114,7 +114,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
 			f.never_expires = true;
 			break;
 		case 'j':
-			c->json = true;
+			inv->json = true;
 			break;
 		case 'h':
 			command_help("list");
@@ -129,13 +129,13 @@ cmd_list(struct ctx *c, int argc, char **argv)
 		return fail(EXIT_USAGE, "list takes no arguments");
 	/* A user sees their own tokens; asking for another's is refused
 	 * outright. */
-	if (!c->root) {
-		if (q.user != NULL && strcmp(q.user, c->caller) != 0)
+	if (!inv->root) {
+		if (q.user != NULL && strcmp(q.user, inv->caller) != 0)
 			return fail(EXIT_REFUSED,
 			    "you may list your own tokens only");
-		q.user = c->caller;
+		q.user = inv->caller;
 	}
-	if ((rc = open_for_reading(c, &st)) != 0)
+	if ((rc = open_for_reading(inv, &st)) != 0)
 		return rc;
 	if (st != NULL && store_read(st, query_fn, &q, err) < 0) {
 		rc = fail(EXIT_REFUSED, "%s", err);
@@ -152,11 +152,11 @@ cmd_list(struct ctx *c, int argc, char **argv)
 	for (int i = 0; i < q.col.n; i++) {
 		if (store_usage_get(st, q.col.v[i].id, &u, NULL) < 0)
 			memset(&u, 0, sizeof(u));
-		if (hygiene_match(&f, &q.col.v[i], &u, c->now))
+		if (hygiene_match(&f, &q.col.v[i], &u, inv->now))
 			q.col.v[kept++] = q.col.v[i];
 	}
 	q.col.n = kept;
-	rc = print_table(c, st, q.col.v, q.col.n);
+	rc = print_table(inv, st, q.col.v, q.col.n);
 out:
 	free(q.col.v);
 	store_close(st);
@@ -164,7 +164,7 @@ out:
 }
 
 int
-cmd_show(struct ctx *c, int argc, char **argv)
+cmd_show(struct invocation *inv, int argc, char **argv)
 {
 	struct store *st = NULL;
 	struct record r;
@@ -184,10 +184,10 @@ cmd_show(struct ctx *c, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'u':
-			c->owner = optarg;
+			inv->owner = optarg;
 			break;
 		case 'j':
-			c->json = true;
+			inv->json = true;
 			break;
 		case 'h':
 			command_help("show");
@@ -204,12 +204,12 @@ cmd_show(struct ctx *c, int argc, char **argv)
 	if (strlen(what) > 64)
 		return fail(EXIT_USAGE,
 		    "'%.20s...' is neither a token id nor a name", what);
-	if ((rc = open_for_reading(c, &st)) != 0)
+	if ((rc = open_for_reading(inv, &st)) != 0)
 		return rc;
 	if (st == NULL)
 		return fail(EXIT_REFUSED, "no token '%.64s'", what);
-	if ((rc = select_shown(c, st, what, &r)) == 0)
-		rc = print_record(c, st, &r, NULL);
+	if ((rc = select_shown(inv, st, what, &r)) == 0)
+		rc = print_record(inv, st, &r, NULL);
 	store_close(st);
 	return rc;
 }

@@ -35,7 +35,7 @@
  */
 static const struct command {
 	const char *name;
-	int (*run)(struct ctx *c, int argc, char **argv);
+	int (*run)(struct invocation *inv, int argc, char **argv);
 	const char *synopsis;
 } commands[] = {
 	{ "create", cmd_create,
@@ -130,38 +130,38 @@ fail(int status, const char *fmt, ...)
 }
 
 void
-audit(const struct ctx *c, const char *what, const struct record *r)
+audit(const struct invocation *inv, const char *what, const struct record *r)
 {
 	char name[NAME_MAX_LEN * 2 + 8];
 
 	redact_text(r->name, name, sizeof(name));
 	hold_log(LOG_AUTHPRIV | LOG_NOTICE, "%s %s token %s (%s) of user %s",
-	    c->caller, what, r->id, name, r->user);
+	    inv->caller, what, r->id, name, r->user);
 }
 
 void
-audit_change(const struct ctx *c, const char *what, const struct record *r,
-    const char *detail)
+audit_change(const struct invocation *inv, const char *what,
+    const struct record *r, const char *detail)
 {
 	char name[NAME_MAX_LEN * 2 + 8];
 
 	redact_text(r->name, name, sizeof(name));
 	hold_log(LOG_AUTHPRIV | LOG_NOTICE,
-	    "%s %s token %s (%s) of user %s (%s), revision %llu", c->caller,
+	    "%s %s token %s (%s) of user %s (%s), revision %llu", inv->caller,
 	    what, r->id, name, r->user, detail,
 	    (unsigned long long)r->revision);
 }
 
 void
-crash_point(const struct ctx *c, const char *step)
+crash_point(const struct invocation *inv, const char *step)
 {
 #ifdef APITOKEN_TEST_HOOKS
-	const char *want = c->root ? getenv("APITOKEN_TEST_CRASH") : NULL;
+	const char *want = inv->root ? getenv("APITOKEN_TEST_CRASH") : NULL;
 
 	if (want != NULL && strcmp(want, step) == 0)
 		raise(SIGKILL);
 #else
-	(void)c;
+	(void)inv;
 	(void)step;
 #endif
 }
@@ -247,20 +247,20 @@ log_open(void)
 }
 
 static int
-command(struct ctx *c, int argc, char **argv)
+command(struct invocation *inv, int argc, char **argv)
 {
 	const struct command *cmd = find_command(argv[0]);
 
 	if (cmd == NULL)
 		return fail(EXIT_USAGE,
 		    "unknown command '%.32s'; see apitoken --help", argv[0]);
-	return cmd->run(c, argc, argv);
+	return cmd->run(inv, argc, argv);
 }
 
 int
 main(int argc, char **argv)
 {
-	static struct ctx c;
+	static struct invocation inv;
 	struct passwd pw, *found = NULL;
 	char buf[16384], err[ERR_MAX];
 	const char *env_store, *env_conf;
@@ -274,24 +274,25 @@ main(int argc, char **argv)
 	log_open();
 
 	/* Who is asking: the real uid, never $USER or $LOGNAME. */
-	c.ruid = getuid();
-	c.root = c.ruid == 0;
+	inv.ruid = getuid();
+	inv.root = inv.ruid == 0;
 	/* Before the setresgid below makes them root's. */
-	c.who.uid = c.ruid;
-	c.who.gid = getgid();
-	if ((c.who.ngroups = getgroups(VERIFIER_MAX_GROUPS, c.who.groups)) < 0)
-		c.who.ngroups =
+	inv.who.uid = inv.ruid;
+	inv.who.gid = getgid();
+	if ((inv.who.ngroups = getgroups(VERIFIER_MAX_GROUPS, inv.who.groups)) <
+	    0)
+		inv.who.ngroups =
 		    0; /* more than we look at: the primary counts */
-	if (getpwuid_r(c.ruid, &pw, buf, sizeof(buf), &found) != 0 ||
+	if (getpwuid_r(inv.ruid, &pw, buf, sizeof(buf), &found) != 0 ||
 	    found == NULL)
 		return fail(EXIT_REFUSED,
-		    "who are you? (uid %u has no account)", (unsigned)c.ruid);
+		    "who are you? (uid %u has no account)", (unsigned)inv.ruid);
 	if (strlen(pw.pw_name) > USER_MAX_LEN)
 		return fail(EXIT_REFUSED, "account name too long");
-	strcpy(c.caller, pw.pw_name);
+	strcpy(inv.caller, pw.pw_name);
 	env_store = getenv("APITOKEN_STORE");
 	env_conf = getenv("APITOKEN_CONFIG");
-	if (!c.root) {
+	if (!inv.root) {
 		if (env_store != NULL || env_conf != NULL)
 			return fail(EXIT_REFUSED,
 			    "APITOKEN_STORE and APITOKEN_CONFIG are honoured "
@@ -301,15 +302,15 @@ main(int argc, char **argv)
 		clearenv();
 		env_store = env_conf = NULL;
 	}
-	c.store_dir = env_store != NULL ? env_store : STOREDIR;
-	c.conf_path = env_conf != NULL ? env_conf : CONF_DEFAULT_PATH;
+	inv.store_dir = env_store != NULL ? env_store : STOREDIR;
+	inv.conf_path = env_conf != NULL ? env_conf : CONF_DEFAULT_PATH;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
-			if (!c.root)
+			if (!inv.root)
 				return fail(EXIT_REFUSED,
 				    "--store is only for root");
-			c.store_dir = argv[++i];
+			inv.store_dir = argv[++i];
 		} else if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0) {
 			print_usage();
@@ -325,7 +326,7 @@ main(int argc, char **argv)
 	if (i >= argc)
 		return fail(EXIT_USAGE,
 		    "no command given; see apitoken --help");
-	if (c.store_dir[0] != '/' || strlen(c.store_dir) > 1024)
+	if (inv.store_dir[0] != '/' || strlen(inv.store_dir) > 1024)
 		return fail(EXIT_USAGE, "the store must be an absolute path");
 	/*
 	 * Root for the rest of the run: the store is root's, and with the real
@@ -337,8 +338,8 @@ main(int argc, char **argv)
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		return fail(EXIT_REFUSED, "cannot become root: %s",
 		    strerror(errno));
-	if (conf_load(c.conf_path, &c.conf, err) < 0)
+	if (conf_load(inv.conf_path, &inv.conf, err) < 0)
 		return fail(EXIT_REFUSED, "%s", err);
-	c.now = when_now();
-	return command(&c, argc - i, argv + i);
+	inv.now = when_now();
+	return command(&inv, argc - i, argv + i);
 }

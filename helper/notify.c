@@ -202,14 +202,14 @@ send_mail(const char *sendmail, const struct notice *n, char *err)
 }
 
 static void
-notify_one(const struct ctx *c, struct notice *n)
+notify_one(const struct invocation *inv, struct notice *n)
 {
 	char when[WHEN_BUF];
 	int rc = 0;
 
-	if (access(c->conf.sendmail, X_OK) != 0)
-		err_set(n->why, 0, "no sendmail at %.200s", c->conf.sendmail);
-	else if ((rc = send_mail(c->conf.sendmail, n, n->why)) == 0)
+	if (access(inv->conf.sendmail, X_OK) != 0)
+		err_set(n->why, 0, "no sendmail at %.200s", inv->conf.sendmail);
+	else if ((rc = send_mail(inv->conf.sendmail, n, n->why)) == 0)
 		n->mailed = true;
 	syslog(LOG_AUTHPRIV | LOG_NOTICE,
 	    "token %s (%s) of user %s expires at %s, in %ld day%s: "
@@ -224,13 +224,13 @@ notify_one(const struct ctx *c, struct notice *n)
 }
 
 static void
-print_notices(const struct ctx *c, const struct due *d, bool dry)
+print_notices(const struct invocation *inv, const struct due *d, bool dry)
 {
 	char when[WHEN_BUF];
 	json_t *all, *o;
 	char *out;
 
-	if (c->json) {
+	if (inv->json) {
 		all = json_array();
 		for (int i = 0; i < d->n; i++) {
 			const struct notice *n = &d->v[i];
@@ -269,7 +269,7 @@ print_notices(const struct ctx *c, const struct due *d, bool dry)
 }
 
 int
-cmd_notify(struct ctx *c, int argc, char **argv)
+cmd_notify(struct invocation *inv, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -277,7 +277,7 @@ cmd_notify(struct ctx *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct due d = { .conf = &c->conf, .now = c->now };
+	struct due d = { .conf = &inv->conf, .now = inv->now };
 	struct store *st = NULL;
 	bool dry = false;
 	char err[ERR_MAX];
@@ -291,7 +291,7 @@ cmd_notify(struct ctx *c, int argc, char **argv)
 			dry = true;
 			break;
 		case 'j':
-			c->json = true;
+			inv->json = true;
 			break;
 		case 'h':
 			command_help("notify");
@@ -305,11 +305,11 @@ cmd_notify(struct ctx *c, int argc, char **argv)
 	if (optind != argc)
 		return fail(EXIT_USAGE,
 		    "notify takes no arguments; see apitoken notify --help");
-	if (!c->root)
+	if (!inv->root)
 		return fail(EXIT_REFUSED, "notify is for root");
-	rc = store_open(&st, c->store_dir, dry ? STORE_RDONLY : 0, err);
+	rc = store_open(&st, inv->store_dir, dry ? STORE_RDONLY : 0, err);
 	if (rc == ERR_NOTFOUND) {
-		print_notices(c, &d, dry);
+		print_notices(inv, &d, dry);
 		return 0;
 	}
 	if (rc < 0 || (rc = store_read(st, scan_fn, &d, err)) < 0) {
@@ -317,7 +317,7 @@ cmd_notify(struct ctx *c, int argc, char **argv)
 		goto out;
 	}
 	for (int i = 0; i < d.n && !dry; i++)
-		notify_one(c, &d.v[i]);
+		notify_one(inv, &d.v[i]);
 	if (!dry && d.n > 0) {
 		if ((rc = hold_lock(st, err)) < 0) {
 			rc = fail(EXIT_REFUSED,
@@ -337,7 +337,7 @@ cmd_notify(struct ctx *c, int argc, char **argv)
 		}
 		hold_release();
 	}
-	print_notices(c, &d, dry);
+	print_notices(inv, &d, dry);
 	for (int i = 0; i < d.n && !dry; i++)
 		if (!d.v[i].marked)
 			fail(EXIT_REFUSED,

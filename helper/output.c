@@ -68,26 +68,26 @@ who_when(int64_t at, const char *by)
 
 /* What PAM goes by: the token's services, or the configured default. */
 static const struct strlist *
-effective_services(const struct ctx *c, const struct record *r)
+effective_services(const struct invocation *inv, const struct record *r)
 {
-	return r->services.n > 0 ? &r->services : &c->conf.default_services;
+	return r->services.n > 0 ? &r->services : &inv->conf.default_services;
 }
 
 /* Until when the secret before a rotate --grace still works; 0 if not. */
 static int64_t
-old_secret_until(const struct ctx *c, const struct record *r)
+old_secret_until(const struct invocation *inv, const struct record *r)
 {
-	return r->old_hash_until > c->now ? r->old_hash_until : 0;
+	return r->old_hash_until > inv->now ? r->old_hash_until : 0;
 }
 
 /* The sources locked out now, each with when its lockout ends. */
 static json_t *
-locked_sources(const struct ctx *c, const struct usage *u)
+locked_sources(const struct invocation *inv, const struct usage *u)
 {
 	json_t *a = json_array();
 
 	for (int i = 0; i < USAGE_SOURCES; i++)
-		if (u->sources[i].locked_until > c->now)
+		if (u->sources[i].locked_until > inv->now)
 			json_array_append_new(a,
 			    json_pack("{s:o, s:o}", "source",
 			        str(u->sources[i].source), "until",
@@ -139,7 +139,7 @@ day_or_null(int64_t day)
 }
 
 static json_t *
-to_json(const struct ctx *c, struct store *st, const struct record *r,
+to_json(const struct invocation *inv, struct store *st, const struct record *r,
     const char *token)
 {
 	struct usage u;
@@ -174,20 +174,20 @@ to_json(const struct ctx *c, struct store *st, const struct record *r,
 	    (json_int_t)r->revision, "last_used_at",
 	    time_or_null(u.last_used_at), "last_used_from", from,
 	    "recorded_uses", (json_int_t)u.recorded_uses, "expired",
-	    record_expired(r, c->now), "available_actions", "activate",
+	    record_expired(r, inv->now), "available_actions", "activate",
 	    local && !changed && status == STATUS_SUSPENDED, "suspend",
 	    local && status == STATUS_ACTIVE, "revoke", live || spent, "delete",
 	    local && r->status != STATUS_DELETED && r->status != STATUS_PENDING,
 	    "rotate", live && !changed);
 	if (o != NULL) {
 		json_object_set_new(o, "effective_services",
-		    list(effective_services(c, r)));
+		    list(effective_services(inv, r)));
 		json_object_set_new(o, "old_secret_valid_until",
-		    time_or_null(old_secret_until(c, r)));
+		    time_or_null(old_secret_until(inv, r)));
 		json_object_set_new(o, "locked_out_until",
-		    time_or_null(usage_locked_until(&u, c->now)));
+		    time_or_null(usage_locked_until(&u, inv->now)));
 		json_object_set_new(o, "locked_out_sources",
-		    locked_sources(c, &u));
+		    locked_sources(inv, &u));
 		json_object_set_new(o, "limits_set_by_uid",
 		    json_integer((json_int_t)r->limits_uid));
 		json_object_set_new(o, "status_set_by_uid",
@@ -264,15 +264,15 @@ text_list(const char *key, const struct strlist *l, const char *note)
 }
 
 int
-print_record(const struct ctx *c, struct store *st, const struct record *r,
-    const char *token)
+print_record(const struct invocation *inv, struct store *st,
+    const struct record *r, const char *token)
 {
 	char a[WHEN_BUF], b[WHEN_BUF];
 	struct shown e1, e2;
 	struct usage u;
 
-	if (c->json)
-		return emit(to_json(c, st, r, token));
+	if (inv->json)
+		return emit(to_json(inv, st, r, token));
 	if (store_usage_get(st, r->id, &u, NULL) < 0)
 		memset(&u, 0, sizeof(u));
 	printf("%-18s%s\n%-18s%s\n%-18s%s\n", "id:", r->id,
@@ -283,7 +283,7 @@ print_record(const struct ctx *c, struct store *st, const struct record *r,
 	printf("%-18s%s%s%s\n",
 	    "status:", record_status_name(shown_status(r, &u)),
 	    revoked_by_uses(r, &u) ? " (all of its uses are spent)" : "",
-	    record_expired(r, c->now) ? " (expired)" : "");
+	    record_expired(r, inv->now) ? " (expired)" : "");
 	if (orphaned(r) != ACCOUNT_SAME)
 		printf("%-18s%s\n",
 		    "orphaned:", account_state_text(orphaned(r)));
@@ -291,10 +291,10 @@ print_record(const struct ctx *c, struct store *st, const struct record *r,
 		printf("%-18s%u of %u left\n",
 		    "uses:", hygiene_uses_left(r, &u), r->max_uses);
 	printf("%-18s%s\n", "expires:", when_format(r->expires_at, a));
-	if (old_secret_until(c, r) != 0)
+	if (old_secret_until(inv, r) != 0)
 		printf("%-18suntil %s (rotate --grace)\n", "old secret valid:",
-		    when_format(old_secret_until(c, r), a));
-	text_list("services:", effective_services(c, r),
+		    when_format(old_secret_until(inv, r), a));
+	text_list("services:", effective_services(inv, r),
 	    r->services.n == 0 ? "default_services" : NULL);
 	text_list("permissions:", &r->permissions, NULL);
 	text_list("allowed from:", &r->allowed_addresses, NULL);
@@ -311,7 +311,7 @@ print_record(const struct ctx *c, struct store *st, const struct record *r,
 		printf(" from %s", esc(u.last_used_from[0], &e1));
 	printf(" (%llu recorded uses)\n", (unsigned long long)u.recorded_uses);
 	for (int i = 0; i < USAGE_SOURCES; i++)
-		if (u.sources[i].locked_until > c->now)
+		if (u.sources[i].locked_until > inv->now)
 			printf("%-18s%s until %s (apitoken unlock lifts it)\n",
 			    "locked out:", esc(u.sources[i].source, &e1),
 			    when_format(u.sources[i].locked_until, a));
@@ -319,8 +319,8 @@ print_record(const struct ctx *c, struct store *st, const struct record *r,
 }
 
 int
-print_table(const struct ctx *c, struct store *st, const struct record *r,
-    int n)
+print_table(const struct invocation *inv, struct store *st,
+    const struct record *r, int n)
 {
 	char a[WHEN_BUF], b[WHEN_BUF];
 	struct shown e1, e2;
@@ -328,12 +328,12 @@ print_table(const struct ctx *c, struct store *st, const struct record *r,
 	json_t *all, *o;
 	int wname = 20, wuser = 16;
 
-	if (c->json) {
+	if (inv->json) {
 		all = json_array();
 		for (int i = 0; i < n && all != NULL; i++)
 			/* A token that cannot be encoded fails the listing,
 			 * rather than vanish from it. */
-			if ((o = to_json(c, st, &r[i], NULL)) == NULL ||
+			if ((o = to_json(inv, st, &r[i], NULL)) == NULL ||
 			    json_array_append_new(all, o) < 0) {
 				json_decref(all);
 				all = NULL;
@@ -354,7 +354,7 @@ print_table(const struct ctx *c, struct store *st, const struct record *r,
 		    esc(r[i].name, &e1), wuser, esc(r[i].user, &e2),
 		    orphaned(&r[i]) != ACCOUNT_SAME ?
 		        "orphaned" :
-		        record_expired(&r[i], c->now) &&
+		        record_expired(&r[i], inv->now) &&
 		            shown_status(&r[i], &u) == STATUS_ACTIVE ?
 		        "expired" :
 		        record_status_name(shown_status(&r[i], &u)),

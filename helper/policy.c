@@ -61,34 +61,34 @@ service_allowed(const struct strlist *l, const char *s)
 }
 
 int
-policy_self_service(const struct ctx *c, struct record *r)
+policy_self_service(const struct invocation *inv, struct record *r)
 {
-	const struct strlist *allowed = &c->conf.self_service_services;
+	const struct strlist *allowed = &inv->conf.self_service_services;
 
-	if (c->root)
+	if (inv->root)
 		return 0;
 	/*
 	 * Written into the token: a later change of default_services must not
 	 * widen what the user was allowed when they made it.
 	 */
 	if (r->services.n == 0)
-		r->services = c->conf.default_services;
+		r->services = inv->conf.default_services;
 	for (int i = 0; i < r->services.n; i++)
 		if (!service_allowed(allowed, r->services.v[i]))
 			return fail(EXIT_REFUSED,
 			    "service '%s' is not allowed in tokens users make "
 			    "for themselves (self_service_services in %s); ask "
 			    "root",
-			    r->services.v[i], c->conf_path);
-	if (c->conf.self_service_permissions.n == 0)
+			    r->services.v[i], inv->conf_path);
+	if (inv->conf.self_service_permissions.n == 0)
 		return 0;
 	for (int i = 0; i < r->permissions.n; i++)
-		if (!strlist_contains(&c->conf.self_service_permissions,
+		if (!strlist_contains(&inv->conf.self_service_permissions,
 		        r->permissions.v[i]))
 			return fail(EXIT_REFUSED,
 			    "permission '%s' is not allowed in tokens users "
 			    "make for themselves (self_service_permissions in "
 			    "%s); ask root",
-			    r->permissions.v[i], c->conf_path);
+			    r->permissions.v[i], inv->conf_path);
 	return 0;
 }

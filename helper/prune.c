@@ -137,13 +137,13 @@ scan_fn(struct store_txn *t, void *ctx, char *err)
 }
 
 static void
-report(const struct ctx *c, const struct scan *s, bool dry)
+report(const struct invocation *inv, const struct scan *s, bool dry)
 {
 	char when[WHEN_BUF];
 	json_t *all, *o;
 	char *out;
 
-	if (c->json) {
+	if (inv->json) {
 		all = json_array();
 		for (int i = 0; i < s->n; i++) {
 			const struct victim *v = &s->v[i];
@@ -180,7 +180,7 @@ report(const struct ctx *c, const struct scan *s, bool dry)
 }
 
 int
-cmd_prune(struct ctx *c, int argc, char **argv)
+cmd_prune(struct invocation *inv, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "older-than", required_argument, NULL, 'o' },
@@ -209,7 +209,7 @@ cmd_prune(struct ctx *c, int argc, char **argv)
 			dry = true;
 			break;
 		case 'j':
-			c->json = true;
+			inv->json = true;
 			break;
 		case 'h':
 			command_help("prune");
@@ -223,12 +223,12 @@ cmd_prune(struct ctx *c, int argc, char **argv)
 	if (optind != argc)
 		return fail(EXIT_USAGE,
 		    "prune takes no arguments; see apitoken prune --help");
-	if (!c->root)
+	if (!inv->root)
 		return fail(EXIT_REFUSED, "prune is for root");
-	s.cutoff = c->now - age;
-	rc = store_open(&st, c->store_dir, dry ? STORE_RDONLY : 0, err);
+	s.cutoff = inv->now - age;
+	rc = store_open(&st, inv->store_dir, dry ? STORE_RDONLY : 0, err);
 	if (rc == ERR_NOTFOUND) {
-		report(c, &s, dry);
+		report(inv, &s, dry);
 		return 0;
 	}
 	if (rc < 0 || (!dry && (rc = hold_lock(st, err)) < 0) ||
@@ -242,7 +242,8 @@ cmd_prune(struct ctx *c, int argc, char **argv)
 	 * --older-than ago, as any revoked token.
 	 */
 	for (int i = 0; i < s.nlimited && !dry; i++)
-		if ((rc = token_revoke_spent(c, st, &s.limited[i], err)) < 0) {
+		if ((rc = token_revoke_spent(inv, st, &s.limited[i], err)) <
+		    0) {
 			fail(EXIT_REFUSED, "prune %s: %s", s.limited[i].id,
 			    err);
 			failed++;
@@ -251,13 +252,13 @@ cmd_prune(struct ctx *c, int argc, char **argv)
 	for (int i = 0; i < s.n && !dry; i++) {
 		struct victim *v = &s.v[i];
 
-		if (token_delete(c, st, &v->r, v->err) < 0) {
+		if (token_delete(inv, st, &v->r, v->err) < 0) {
 			fail(EXIT_REFUSED, "prune %s: %s", v->r.id, v->err);
 			failed++;
 			continue;
 		}
 		v->done = true;
-		audit_change(c, "pruned", &v->r, reason_name[v->why]);
+		audit_change(inv, "pruned", &v->r, reason_name[v->why]);
 	}
 	if (!dry && s.ntomb > 0 && store_write(st, compact_fn, &s, err) < 0) {
 		fail(EXIT_REFUSED, "prune: tombstones: %s", err);
@@ -266,7 +267,7 @@ cmd_prune(struct ctx *c, int argc, char **argv)
 	}
 	/* Nothing is written to the caller's output while the lock is held. */
 	hold_release();
-	report(c, &s, dry);
+	report(inv, &s, dry);
 	if (nspent > 0)
 		fprintf(stderr,
 		    "apitoken: revoked %d token%s whose uses are all spent\n",

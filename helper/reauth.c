@@ -57,7 +57,7 @@ static char *
 tty_read(int fd, const char *prompt, bool echo)
 {
 	struct termios old, quiet;
-	char line[PAM_MAX_RESP_SIZE + 1], c, *dup;
+	char line[PAM_MAX_RESP_SIZE + 1], inv, *dup;
 	bool restore = false;
 	size_t n = 0;
 	ssize_t r;
@@ -70,13 +70,13 @@ tty_read(int fd, const char *prompt, bool echo)
 	}
 	tty_write(fd, prompt);
 	for (;;) {
-		r = read(fd, &c, 1);
+		r = read(fd, &inv, 1);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0 || c == '\n')
+		if (r <= 0 || inv == '\n')
 			break;
 		if (n < sizeof(line) - 1)
-			line[n++] = c;
+			line[n++] = inv;
 	}
 	line[n] = '\0';
 	if (restore) {
@@ -136,14 +136,14 @@ converse(int n, const struct pam_message **msg, struct pam_response **out,
 }
 
 int
-reauth(const struct ctx *c, const char *what)
+reauth(const struct invocation *inv, const char *what)
 {
 	struct pam_conv conv = { converse, NULL };
 	pam_handle_t *pamh = NULL;
 	char tty[256];
 	int fd, rc;
 
-	if (c->root)
+	if (inv->root)
 		return 0;
 	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
@@ -154,15 +154,15 @@ reauth(const struct ctx *c, const char *what)
 		    what);
 	conv.appdata_ptr = &fd;
 #ifdef REAUTH_PAM_DIR
-	rc = pam_start_confdir(REAUTH_SERVICE, c->caller, &conv, REAUTH_PAM_DIR,
-	    &pamh);
+	rc = pam_start_confdir(REAUTH_SERVICE, inv->caller, &conv,
+	    REAUTH_PAM_DIR, &pamh);
 #else
-	rc = pam_start(REAUTH_SERVICE, c->caller, &conv, &pamh);
+	rc = pam_start(REAUTH_SERVICE, inv->caller, &conv, &pamh);
 #endif
 	if (rc == PAM_SUCCESS && ttyname_r(fd, tty, sizeof(tty)) == 0)
 		rc = pam_set_item(pamh, PAM_TTY, tty);
 	if (rc == PAM_SUCCESS)
-		rc = pam_set_item(pamh, PAM_RUSER, c->caller);
+		rc = pam_set_item(pamh, PAM_RUSER, inv->caller);
 	if (rc == PAM_SUCCESS) {
 		tty_write(fd, "apitoken: ");
 		tty_write(fd, what);

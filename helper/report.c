@@ -343,7 +343,7 @@ span(const char *opt, const char *v, int64_t *out)
 }
 
 int
-cmd_report(struct ctx *c, int argc, char **argv)
+cmd_report(struct invocation *inv, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "warning", required_argument, NULL, 'w' },
@@ -355,7 +355,7 @@ cmd_report(struct ctx *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct facts f = { .now = c->now,
+	struct facts f = { .now = inv->now,
 		.warning = 14 * 86400,
 		.critical = 3 * 86400 };
 	struct scan s = { NULL, &f };
@@ -412,9 +412,9 @@ cmd_report(struct ctx *c, int argc, char **argv)
 	if (f.critical > f.warning)
 		return fail(STATE_UNKNOWN,
 		    "--critical is longer than --warning");
-	if (!c->root)
+	if (!inv->root)
 		return fail(STATE_UNKNOWN, "report is for root");
-	rc = store_open(&s.st, c->store_dir, STORE_RDONLY, err);
+	rc = store_open(&s.st, inv->store_dir, STORE_RDONLY, err);
 	if (rc < 0 && rc != ERR_NOTFOUND)
 		return fail(STATE_UNKNOWN, "%s", err);
 	if (s.st != NULL && store_read(s.st, scan_fn, &s, err) < 0) {

@@ -36,29 +36,29 @@ by_uid_fn(struct store_txn *t, void *ctx, char *err)
  * could use the token anyway.  Open, lock and find it; the caller closes st.
  */
 static int
-begin_self(struct ctx *c, struct store **st, struct record *r)
+begin_self(struct invocation *inv, struct store **st, struct record *r)
 {
-	struct by_uid b = { (uint32_t)c->ruid, r };
+	struct by_uid b = { (uint32_t)inv->ruid, r };
 	char err[ERR_MAX];
 	int rc;
 
-	if (c->root)
+	if (inv->root)
 		return fail(EXIT_USAGE,
 		    "rotate --self is for a service user's own token; root "
 		    "names the token");
-	if (!c->conf.self_service)
+	if (!inv->conf.self_service)
 		return fail(EXIT_REFUSED, "self-service is off in %s",
-		    c->conf_path);
-	if ((rc = store_open(st, c->store_dir, 0, err)) < 0)
+		    inv->conf_path);
+	if ((rc = store_open(st, inv->store_dir, 0, err)) < 0)
 		return fail(EXIT_REFUSED, "%s",
 		    rc == ERR_NOTFOUND ? "no tokens yet" : err);
 	if ((rc = hold_lock(*st, err)) < 0)
 		return fail(EXIT_REFUSED, "%s", err);
 	rc = store_read(*st, by_uid_fn, &b, err);
 	if (rc == ERR_NOTFOUND || (rc == 0 && !r->service_user) ||
-	    (rc == 0 && strcmp(r->user, c->caller) != 0))
+	    (rc == 0 && strcmp(r->user, inv->caller) != 0))
 		return fail(EXIT_REFUSED,
-		    "%s is not the service user of a token", c->caller);
+		    "%s is not the service user of a token", inv->caller);
 	if (rc < 0)
 		return fail(EXIT_REFUSED, "%s", err);
 	if (r->status == STATUS_SUSPENDED)
@@ -68,7 +68,7 @@ begin_self(struct ctx *c, struct store **st, struct record *r)
 }
 
 int
-cmd_rotate(struct ctx *c, int argc, char **argv)
+cmd_rotate(struct invocation *inv, int argc, char **argv)
 {
 	struct change_args a = { 0 };
 	struct store *st = NULL;
@@ -78,29 +78,30 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 	int64_t grace = 0, expires = 0;
 	int rc;
 
-	if ((rc = change_parse(c, "rotate", argc, argv, &a)) != 0)
+	if ((rc = change_parse(inv, "rotate", argc, argv, &a)) != 0)
 		return rc;
 	if (a.grace != NULL && when_parse_duration(a.grace, &grace, err) < 0)
 		return fail(EXIT_USAGE, "--grace: %s", err);
 	if (a.expires != NULL &&
-	    when_parse_expiry(a.expires, c->now, &expires, err) < 0)
+	    when_parse_expiry(a.expires, inv->now, &expires, err) < 0)
 		return fail(EXIT_USAGE, "%s", err);
 	a.expires_at = expires;
-	if (a.expires != NULL && c->conf.max_lifetime != 0 &&
-	    (expires == 0 || expires - c->now > c->conf.max_lifetime))
+	if (a.expires != NULL && inv->conf.max_lifetime != 0 &&
+	    (expires == 0 || expires - inv->now > inv->conf.max_lifetime))
 		return fail(EXIT_REFUSED,
 		    "expiry beyond the maximum lifetime of %lld days set in %s",
-		    (long long)(c->conf.max_lifetime / 86400), c->conf_path);
+		    (long long)(inv->conf.max_lifetime / 86400),
+		    inv->conf_path);
 	/* The old secret is a token too: no grace beyond any token's lifetime.
 	 */
-	if (c->conf.max_lifetime != 0 && grace > c->conf.max_lifetime)
+	if (inv->conf.max_lifetime != 0 && grace > inv->conf.max_lifetime)
 		return fail(EXIT_REFUSED,
 		    "--grace %s is longer than max_lifetime (%lld days) in "
 		    "%s",
-		    a.grace, (long long)(c->conf.max_lifetime / 86400),
-		    c->conf_path);
-	if ((rc = a.self ? begin_self(c, &st, &r) :
-	                   change_begin(c, &a, "rotate", &st, &r)) != 0)
+		    a.grace, (long long)(inv->conf.max_lifetime / 86400),
+		    inv->conf_path);
+	if ((rc = a.self ? begin_self(inv, &st, &r) :
+	                   change_begin(inv, &a, "rotate", &st, &r)) != 0)
 		goto out;
 	rc = EXIT_REFUSED;
 	if (r.status != STATUS_ACTIVE && r.status != STATUS_SUSPENDED) {
@@ -109,7 +110,7 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 		    r.id, record_status_name(r.status));
 		goto out;
 	}
-	if (record_expired(&r, c->now)) {
+	if (record_expired(&r, inv->now)) {
 		fail(rc, "token %s has expired; create a new one", r.id);
 		goto out;
 	}
@@ -126,16 +127,16 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 	 * move.  Services, permissions and addresses stay: never wider.
 	 */
 	if (a.self && r.granted_lifetime > 0 && r.expires_at != 0) {
-		a.expires_at = c->now + r.granted_lifetime;
-		if (c->conf.max_lifetime != 0 &&
-		    r.granted_lifetime > c->conf.max_lifetime)
-			a.expires_at = c->now + c->conf.max_lifetime;
+		a.expires_at = inv->now + r.granted_lifetime;
+		if (inv->conf.max_lifetime != 0 &&
+		    r.granted_lifetime > inv->conf.max_lifetime)
+			a.expires_at = inv->now + inv->conf.max_lifetime;
 		a.expires = "granted";
 		expires = a.expires_at;
 	}
 	/* The old secret must not outlive the token it belongs to. */
 	if (grace > 0 && (a.expires != NULL ? expires : r.expires_at) != 0 &&
-	    c->now + grace > (a.expires != NULL ? expires : r.expires_at)) {
+	    inv->now + grace > (a.expires != NULL ? expires : r.expires_at)) {
 		fail(rc,
 		    "--grace %s ends after the token expires; give a shorter "
 		    "one",
@@ -147,7 +148,7 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 		goto out;
 	}
 	memcpy(r.old_hash, r.hash, TOKEN_HASH_LEN);
-	r.old_hash_until = grace > 0 ? c->now + grace : 0;
+	r.old_hash_until = grace > 0 ? inv->now + grace : 0;
 	token_hash(&t, r.hash);
 	token_wipe(&t);
 	/*
@@ -158,12 +159,12 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 	if (a.expires != NULL) {
 		r.expires_at = expires;
 		/* An owner's earlier expiry stays within root's limits. */
-		if (c->root) {
-			r.limits_uid = (uint32_t)c->ruid;
-			r.granted_lifetime = expires ? expires - c->now : 0;
+		if (inv->root) {
+			r.limits_uid = (uint32_t)inv->ruid;
+			r.granted_lifetime = expires ? expires - inv->now : 0;
 		}
 	}
-	record_touch(&r, c->now, c->caller);
+	record_touch(&r, inv->now, inv->caller);
 	if ((rc = save_record(st, &r, err)) < 0) {
 		rc = fail(EXIT_REFUSED, "rotate: %s", err);
 		goto out;
@@ -173,19 +174,19 @@ cmd_rotate(struct ctx *c, int argc, char **argv)
 	 * void unless --grace: the owner rotates again.  Nothing is usable that
 	 * should not be, and the account's later expiry is only a convenience.
 	 */
-	crash_point(c, "rotate:after-record");
+	crash_point(inv, "rotate:after-record");
 	if (r.service_user && (rc = account_set_expiry(&r, err)) < 0) {
 		rc = fail(EXIT_REFUSED, "rotate: %s", err);
 		goto out;
 	}
 	if (a.self)
-		audit_change(c, "rotated", &r,
+		audit_change(inv, "rotated", &r,
 		    "self, renewed for what root granted");
 	else
-		audit(c, "rotated", &r);
+		audit(inv, "rotated", &r);
 	rc = 0;
-	if (c->json)
-		rc = print_record(c, st, &r, tok);
+	if (inv->json)
+		rc = print_record(inv, st, &r, tok);
 	else {
 		printf("%s\n", tok);
 		fprintf(stderr,

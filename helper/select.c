@@ -21,7 +21,7 @@ save_record(struct store *st, const struct record *r, char *err)
 }
 
 struct matches {
-	const struct ctx *c;
+	const struct invocation *inv;
 	bool tombstones; /* a deleted token counts too */
 	int n, services;
 	struct record first, service;
@@ -30,9 +30,10 @@ struct matches {
 
 /* A user may manage their own personal tokens; root every token. */
 static bool
-may_manage(const struct ctx *c, const struct record *r)
+may_manage(const struct invocation *inv, const struct record *r)
 {
-	return c->root || (!r->service_user && strcmp(r->user, c->caller) == 0);
+	return inv->root ||
+	    (!r->service_user && strcmp(r->user, inv->caller) == 0);
 }
 
 static int
@@ -42,8 +43,8 @@ match_fn(const struct record *r, void *ctx)
 	size_t used = strlen(m->ids);
 
 	if ((r->status == STATUS_DELETED && !m->tombstones) ||
-	    !may_manage(m->c, r) ||
-	    (m->c->owner != NULL && strcmp(r->user, m->c->owner) != 0))
+	    !may_manage(m->inv, r) ||
+	    (m->inv->owner != NULL && strcmp(r->user, m->inv->owner) != 0))
 		return 0;
 	if (m->n++ == 0)
 		m->first = *r;
@@ -77,11 +78,11 @@ find_fn(struct store_txn *t, void *ctx, char *err)
 }
 
 static int
-select_in(struct ctx *c, struct store *st, const char *what, bool tombstones,
-    struct record *r)
+select_in(struct invocation *inv, struct store *st, const char *what,
+    bool tombstones, struct record *r)
 {
 	struct find f = { .what = what,
-		.m = { .c = c, .tombstones = tombstones } };
+		.m = { .inv = inv, .tombstones = tombstones } };
 	char err[ERR_MAX];
 
 	if (store_read(st, find_fn, &f, err) < 0)
@@ -89,9 +90,9 @@ select_in(struct ctx *c, struct store *st, const char *what, bool tombstones,
 	/* Another account's token looks exactly like no token at all. */
 	if (f.m.n == 0)
 		return fail(EXIT_REFUSED, "no token '%.64s'%s%s", what,
-		    c->root ? "" : " among yours",
-		    c->root && c->owner != NULL ? " of that user" : "");
-	if (f.m.n > 1 && f.m.services == 1 && c->owner == NULL) {
+		    inv->root ? "" : " among yours",
+		    inv->root && inv->owner != NULL ? " of that user" : "");
+	if (f.m.n > 1 && f.m.services == 1 && inv->owner == NULL) {
 		*r = f.m.service;
 		return 0;
 	}
@@ -105,12 +106,12 @@ select_in(struct ctx *c, struct store *st, const char *what, bool tombstones,
 }
 
 int
-select_token(struct ctx *c, struct store *st, const char *what,
+select_token(struct invocation *inv, struct store *st, const char *what,
     struct record *r)
 {
 	int rc;
 
-	if ((rc = select_in(c, st, what, false, r)) != 0)
+	if ((rc = select_in(inv, st, what, false, r)) != 0)
 		return rc;
 	/* A replica changed here would differ from every other host. */
 	if (r->origin == ORIGIN_FLEET)
@@ -118,16 +119,16 @@ select_token(struct ctx *c, struct store *st, const char *what,
 		    "token %s is a fleet token, managed in the directory "
 		    "%.128s: change it there, not on this host",
 		    r->id,
-		    c->conf.fleet_base[0] != '\0' ? c->conf.fleet_base :
-		                                    "of fleet_providers");
+		    inv->conf.fleet_base[0] != '\0' ? inv->conf.fleet_base :
+		                                      "of fleet_providers");
 	return 0;
 }
 
 int
-select_shown(struct ctx *c, struct store *st, const char *what,
+select_shown(struct invocation *inv, struct store *st, const char *what,
     struct record *r)
 {
-	return select_in(c, st, what, true, r);
+	return select_in(inv, st, what, true, r);
 }
 
 int

@@ -33,20 +33,20 @@ clear_lockout(struct usage *u, void *ctx)
 
 /* Only root lifts a lockout: a user who could would make it pointless. */
 int
-cmd_unlock(struct ctx *c, int argc, char **argv)
+cmd_unlock(struct invocation *inv, int argc, char **argv)
 {
 	struct change_args a = { 0 };
-	struct unlock_ctx x = { c->now, false };
+	struct unlock_ctx x = { inv->now, false };
 	struct store *st = NULL;
 	struct record r;
 	char err[ERR_MAX];
 	int rc;
 
-	if ((rc = change_parse(c, "unlock", argc, argv, &a)) != 0)
+	if ((rc = change_parse(inv, "unlock", argc, argv, &a)) != 0)
 		return rc;
-	if (!c->root)
+	if (!inv->root)
 		return fail(EXIT_REFUSED, "only root may lift a lockout");
-	if ((rc = change_begin(c, &a, NULL, &st, &r)) != 0)
+	if ((rc = change_begin(inv, &a, NULL, &st, &r)) != 0)
 		goto out;
 	if (store_usage_update(st, r.id, clear_lockout, &x, err) < 0) {
 		rc = fail(EXIT_REFUSED, "unlock: %s", err);
@@ -55,10 +55,10 @@ cmd_unlock(struct ctx *c, int argc, char **argv)
 	/* Failures short of a lockout are cleared too, but nothing was lifted.
 	 */
 	if (x.was_locked)
-		audit(c, "unlocked", &r);
+		audit(inv, "unlocked", &r);
 	rc = 0;
-	if (c->json)
-		rc = print_record(c, st, &r, NULL);
+	if (inv->json)
+		rc = print_record(inv, st, &r, NULL);
 	else if (x.was_locked)
 		fprintf(stderr,
 		    "apitoken: token %s '%s' is no longer locked out\n", r.id,

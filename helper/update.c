@@ -57,7 +57,7 @@ list_opt(const char *opt, bool *set, bool *cleared, struct strlist *l,
 }
 
 static int
-parse(struct ctx *c, int argc, char **argv, struct want *w)
+parse(struct invocation *inv, int argc, char **argv, struct want *w)
 {
 	static const struct option opts[] = {
 		{ "expires", required_argument, NULL, 'e' },
@@ -146,10 +146,10 @@ parse(struct ctx *c, int argc, char **argv, struct want *w)
 			w->description = optarg;
 			break;
 		case 'u':
-			c->owner = optarg;
+			inv->owner = optarg;
 			break;
 		case 'j':
-			c->json = true;
+			inv->json = true;
 			break;
 		case 'h':
 			command_help("update");
@@ -230,8 +230,8 @@ blocks_within(const struct strlist *sub, const struct strlist *sup)
  * (negated) after printing why the change is refused.
  */
 static int
-apply(struct ctx *c, const struct want *w, struct record *r, char *changed,
-    size_t cap)
+apply(struct invocation *inv, const struct want *w, struct record *r,
+    char *changed, size_t cap)
 {
 	const struct strlist *old_eff, *new_eff;
 	int64_t expires = r->expires_at;
@@ -240,25 +240,26 @@ apply(struct ctx *c, const struct want *w, struct record *r, char *changed,
 
 	changed[0] = '\0';
 	if (w->expires != NULL) {
-		if (when_parse_expiry(w->expires, c->now, &expires, err) < 0)
+		if (when_parse_expiry(w->expires, inv->now, &expires, err) < 0)
 			return -fail(EXIT_USAGE, "--expires: %s", err);
-		if (c->conf.max_lifetime != 0 &&
-		    (expires == 0 || expires - c->now > c->conf.max_lifetime))
+		if (inv->conf.max_lifetime != 0 &&
+		    (expires == 0 ||
+		        expires - inv->now > inv->conf.max_lifetime))
 			return -fail(EXIT_REFUSED,
 			    "expiry beyond the maximum lifetime of %lld days "
 			    "set in %s",
-			    (long long)(c->conf.max_lifetime / 86400),
-			    c->conf_path);
-		if (!c->root && r->expires_at != 0 &&
+			    (long long)(inv->conf.max_lifetime / 86400),
+			    inv->conf_path);
+		if (!inv->root && r->expires_at != 0 &&
 		    (expires == 0 || expires > r->expires_at))
 			return -fail(EXIT_REFUSED,
 			    "only root may extend a token's expiry; "
 			    "you may bring it forward");
 		if (expires != r->expires_at) {
 			r->expires_at = expires;
-			if (c->root)
+			if (inv->root)
 				r->granted_lifetime =
-				    expires ? expires - c->now : 0;
+				    expires ? expires - inv->now : 0;
 			n++;
 			strncat(changed, " expiry", cap - strlen(changed) - 1);
 		}
@@ -266,10 +267,10 @@ apply(struct ctx *c, const struct want *w, struct record *r, char *changed,
 	if (w->set_services) {
 		/* Compare what a login would allow, before and after. */
 		old_eff =
-		    r->services.n ? &r->services : &c->conf.default_services;
+		    r->services.n ? &r->services : &inv->conf.default_services;
 		new_eff =
-		    w->services.n ? &w->services : &c->conf.default_services;
-		if (!c->root && !items_within(new_eff, old_eff))
+		    w->services.n ? &w->services : &inv->conf.default_services;
+		if (!inv->root && !items_within(new_eff, old_eff))
 			return -fail(EXIT_REFUSED,
 			    "only root may add services to a token; "
 			    "you may remove them");
@@ -281,7 +282,8 @@ apply(struct ctx *c, const struct want *w, struct record *r, char *changed,
 		}
 	}
 	if (w->set_permissions) {
-		if (!c->root && !items_within(&w->permissions, &r->permissions))
+		if (!inv->root &&
+		    !items_within(&w->permissions, &r->permissions))
 			return -fail(EXIT_REFUSED,
 			    "only root may add permissions to a token; "
 			    "you may remove them");
@@ -293,7 +295,7 @@ apply(struct ctx *c, const struct want *w, struct record *r, char *changed,
 		}
 	}
 	if (w->set_addresses) {
-		if (!c->root &&
+		if (!inv->root &&
 		    !blocks_within(&w->addresses, &r->allowed_addresses))
 			return -fail(EXIT_REFUSED,
 			    "only root may widen where a token is accepted "
@@ -313,15 +315,15 @@ apply(struct ctx *c, const struct want *w, struct record *r, char *changed,
 		n++;
 		strncat(changed, " description", cap - strlen(changed) - 1);
 	}
-	if (c->root &&
+	if (inv->root &&
 	    (w->expires != NULL || w->set_services || w->set_permissions ||
 	        w->set_addresses))
-		r->limits_uid = (uint32_t)c->ruid;
+		r->limits_uid = (uint32_t)inv->ruid;
 	return n;
 }
 
 int
-cmd_update(struct ctx *c, int argc, char **argv)
+cmd_update(struct invocation *inv, int argc, char **argv)
 {
 	struct want w;
 	struct store *st = NULL;
@@ -331,15 +333,15 @@ cmd_update(struct ctx *c, int argc, char **argv)
 	int rc, n;
 
 	memset(&w, 0, sizeof(w));
-	if ((rc = parse(c, argc, argv, &w)) != 0)
+	if ((rc = parse(inv, argc, argv, &w)) != 0)
 		return rc;
-	if ((rc = store_open(&st, c->store_dir, 0, err)) < 0 ||
+	if ((rc = store_open(&st, inv->store_dir, 0, err)) < 0 ||
 	    (rc = hold_lock(st, err)) < 0) {
 		rc = fail(EXIT_REFUSED, "%s",
 		    rc == ERR_NOTFOUND ? "no tokens yet" : err);
 		goto out;
 	}
-	if ((rc = select_token(c, st, w.what, &r)) != 0)
+	if ((rc = select_token(inv, st, w.what, &r)) != 0)
 		goto out;
 	rc = EXIT_REFUSED;
 	if (select_settled(&r) != 0)
@@ -354,23 +356,23 @@ cmd_update(struct ctx *c, int argc, char **argv)
 	if (select_same_account(&r) != 0)
 		goto out;
 	/* Renewing an expired token is a new grant: root's alone. */
-	if (!c->root && record_expired(&r, c->now)) {
+	if (!inv->root && record_expired(&r, inv->now)) {
 		fail(rc, "token %s has expired; ask root, or create a new one",
 		    r.id);
 		goto out;
 	}
 	old_expiry = r.expires_at;
-	if ((n = apply(c, &w, &r, changed, sizeof(changed))) < 0) {
+	if ((n = apply(inv, &w, &r, changed, sizeof(changed))) < 0) {
 		rc = -n;
 		goto out;
 	}
 	if (n > 0) {
-		record_touch(&r, c->now, c->caller);
+		record_touch(&r, inv->now, inv->caller);
 		if ((rc = save_record(st, &r, err)) < 0) {
 			rc = fail(EXIT_REFUSED, "update: %s", err);
 			goto out;
 		}
-		crash_point(c, "update:after-record");
+		crash_point(inv, "update:after-record");
 		if (r.service_user && r.expires_at != old_expiry &&
 		    (rc = account_set_expiry(&r, err)) < 0) {
 			rc = fail(EXIT_REFUSED,
@@ -380,11 +382,11 @@ cmd_update(struct ctx *c, int argc, char **argv)
 			    err);
 			goto out;
 		}
-		audit_change(c, "updated", &r, changed + 1);
+		audit_change(inv, "updated", &r, changed + 1);
 	}
 	rc = 0;
-	if (c->json)
-		rc = print_record(c, st, &r, NULL);
+	if (inv->json)
+		rc = print_record(inv, st, &r, NULL);
 	else if (n == 0)
 		fprintf(stderr, "apitoken: token %s '%s' unchanged\n", r.id,
 		    r.name);

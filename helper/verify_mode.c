@@ -22,7 +22,7 @@
 #include "verify_proto.h"
 
 int
-cmd_verify(struct ctx *c, int argc, char **argv)
+cmd_verify(struct invocation *inv, int argc, char **argv)
 {
 	char req[VPROTO_REQUEST_MAX + 1], answer[VPROTO_ANSWER_MAX];
 	size_t n, len;
@@ -31,7 +31,7 @@ cmd_verify(struct ctx *c, int argc, char **argv)
 	(void)argv;
 	if (argc != 1 || isatty(STDIN_FILENO)) {
 		syslog(LOG_AUTHPRIV | LOG_NOTICE,
-		    "inappropriate use of the verify mode by %s", c->caller);
+		    "inappropriate use of the verify mode by %s", inv->caller);
 		return fail(EXIT_USAGE, "verify is for the PAM module only");
 	}
 	/* The module writes one request and closes the pipe; one byte more is
@@ -42,8 +42,8 @@ cmd_verify(struct ctx *c, int argc, char **argv)
 	 * setresuid, its cgroup's freezer after): unless the caller is root it
 	 * writes no usage, so it never holds what a login waits for.
 	 */
-	len = verifier_answer(&c->conf, c->store_dir, c->now, &c->who, !c->root,
-	    req, n, answer, sizeof(answer), &delay);
+	len = verifier_answer(&inv->conf, inv->store_dir, inv->now, &inv->who,
+	    !inv->root, req, n, answer, sizeof(answer), &delay);
 	explicit_bzero(req, sizeof(req));
 	/* This process is the caller's alone: waiting here stalls nobody else.
 	 */
