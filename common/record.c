@@ -18,99 +18,99 @@ struct cur {
 };
 
 static void
-put_bytes(struct cur *c, const void *p, size_t n)
+put_bytes(struct cur *cur, const void *p, size_t n)
 {
-	if (c->bad || n > c->len - c->pos) {
-		c->bad = true;
+	if (cur->bad || n > cur->len - cur->pos) {
+		cur->bad = true;
 		return;
 	}
-	memcpy(c->w + c->pos, p, n);
-	c->pos += n;
+	memcpy(cur->w + cur->pos, p, n);
+	cur->pos += n;
 }
 
 static void
-put_uint(struct cur *c, uint64_t v, int bytes)
+put_uint(struct cur *cur, uint64_t v, int bytes)
 {
 	uint8_t b[8];
 
 	for (int i = 0; i < bytes; i++)
 		b[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
-	put_bytes(c, b, (size_t)bytes);
+	put_bytes(cur, b, (size_t)bytes);
 }
 
 static void
-put_str(struct cur *c, const char *s)
+put_str(struct cur *cur, const char *s)
 {
 	size_t n = strlen(s);
 
-	put_uint(c, n, 2);
-	put_bytes(c, s, n);
+	put_uint(cur, n, 2);
+	put_bytes(cur, s, n);
 }
 
 static void
-put_list(struct cur *c, const struct strlist *l)
+put_list(struct cur *cur, const struct strlist *l)
 {
-	put_uint(c, l->n, 1);
+	put_uint(cur, l->n, 1);
 	for (int i = 0; i < l->n; i++)
-		put_str(c, l->v[i]);
+		put_str(cur, l->v[i]);
 }
 
 static void
-fail(struct cur *c, const char *why)
+fail(struct cur *cur, const char *why)
 {
-	if (!c->bad)
-		c->why = why;
-	c->bad = true;
+	if (!cur->bad)
+		cur->why = why;
+	cur->bad = true;
 }
 
 /* Append the checksum of everything written so far. */
 static void
-put_sum(struct cur *c)
+put_sum(struct cur *cur)
 {
 	uint8_t sum[RECORD_SUM_LEN];
 
-	if (c->bad)
+	if (cur->bad)
 		return;
-	blake2b(sum, sizeof(sum), c->w, c->pos);
-	put_bytes(c, sum, sizeof(sum));
+	blake2b(sum, sizeof(sum), cur->w, cur->pos);
+	put_bytes(cur, sum, sizeof(sum));
 }
 
 /* Check the trailing checksum and hide it from the field reader. */
 static void
-check_sum(struct cur *c)
+check_sum(struct cur *cur)
 {
 	uint8_t sum[RECORD_SUM_LEN];
 
-	if (c->len < RECORD_SUM_LEN) {
-		fail(c, "truncated");
+	if (cur->len < RECORD_SUM_LEN) {
+		fail(cur, "truncated");
 		return;
 	}
-	c->len -= RECORD_SUM_LEN;
-	blake2b(sum, sizeof(sum), c->r, c->len);
-	if (blake2b_memcmp(sum, c->r + c->len, RECORD_SUM_LEN) != 0)
-		fail(c, "checksum mismatch");
+	cur->len -= RECORD_SUM_LEN;
+	blake2b(sum, sizeof(sum), cur->r, cur->len);
+	if (blake2b_memcmp(sum, cur->r + cur->len, RECORD_SUM_LEN) != 0)
+		fail(cur, "checksum mismatch");
 }
 
 static const uint8_t *
-get_bytes(struct cur *c, size_t n)
+get_bytes(struct cur *cur, size_t n)
 {
 	const uint8_t *p;
 
-	if (c->bad)
+	if (cur->bad)
 		return NULL;
-	if (n > c->len - c->pos) {
-		fail(c, "truncated");
+	if (n > cur->len - cur->pos) {
+		fail(cur, "truncated");
 		return NULL;
 	}
-	p = c->r + c->pos;
-	c->pos += n;
+	p = cur->r + cur->pos;
+	cur->pos += n;
 	return p;
 }
 
 static uint64_t
-get_uint(struct cur *c, int bytes)
+get_uint(struct cur *cur, int bytes)
 {
-	const uint8_t *p = get_bytes(c, (size_t)bytes);
+	const uint8_t *p = get_bytes(cur, (size_t)bytes);
 	uint64_t v = 0;
 
 	if (p == NULL)
@@ -121,23 +121,23 @@ get_uint(struct cur *c, int bytes)
 }
 
 static void
-get_str(struct cur *c, char *dst, size_t cap)
+get_str(struct cur *cur, char *dst, size_t cap)
 {
-	size_t n = (size_t)get_uint(c, 2);
+	size_t n = (size_t)get_uint(cur, 2);
 	const uint8_t *p;
 
 	dst[0] = '\0';
-	if (c->bad)
+	if (cur->bad)
 		return;
 	if (n >= cap) {
-		fail(c, "string too long");
+		fail(cur, "string too long");
 		return;
 	}
-	if ((p = get_bytes(c, n)) == NULL)
+	if ((p = get_bytes(cur, n)) == NULL)
 		return;
 	for (size_t i = 0; i < n; i++)
 		if (p[i] < 0x20 || p[i] == 0x7f) {
-			fail(c, "control character in string");
+			fail(cur, "control character in string");
 			return;
 		}
 	memcpy(dst, p, n);
@@ -145,62 +145,62 @@ get_str(struct cur *c, char *dst, size_t cap)
 }
 
 static void
-get_list(struct cur *c, struct strlist *l)
+get_list(struct cur *cur, struct strlist *l)
 {
-	uint8_t n = (uint8_t)get_uint(c, 1);
+	uint8_t n = (uint8_t)get_uint(cur, 1);
 
 	l->n = 0;
 	if (n > LIST_MAX) {
-		fail(c, "list too long");
+		fail(cur, "list too long");
 		return;
 	}
-	for (l->n = 0; l->n < n && !c->bad; l->n++)
-		get_str(c, l->v[l->n], sizeof(l->v[0]));
+	for (l->n = 0; l->n < n && !cur->bad; l->n++)
+		get_str(cur, l->v[l->n], sizeof(l->v[0]));
 }
 
 int
 record_encode(const struct record *r, uint8_t *buf, size_t cap)
 {
-	struct cur c = { .w = buf, .len = cap };
+	struct cur cur = { .w = buf, .len = cap };
 
-	put_uint(&c, RECORD_VERSION, 1);
-	put_str(&c, r->id);
-	put_str(&c, r->name);
-	put_str(&c, r->description);
-	put_str(&c, r->user);
-	put_uint(&c, r->uid, 4);
-	put_uint(&c, r->service_user, 1);
-	put_uint(&c, r->status, 1);
-	put_uint(&c, r->pending, 1);
-	put_list(&c, &r->services);
-	put_list(&c, &r->permissions);
-	put_list(&c, &r->allowed_addresses);
-	put_uint(&c, (uint64_t)r->expires_at, 8);
-	put_uint(&c, (uint64_t)r->created_at, 8);
-	put_str(&c, r->created_by);
-	put_uint(&c, (uint64_t)r->updated_at, 8);
-	put_str(&c, r->updated_by);
-	put_uint(&c, r->revision, 8);
-	put_bytes(&c, r->hash, TOKEN_HASH_LEN);
-	put_bytes(&c, r->old_hash, TOKEN_HASH_LEN);
-	put_uint(&c, (uint64_t)r->old_hash_until, 8);
-	put_uint(&c, r->max_uses, 4);
-	put_uint(&c, (uint64_t)r->granted_lifetime, 8);
-	put_uint(&c, (uint64_t)r->notified_expiry, 8);
-	put_uint(&c, r->notified_days, 2);
-	put_uint(&c, r->limits_uid, 4);
-	put_uint(&c, r->status_uid, 4);
-	put_uint(&c, r->origin, 1);
-	put_list(&c, &r->hosts);
-	put_uint(&c, (uint64_t)r->account_since, 8);
-	put_sum(&c);
-	return c.bad ? ERR_LIMIT : (int)c.pos;
+	put_uint(&cur, RECORD_VERSION, 1);
+	put_str(&cur, r->id);
+	put_str(&cur, r->name);
+	put_str(&cur, r->description);
+	put_str(&cur, r->user);
+	put_uint(&cur, r->uid, 4);
+	put_uint(&cur, r->service_user, 1);
+	put_uint(&cur, r->status, 1);
+	put_uint(&cur, r->pending, 1);
+	put_list(&cur, &r->services);
+	put_list(&cur, &r->permissions);
+	put_list(&cur, &r->allowed_addresses);
+	put_uint(&cur, (uint64_t)r->expires_at, 8);
+	put_uint(&cur, (uint64_t)r->created_at, 8);
+	put_str(&cur, r->created_by);
+	put_uint(&cur, (uint64_t)r->updated_at, 8);
+	put_str(&cur, r->updated_by);
+	put_uint(&cur, r->revision, 8);
+	put_bytes(&cur, r->hash, TOKEN_HASH_LEN);
+	put_bytes(&cur, r->old_hash, TOKEN_HASH_LEN);
+	put_uint(&cur, (uint64_t)r->old_hash_until, 8);
+	put_uint(&cur, r->max_uses, 4);
+	put_uint(&cur, (uint64_t)r->granted_lifetime, 8);
+	put_uint(&cur, (uint64_t)r->notified_expiry, 8);
+	put_uint(&cur, r->notified_days, 2);
+	put_uint(&cur, r->limits_uid, 4);
+	put_uint(&cur, r->status_uid, 4);
+	put_uint(&cur, r->origin, 1);
+	put_list(&cur, &r->hosts);
+	put_uint(&cur, (uint64_t)r->account_since, 8);
+	put_sum(&cur);
+	return cur.bad ? ERR_LIMIT : (int)cur.pos;
 }
 
 int
 record_decode(const uint8_t *buf, size_t len, struct record *r, char *err)
 {
-	struct cur c = { .r = buf, .len = len };
+	struct cur cur = { .r = buf, .len = len };
 	const uint8_t *p;
 	uint64_t version, service_user;
 
@@ -208,63 +208,63 @@ record_decode(const uint8_t *buf, size_t len, struct record *r, char *err)
 	if (len == 0)
 		return err_set(err, ERR_CORRUPT, "damaged record: empty");
 	/* The version is read before the checksum so a newer format says so. */
-	version = get_uint(&c, 1);
+	version = get_uint(&cur, 1);
 	if (version != RECORD_VERSION && version != 1)
 		return err_set(err, ERR_CORRUPT,
 		    "record format %u is not supported by this version (knows "
 		    "%d)",
 		    (unsigned)version, RECORD_VERSION);
-	check_sum(&c);
-	get_str(&c, r->id, sizeof(r->id));
-	get_str(&c, r->name, sizeof(r->name));
-	get_str(&c, r->description, sizeof(r->description));
-	get_str(&c, r->user, sizeof(r->user));
-	r->uid = (uint32_t)get_uint(&c, 4);
-	service_user = get_uint(&c, 1);
+	check_sum(&cur);
+	get_str(&cur, r->id, sizeof(r->id));
+	get_str(&cur, r->name, sizeof(r->name));
+	get_str(&cur, r->description, sizeof(r->description));
+	get_str(&cur, r->user, sizeof(r->user));
+	r->uid = (uint32_t)get_uint(&cur, 4);
+	service_user = get_uint(&cur, 1);
 	r->service_user = service_user == 1;
-	r->status = (uint8_t)get_uint(&c, 1);
-	r->pending = (uint8_t)get_uint(&c, 1);
-	get_list(&c, &r->services);
-	get_list(&c, &r->permissions);
-	get_list(&c, &r->allowed_addresses);
-	r->expires_at = (int64_t)get_uint(&c, 8);
-	r->created_at = (int64_t)get_uint(&c, 8);
-	get_str(&c, r->created_by, sizeof(r->created_by));
-	r->updated_at = (int64_t)get_uint(&c, 8);
-	get_str(&c, r->updated_by, sizeof(r->updated_by));
-	r->revision = get_uint(&c, 8);
-	if ((p = get_bytes(&c, TOKEN_HASH_LEN)) != NULL)
+	r->status = (uint8_t)get_uint(&cur, 1);
+	r->pending = (uint8_t)get_uint(&cur, 1);
+	get_list(&cur, &r->services);
+	get_list(&cur, &r->permissions);
+	get_list(&cur, &r->allowed_addresses);
+	r->expires_at = (int64_t)get_uint(&cur, 8);
+	r->created_at = (int64_t)get_uint(&cur, 8);
+	get_str(&cur, r->created_by, sizeof(r->created_by));
+	r->updated_at = (int64_t)get_uint(&cur, 8);
+	get_str(&cur, r->updated_by, sizeof(r->updated_by));
+	r->revision = get_uint(&cur, 8);
+	if ((p = get_bytes(&cur, TOKEN_HASH_LEN)) != NULL)
 		memcpy(r->hash, p, TOKEN_HASH_LEN);
-	if ((p = get_bytes(&c, TOKEN_HASH_LEN)) != NULL)
+	if ((p = get_bytes(&cur, TOKEN_HASH_LEN)) != NULL)
 		memcpy(r->old_hash, p, TOKEN_HASH_LEN);
-	r->old_hash_until = (int64_t)get_uint(&c, 8);
+	r->old_hash_until = (int64_t)get_uint(&cur, 8);
 	if (version >= 2) {
-		r->max_uses = (uint32_t)get_uint(&c, 4);
-		r->granted_lifetime = (int64_t)get_uint(&c, 8);
-		r->notified_expiry = (int64_t)get_uint(&c, 8);
-		r->notified_days = (uint16_t)get_uint(&c, 2);
-		r->limits_uid = (uint32_t)get_uint(&c, 4);
-		r->status_uid = (uint32_t)get_uint(&c, 4);
-		r->origin = (uint8_t)get_uint(&c, 1);
-		get_list(&c, &r->hosts);
-		r->account_since = (int64_t)get_uint(&c, 8);
+		r->max_uses = (uint32_t)get_uint(&cur, 4);
+		r->granted_lifetime = (int64_t)get_uint(&cur, 8);
+		r->notified_expiry = (int64_t)get_uint(&cur, 8);
+		r->notified_days = (uint16_t)get_uint(&cur, 2);
+		r->limits_uid = (uint32_t)get_uint(&cur, 4);
+		r->status_uid = (uint32_t)get_uint(&cur, 4);
+		r->origin = (uint8_t)get_uint(&cur, 1);
+		get_list(&cur, &r->hosts);
+		r->account_since = (int64_t)get_uint(&cur, 8);
 	}
 
-	if (!c.bad && c.pos != c.len)
-		fail(&c, "trailing bytes");
-	if (!c.bad && !token_id_valid(r->id))
-		fail(&c, "invalid id");
-	if (!c.bad && service_user > 1)
-		fail(&c, "invalid flag");
-	if (!c.bad && r->status > STATUS_DELETED)
-		fail(&c, "invalid status");
-	if (!c.bad && r->pending > PENDING_LOCK)
-		fail(&c, "invalid pending state");
-	if (!c.bad && r->origin > ORIGIN_FLEET)
-		fail(&c, "invalid origin");
-	if (c.bad) {
+	if (!cur.bad && cur.pos != cur.len)
+		fail(&cur, "trailing bytes");
+	if (!cur.bad && !token_id_valid(r->id))
+		fail(&cur, "invalid id");
+	if (!cur.bad && service_user > 1)
+		fail(&cur, "invalid flag");
+	if (!cur.bad && r->status > STATUS_DELETED)
+		fail(&cur, "invalid status");
+	if (!cur.bad && r->pending > PENDING_LOCK)
+		fail(&cur, "invalid pending state");
+	if (!cur.bad && r->origin > ORIGIN_FLEET)
+		fail(&cur, "invalid origin");
+	if (cur.bad) {
 		memset(r, 0, sizeof(*r));
-		return err_set(err, ERR_CORRUPT, "damaged record: %s", c.why);
+		return err_set(err, ERR_CORRUPT, "damaged record: %s", cur.why);
 	}
 	return 0;
 }
@@ -272,65 +272,66 @@ record_decode(const uint8_t *buf, size_t len, struct record *r, char *err)
 int
 usage_encode(const struct usage *u, uint8_t *buf, size_t cap)
 {
-	struct cur c = { .w = buf, .len = cap };
+	struct cur cur = { .w = buf, .len = cap };
 
-	put_uint(&c, USAGE_VERSION, 1);
-	put_uint(&c, (uint64_t)u->last_used_at, 8);
+	put_uint(&cur, USAGE_VERSION, 1);
+	put_uint(&cur, (uint64_t)u->last_used_at, 8);
 	for (int i = 0; i < USAGE_ADDRS; i++)
-		put_str(&c, u->last_used_from[i]);
-	put_uint(&c, u->recorded_uses, 8);
+		put_str(&cur, u->last_used_from[i]);
+	put_uint(&cur, u->recorded_uses, 8);
 	for (int i = 0; i < USAGE_SOURCES; i++) {
 		const struct usage_source *f = &u->sources[i];
 
-		put_str(&c, f->source);
-		put_uint(&c, f->failures, 4);
-		put_uint(&c, (uint64_t)f->window_start, 8);
-		put_uint(&c, (uint64_t)f->locked_until, 8);
+		put_str(&cur, f->source);
+		put_uint(&cur, f->failures, 4);
+		put_uint(&cur, (uint64_t)f->window_start, 8);
+		put_uint(&cur, (uint64_t)f->locked_until, 8);
 	}
-	put_uint(&c, u->uses, 4);
-	put_sum(&c);
-	return c.bad ? ERR_LIMIT : (int)c.pos;
+	put_uint(&cur, u->uses, 4);
+	put_sum(&cur);
+	return cur.bad ? ERR_LIMIT : (int)cur.pos;
 }
 
 int
 usage_decode(const uint8_t *buf, size_t len, struct usage *u, char *err)
 {
-	struct cur c = { .r = buf, .len = len };
+	struct cur cur = { .r = buf, .len = len };
 	uint64_t version;
 
 	memset(u, 0, sizeof(*u));
-	check_sum(&c);
-	version = get_uint(&c, 1);
-	if (version != USAGE_VERSION && version != 1 && !c.bad)
-		fail(&c, "unknown version");
-	u->last_used_at = (int64_t)get_uint(&c, 8);
+	check_sum(&cur);
+	version = get_uint(&cur, 1);
+	if (version != USAGE_VERSION && version != 1 && !cur.bad)
+		fail(&cur, "unknown version");
+	u->last_used_at = (int64_t)get_uint(&cur, 8);
 	for (int i = 0; i < USAGE_ADDRS; i++)
-		get_str(&c, u->last_used_from[i], sizeof(u->last_used_from[i]));
-	u->recorded_uses = get_uint(&c, 8);
+		get_str(&cur, u->last_used_from[i],
+		    sizeof(u->last_used_from[i]));
+	u->recorded_uses = get_uint(&cur, 8);
 	if (version == 1) {
 		/* One counter for every source: not kept, so that no source
 		 * starts locked out for what another did. */
-		get_uint(&c, 4);
-		get_uint(&c, 8);
-		get_uint(&c, 8);
+		get_uint(&cur, 4);
+		get_uint(&cur, 8);
+		get_uint(&cur, 8);
 	}
 	for (int i = 0; i < USAGE_SOURCES && version != 1; i++) {
 		struct usage_source *f = &u->sources[i];
 
-		get_str(&c, f->source, sizeof(f->source));
-		f->failures = (uint32_t)get_uint(&c, 4);
-		f->window_start = (int64_t)get_uint(&c, 8);
-		f->locked_until = (int64_t)get_uint(&c, 8);
+		get_str(&cur, f->source, sizeof(f->source));
+		f->failures = (uint32_t)get_uint(&cur, 4);
+		f->window_start = (int64_t)get_uint(&cur, 8);
+		f->locked_until = (int64_t)get_uint(&cur, 8);
 	}
 	/* Version 1 ends here: it counted no uses (no token had a limit). */
 	if (version != 1)
-		u->uses = (uint32_t)get_uint(&c, 4);
-	if (!c.bad && c.pos != c.len)
-		fail(&c, "trailing bytes");
-	if (c.bad) {
+		u->uses = (uint32_t)get_uint(&cur, 4);
+	if (!cur.bad && cur.pos != cur.len)
+		fail(&cur, "trailing bytes");
+	if (cur.bad) {
 		memset(u, 0, sizeof(*u));
 		return err_set(err, ERR_CORRUPT, "damaged usage data: %s",
-		    c.why);
+		    cur.why);
 	}
 	return 0;
 }

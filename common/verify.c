@@ -81,11 +81,11 @@ verify_service_listed(const struct strlist *l, const char *service)
 
 /* True when the record allows service under conf's defaults. */
 static bool
-verify_service_allowed(const struct conf *c, const struct record *r,
+verify_service_allowed(const struct conf *cf, const struct record *r,
     const char *service)
 {
 	const struct strlist *l =
-	    r->services.n > 0 ? &r->services : &c->default_services;
+	    r->services.n > 0 ? &r->services : &cf->default_services;
 
 	return service != NULL && verify_service_listed(l, service);
 }
@@ -231,26 +231,26 @@ contact_fn(struct store_txn *t, void *ctx, char *err)
  * may be waiting there.  Local tokens are never affected.
  */
 static enum verify_reason
-fleet_allowed(const struct conf *c, struct store *st, const struct record *r,
+fleet_allowed(const struct conf *cf, struct store *st, const struct record *r,
     int64_t now)
 {
 	char host[ITEM_MAX_LEN + 2] = "";
 	bool here = strlist_contains(&r->hosts, "*");
 	int64_t contact = 0;
 
-	if (c->fleet_host[0] != '\0')
-		snprintf(host, sizeof(host), "%s", c->fleet_host);
+	if (cf->fleet_host[0] != '\0')
+		snprintf(host, sizeof(host), "%s", cf->fleet_host);
 	else if (gethostname(host, sizeof(host) - 1) < 0)
 		host[0] = '\0';
 	for (int i = 0; i < r->hosts.n && !here; i++)
 		here =
 		    (host[0] != '\0' && strcasecmp(r->hosts.v[i], host) == 0) ||
-		    strlist_contains(&c->fleet_host_groups, r->hosts.v[i]);
+		    strlist_contains(&cf->fleet_host_groups, r->hosts.v[i]);
 	if (!here)
 		return VREASON_FLEET_HOST;
-	if (c->fleet_strict &&
+	if (cf->fleet_strict &&
 	    (store_read(st, contact_fn, &contact, NULL) < 0 || contact == 0 ||
-	        now - contact > c->fleet_stale_after))
+	        now - contact > cf->fleet_stale_after))
 		return VREASON_FLEET_STALE;
 	return VREASON_ACCEPTED;
 }
@@ -272,7 +272,7 @@ attempt_source(const struct verify_request *req, char *buf, size_t cap)
 }
 
 struct usage_ctx {
-	const struct conf *c;
+	const struct conf *cf;
 	const struct verify_request *req;
 	const char *source;
 	bool match;        /* the secret was right */
@@ -286,7 +286,7 @@ struct usage_ctx {
 static bool
 use_due(const struct usage_ctx *x, const struct usage *u)
 {
-	return x->req->now - u->last_used_at >= x->c->usage_write_interval ||
+	return x->req->now - u->last_used_at >= x->cf->usage_write_interval ||
 	    (x->req->rhost != NULL &&
 	        strcmp(u->last_used_from[0], x->req->rhost) != 0);
 }
@@ -327,7 +327,7 @@ static int
 record_attempt(struct usage *u, void *ctx)
 {
 	struct usage_ctx *x = ctx;
-	const struct conf *c = x->c;
+	const struct conf *cf = x->cf;
 	int64_t now = x->req->now;
 	struct usage_source *f = usage_source_find(u, x->source);
 	bool changed = false;
@@ -338,12 +338,12 @@ record_attempt(struct usage *u, void *ctx)
 	}
 	if (!x->match) {
 		f = usage_source_take(u, x->source, now);
-		if (now - f->window_start >= c->lockout_window) {
+		if (now - f->window_start >= cf->lockout_window) {
 			f->window_start = now;
 			f->failures = 0;
 		}
-		if (++f->failures >= c->lockout_attempts) {
-			f->locked_until = now + c->lockout_time;
+		if (++f->failures >= cf->lockout_attempts) {
+			f->locked_until = now + cf->lockout_time;
 			f->failures = 0;
 		}
 		return 0;
@@ -366,8 +366,9 @@ static int
 count_use(struct usage *u, void *ctx)
 {
 	struct usage_ctx *x = ctx;
-	struct usage_source *f =
-	    x->c->lockout_attempts > 0 ? usage_source_find(u, x->source) : NULL;
+	struct usage_source *f = x->cf->lockout_attempts > 0 ?
+	    usage_source_find(u, x->source) :
+	    NULL;
 
 	if (f != NULL && f->locked_until > x->req->now) {
 		x->locked = true;
@@ -420,19 +421,19 @@ spend_use(struct store *st, const struct verify_request *req,
 
 /* Every check after the secret's (verify.h, step 5). */
 static enum verify_code
-check_use(const struct conf *c, struct store *st,
+check_use(const struct conf *cf, struct store *st,
     const struct verify_request *req, struct verify_result *res)
 {
 	enum verify_reason why;
 
 	if (check_state(&res->rec, req->user, req->now, res) != VERIFY_OK)
 		return res->code;
-	if (!verify_service_allowed(c, &res->rec, req->service))
+	if (!verify_service_allowed(cf, &res->rec, req->service))
 		return deny(res, VREASON_SERVICE);
 	if (!address_allowed(&res->rec, req->rhost))
 		return deny(res, VREASON_ADDRESS);
 	if (res->rec.origin == ORIGIN_FLEET &&
-	    (why = fleet_allowed(c, st, &res->rec, req->now)) !=
+	    (why = fleet_allowed(cf, st, &res->rec, req->now)) !=
 	        VREASON_ACCEPTED)
 		return deny(res, why);
 	res->code = VERIFY_OK;
@@ -441,7 +442,7 @@ check_use(const struct conf *c, struct store *st,
 }
 
 enum verify_code
-verify_token(const struct conf *c, const struct verify_request *req,
+verify_token(const struct conf *cf, const struct verify_request *req,
     struct verify_result *res)
 {
 	struct store *st = NULL;
@@ -449,12 +450,12 @@ verify_token(const struct conf *c, const struct verify_request *req,
 	struct usage use;
 	struct usage_source *seen;
 	char source[SOURCE_MAX_LEN + 1];
-	struct usage_ctx uctx = { c, req, source, false, false, false, false,
+	struct usage_ctx uctx = { cf, req, source, false, false, false, false,
 		0 };
 	uint8_t hash[TOKEN_HASH_LEN];
 	char err[ERR_MAX];
 	const char *why = NULL;
-	bool found, have_use, lockout = c->lockout_attempts > 0;
+	bool found, have_use, lockout = cf->lockout_attempts > 0;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -517,7 +518,7 @@ verify_token(const struct conf *c, const struct verify_request *req,
 	if (!uctx.match)
 		deny(res, VREASON_WRONG_SECRET);
 	else
-		uctx.accepted = check_use(c, st, req, res) == VERIFY_OK;
+		uctx.accepted = check_use(cf, st, req, res) == VERIFY_OK;
 	if (uctx.accepted && res->rec.max_uses > 0) {
 		spend_use(st, req, have_use ? &use : NULL, &uctx, res);
 		goto out;

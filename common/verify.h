@@ -141,7 +141,7 @@ bool verify_service_listed(const struct strlist *l, const char *service);
 int64_t verify_account_since(const char *user);
 
 /* Decide; fills res and returns res->code. */
-enum verify_code verify_token(const struct conf *c,
+enum verify_code verify_token(const struct conf *cf,
     const struct verify_request *req, struct verify_result *res);
 
 /*
