@@ -10,7 +10,8 @@ tests_unit_SOURCES = tests/unit.c tests/unit.h \
 	tests/test_store_lock.c tests/test_store_usage.c tests/test_store_fault.c \
 	tests/test_store_fleet.c \
 	tests/test_conf.c tests/test_when.c tests/test_cidr.c tests/test_redact.c tests/test_utf8.c \
-	tests/test_verify.c tests/test_verify_proto.c
+	tests/test_verify.c tests/test_verify_usage.c tests/verifyfix.c tests/verifyfix.h \
+	tests/test_verify_proto.c
 tests_unit_CPPFLAGS = $(AM_CPPFLAGS)
 tests_unit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SODIUM_CFLAGS) $(LMDB_CFLAGS)
 tests_unit_LDADD = common/libtokengen.la $(CHECK_LIBS)

@@ -21,6 +21,7 @@ Suite *cidr_suite(void);
 Suite *redact_suite(void);
 Suite *utf8_suite(void);
 Suite *verify_suite(void);
+Suite *verify_usage_suite(void);
 Suite *verify_proto_suite(void);
 
 #endif
