@@ -96,6 +96,24 @@ pick_fn(const struct record *r, void *ctx)
 	return 0;
 }
 
+/*
+ * A spent token is revoked, whatever its record says yet: no notice.  Read
+ * after the scan, whose transaction must not nest another store's.
+ */
+static void
+drop_spent(struct store *st, struct due *d)
+{
+	struct usage u;
+	int kept = 0;
+
+	for (int i = 0; i < d->n; i++)
+		if (d->v[i].r.max_uses == 0 ||
+		    store_usage_get(st, d->v[i].r.id, &u, NULL) < 0 ||
+		    !hygiene_spent(&d->v[i].r, &u))
+			d->v[kept++] = d->v[i];
+	d->n = kept;
+}
+
 static int
 scan_fn(struct store_txn *t, void *ctx, char *err)
 {
@@ -316,6 +334,7 @@ cmd_notify(struct invocation *inv, int argc, char **argv)
 		rc = fail(EXIT_REFUSED, "%s", err);
 		goto out;
 	}
+	drop_spent(st, &d);
 	for (int i = 0; i < d.n && !dry; i++)
 		notify_one(inv, &d.v[i]);
 	if (!dry && d.n > 0) {

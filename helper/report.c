@@ -87,7 +87,10 @@ add_fn(const struct record *r, void *ctx)
 		f->pending++;
 		return 0;
 	}
-	if (r->status == STATUS_REVOKED) {
+	if (store_usage_get(s->st, r->id, &u, NULL) < 0)
+		memset(&u, 0, sizeof(u));
+	/* Spent is revoked in all but the record (see hygiene_spent). */
+	if (r->status == STATUS_REVOKED || hygiene_spent(r, &u)) {
 		f->revoked++;
 		return 0;
 	}
@@ -104,8 +107,6 @@ add_fn(const struct record *r, void *ctx)
 	it = &f->v[f->n++];
 	memset(it, 0, sizeof(*it));
 	it->r = *r;
-	if (store_usage_get(s->st, r->id, &u, NULL) < 0)
-		memset(&u, 0, sizeof(u));
 	it->last_use = hygiene_last_use(r, &u);
 	left = r->expires_at - f->now;
 	if (r->expires_at == 0)

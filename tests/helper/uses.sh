@@ -109,6 +109,16 @@ expect 1 at rotate "$ID"
 grep -q "spent" "$WORK/stderr" || fail "rotate of a spent token: $(cat "$WORK/stderr")"
 expect 1 at suspend "$ID"
 ok "a spent token shows as revoked, with none left, and neither rotates nor suspends"
+# report counts it revoked, not active; notify sends it no expiry notice
+OUT=$(at report --json 2>"$WORK/stderr")
+printf '%s' "$OUT" | jq -e '.tokens.revoked == 1 and .tokens.active == 0' >/dev/null ||
+	fail "report of a spent token: $OUT"
+printf 'notify_days = 100\n' >> "$CONF"
+expect 0 at notify --dry-run --json
+printf '%s' "$OUT" | jq -e "map(select(.id == \"$ID\")) | length == 0" >/dev/null ||
+	fail "notify would warn of a spent token: $OUT"
+sed -i '/^notify_days = 100$/d' "$CONF"
+ok "report counts a spent token revoked, notify leaves it alone"
 
 expect 1 at check
 printf '%s' "$OUT" | grep -q "$ID.*uses are spent" || fail "check: $OUT"
