@@ -19,7 +19,7 @@ common_libcommon_la_SOURCES = \
 	common/redact.c common/redact.h \
 	common/utf8.c common/utf8.h \
 	common/verdict.c common/verdict.h \
-	common/verify.c common/verify.h \
+	common/verify.c common/verify.h common/verify_usage.c common/verify_usage.h \
 	common/verify_proto.c common/verify_proto.h \
 	common/verifier.c common/verifier.h
 common_libcommon_la_CFLAGS = $(AM_CFLAGS) $(LMDB_CFLAGS)

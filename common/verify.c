@@ -15,6 +15,7 @@
 #include "store_fleet.h"
 #include "token.h"
 #include "verify.h"
+#include "verify_usage.h"
 
 enum verify_code
 verify_reason_only(struct verify_result *res, enum verify_reason reason)
@@ -256,136 +257,6 @@ fleet_allowed(const struct conf *cf, struct store *st, const struct record *r,
 }
 
 /*
- * Where an attempt comes from, for the lockout (verify.h, step 6): the
- * host block of an address, a name as the service gave it, else the uid
- * that asked.
- */
-static void
-attempt_source(const struct verify_request *req, char *buf, size_t cap)
-{
-	if (req->rhost != NULL && *req->rhost != '\0') {
-		if (cidr_host_block(req->rhost, buf, cap) < 0)
-			snprintf(buf, cap, "host %s", req->rhost);
-	} else {
-		snprintf(buf, cap, "uid %u", (unsigned)req->caller_uid);
-	}
-}
-
-struct usage_ctx {
-	const struct conf *cf;
-	const struct verify_request *req;
-	const char *source;
-	bool match;        /* the secret was right */
-	bool accepted;     /* and every other check passed */
-	bool locked;       /* out: the source is locked out */
-	bool spent;        /* out (count_use): no use was left */
-	uint32_t max_uses; /* count_use: the record's use limit */
-};
-
-/* Throttled like GitLab's last_used_at, unless something changed. */
-static bool
-use_due(const struct usage_ctx *x, const struct usage *u)
-{
-	return x->req->now - u->last_used_at >= x->cf->usage_write_interval ||
-	    (x->req->rhost != NULL &&
-	        strcmp(u->last_used_from[0], x->req->rhost) != 0);
-}
-
-/* An accepted login, in u. */
-static void
-put_use(const struct usage_ctx *x, struct usage *u)
-{
-	u->last_used_at = x->req->now;
-	u->recorded_uses++;
-	if (x->req->rhost != NULL && cidr_is_address(x->req->rhost))
-		usage_note_address(u, x->req->rhost);
-}
-
-/* Note an accepted login in u; false when no write is due. */
-static bool
-note_use(const struct usage_ctx *x, struct usage *u)
-{
-	if (!use_due(x, u))
-		return false;
-	put_use(x, u);
-	return true;
-}
-
-/* store_usage_update callbacks: 0 writes *u back, 1 leaves it. */
-static int
-record_use(struct usage *u, void *ctx)
-{
-	return note_use(ctx, u) ? 0 : 1;
-}
-
-/*
- * The attempt, decided and counted in one transaction (verify.h, step 6):
- * what the transaction reads is every attempt committed before it, so a
- * lockout another attempt set meanwhile refuses this one too.
- */
-static int
-record_attempt(struct usage *u, void *ctx)
-{
-	struct usage_ctx *x = ctx;
-	const struct conf *cf = x->cf;
-	int64_t now = x->req->now;
-	struct usage_source *f = usage_source_find(u, x->source);
-	bool changed = false;
-
-	if (f != NULL && f->locked_until > now) {
-		x->locked = true;
-		return 1;
-	}
-	if (!x->match) {
-		f = usage_source_take(u, x->source, now);
-		if (now - f->window_start >= cf->lockout_window) {
-			f->window_start = now;
-			f->failures = 0;
-		}
-		if (++f->failures >= cf->lockout_attempts) {
-			f->locked_until = now + cf->lockout_time;
-			f->failures = 0;
-		}
-		return 0;
-	}
-	if (f != NULL) {
-		memset(f, 0, sizeof(*f));
-		changed = true;
-	}
-	if (x->accepted && note_use(x, u))
-		changed = true;
-	return changed ? 0 : 1;
-}
-
-/*
- * One use of a token with a use limit (verify.h, step 7), in the one
- * transaction that re-reads the count, and decides and clears the
- * source's lockout as record_attempt does: never throttled.
- */
-static int
-count_use(struct usage *u, void *ctx)
-{
-	struct usage_ctx *x = ctx;
-	struct usage_source *f = x->cf->lockout_attempts > 0 ?
-	    usage_source_find(u, x->source) :
-	    NULL;
-
-	if (f != NULL && f->locked_until > x->req->now) {
-		x->locked = true;
-		return 1;
-	}
-	if (u->uses >= x->max_uses) {
-		x->spent = true;
-		return 1;
-	}
-	if (f != NULL)
-		memset(f, 0, sizeof(*f));
-	u->uses++;
-	put_use(x, u);
-	return 0;
-}
-
-/*
  * An accepted login of a token with a use limit consumes one use, or is
  * refused: spent when none is left (seen in the earlier read too, so a
  * spent token never takes the usage writer), and unavailable when the use
@@ -395,7 +266,7 @@ count_use(struct usage *u, void *ctx)
  */
 static void
 spend_use(struct store *st, const struct verify_request *req,
-    const struct usage *seen, struct usage_ctx *x, struct verify_result *res)
+    const struct usage *seen, struct verify_usage *x, struct verify_result *res)
 {
 	char err[ERR_MAX];
 	int rc;
@@ -409,8 +280,8 @@ spend_use(struct store *st, const struct verify_request *req,
 		refuse(res, VREASON_USES_NEED_ROOT, NULL);
 		return;
 	}
-	rc = store_usage_count(st, res->rec.id, res->rec.created_at, count_use,
-	    x, err);
+	rc = store_usage_count(st, res->rec.id, res->rec.created_at,
+	    verify_usage_count, x, err);
 	if (rc < 0)
 		refuse(res, VREASON_USES_UNCOUNTED, err);
 	else if (x->locked)
@@ -450,8 +321,8 @@ verify_token(const struct conf *cf, const struct verify_request *req,
 	struct usage use;
 	struct usage_source *seen;
 	char source[SOURCE_MAX_LEN + 1];
-	struct usage_ctx uctx = { cf, req, source, false, false, false, false,
-		0 };
+	struct verify_usage uctx = { cf, req, source, false, false, false,
+		false, 0 };
 	uint8_t hash[TOKEN_HASH_LEN];
 	char err[ERR_MAX];
 	const char *why = NULL;
@@ -492,7 +363,7 @@ verify_token(const struct conf *cf, const struct verify_request *req,
 		unavail(res, err);
 		goto out;
 	}
-	attempt_source(req, source, sizeof(source));
+	verify_usage_source(req, source, sizeof(source));
 	seen = have_use ? usage_source_find(&use, source) : NULL;
 	if (lockout && seen != NULL && seen->locked_until > req->now) {
 		deny(res, VREASON_LOCKED_OUT);
@@ -527,11 +398,13 @@ verify_token(const struct conf *cf, const struct verify_request *req,
 		goto out;
 	if (!lockout) {
 		/* The usage writer only when a write is due. */
-		if (uctx.accepted && (!have_use || use_due(&uctx, &use)))
-			store_usage_update(st, tok.id, record_use, &uctx, err);
+		if (uctx.accepted &&
+		    (!have_use || verify_usage_due(&uctx, &use)))
+			store_usage_update(st, tok.id, verify_usage_record,
+			    &uctx, err);
 		goto out;
 	}
-	rc = store_usage_update(st, tok.id, record_attempt, &uctx, err);
+	rc = store_usage_update(st, tok.id, verify_usage_attempt, &uctx, err);
 	if (uctx.locked)
 		deny(res, VREASON_LOCKED_OUT);
 	else if (rc == ERR_UNAVAIL && seen != NULL && seen->failures > 0) {
