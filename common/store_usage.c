@@ -304,26 +304,12 @@ usage_update(struct store *st, const char *id,
 	}
 }
 
-int
-store_usage_update(struct store *st, const char *id,
-    int (*fn)(struct usage *u, void *ctx), void *ctx, char *err)
-{
-	int gate, rc;
-
-	if (st->flags & STORE_NOLOCK)
-		return err_set(err, ERR_PERM, "%s: usage is read-only here",
-		    st->dir);
-	if ((rc = usage_env(st, err)) < 0)
-		return rc;
-	if ((gate = usage_gate(st, err)) < 0)
-		return gate;
-	rc = usage_update(st, id, fn, ctx, false, err);
-	close(gate);
-	return rc;
-}
-
-int
-store_usage_count(struct store *st, const char *id, int64_t since,
+/*
+ * Every usage write: through the gate.  An exact one (store_usage_count)
+ * first refuses a usage store not older than since, and is synced.
+ */
+static int
+usage_write(struct store *st, const char *id, bool exact, int64_t since,
     int (*fn)(struct usage *u, void *ctx), void *ctx, char *err)
 {
 	int gate, rc;
@@ -334,16 +320,30 @@ store_usage_count(struct store *st, const char *id, int64_t since,
 	if ((rc = usage_env(st, err)) < 0)
 		return rc;
 	/* In the same second is not older: seconds are all a record has. */
-	if (st->ucreated == 0 || st->ucreated >= since)
+	if (exact && (st->ucreated == 0 || st->ucreated >= since))
 		return err_set(err, ERR_CORRUPT,
 		    "%s/%s is younger than token %s: its count of uses may "
 		    "have been lost",
 		    st->dir, USAGE_FILE, id);
 	if ((gate = usage_gate(st, err)) < 0)
 		return gate;
-	rc = usage_update(st, id, fn, ctx, true, err);
+	rc = usage_update(st, id, fn, ctx, exact, err);
 	close(gate);
 	return rc;
+}
+
+int
+store_usage_update(struct store *st, const char *id,
+    int (*fn)(struct usage *u, void *ctx), void *ctx, char *err)
+{
+	return usage_write(st, id, false, 0, fn, ctx, err);
+}
+
+int
+store_usage_count(struct store *st, const char *id, int64_t since,
+    int (*fn)(struct usage *u, void *ctx), void *ctx, char *err)
+{
+	return usage_write(st, id, true, since, fn, ctx, err);
 }
 
 int
