@@ -14,7 +14,6 @@ MODS=/usr/lib/apache2/modules
 [ -f "$MODS/mod_authnz_pam.so" ] || skip "no mod_authnz_pam (apt-get install libapache2-mod-authnz-pam)"
 command -v curl >/dev/null || fail "curl is needed (scripts/deps)"
 id www-data >/dev/null 2>&1 || fail "no account www-data"
-VERIFYD=$(cd "$top_builddir" && pwd)/apitoken-verifyd
 [ -x "$VERIFYD" ] || fail "not built: $VERIFYD"
 
 U=${TAG}u   # owns the tokens
@@ -34,28 +33,16 @@ auth     required $WORK/pam_apitoken.so store=$STORE config=$CONF socket=$SOCK n
 account  required $WORK/pam_apitoken.so store=$STORE config=$CONF socket=$SOCK
 EOS
 
-TOK=$(at create api --user "$U") || fail "create"
-WRONG=$TOK
-TOK=$(at rotate api) || fail "rotate"
-SUS=$(at create sus --user "$U") && at suspend sus >/dev/null || fail "suspended token"
-REV=$(at create rev --user "$U") && at revoke rev >/dev/null || fail "revoked token"
-THEIRS=$(at create theirs --user "$O") || fail "other user's token"
-SSHD=$(at create sshd --user "$U" --service sshd) || fail "other service's token"
-LOCAL=$(at create local --user "$U" --allow-from 127.0.0.1/32) || fail "allow-from token"
-FAR=$(at create far --user "$U" --allow-from 192.0.2.0/24) || fail "allow-from token"
+state_tokens "$U" "$O"
 
 EXTRA_CLEANUP='for f in apache.pid verifyd.pid; do [ -f "$WORK/$f" ] && kill "$(cat "$WORK/$f")" 2>/dev/null; done'
-"$VERIFYD" --foreground --socket "$SOCK" --store "$STORE" --config "$CONF" \
-	2> "$WORK/verifyd.log" &
-echo $! > "$WORK/verifyd.pid"
-i=0
-while [ ! -S "$SOCK" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ -S "$SOCK" ] || fail "the verify service did not start: $(cat "$WORK/verifyd.log")"
+start_verifyd
 
 mkdir -p "$WORK/apache/html" "$WORK/apache/run" && echo ok > "$WORK/apache/html/index.html" &&
 	chmod -R a+rX "$WORK/apache" || fail "apache directory"
 start_apache() {
 	PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000))
+	URL=http://127.0.0.1:$PORT/index.html
 	cat > "$WORK/apache.conf" <<EOA
 ServerRoot $WORK/apache
 ServerName 127.0.0.1
@@ -102,27 +89,20 @@ done
 ps -o user= --ppid "$(cat "$WORK/apache.pid")" | grep -qx www-data ||
 	fail "the apache children do not run as www-data"
 
-code() {  # USER PASSWORD -> the HTTP status
-	curl -s -o /dev/null -w '%{http_code}' -u "$1:$2" "http://127.0.0.1:$PORT/index.html"
-}
-expect() {  # STATUS USER PASSWORD WHAT
-	got=$(code "$2" "$3")
-	[ "$got" = "$1" ] || fail "$4: HTTP $got, not $1 ($(tail -2 "$WORK/verifyd.log"))"
-}
-expect 200 "$U" "$TOK" "a good token"
-expect 401 "$U" "$WRONG" "a wrong token"
-expect 401 "$U" "$SUS" "a suspended token"
-expect 401 "$U" "$REV" "a revoked token"
-expect 401 "$O" "$TOK" "a token given with another user's name"
-expect 401 "$U" "$THEIRS" "another user's token"
-expect 401 "$U" "$SSHD" "a token for another service"
-expect 401 "$U" "not-a-token" "a plain password"
+expect_http 200 "$U" "$TOK" "a good token"
+expect_http 401 "$U" "$WRONG" "a wrong token"
+expect_http 401 "$U" "$SUS" "a suspended token"
+expect_http 401 "$U" "$REV" "a revoked token"
+expect_http 401 "$O" "$TOK" "a token given with another user's name"
+expect_http 401 "$U" "$THEIRS" "another user's token"
+expect_http 401 "$U" "$SSHD" "a token for another service"
+expect_http 401 "$U" "not-a-token" "a plain password"
 pass_msg "apache as www-data: a good token 200; wrong, suspended, revoked, other user's, other service's 401"
-expect 200 "$U" "$LOCAL" "a token allowed from 127.0.0.1"
-expect 401 "$U" "$FAR" "a token allowed only from 192.0.2.0/24"
+expect_http 200 "$U" "$LOCAL" "a token allowed from 127.0.0.1"
+expect_http 401 "$U" "$FAR" "a token allowed only from 192.0.2.0/24"
 pass_msg "apache passes the client address: --allow-from honoured"
 at revoke api >/dev/null || fail "revoke"
-expect 401 "$U" "$TOK" "the good token after its revoke"
+expect_http 401 "$U" "$TOK" "the good token after its revoke"
 pass_msg "a revoked token is refused on the next request"
 grep -q "asked by uid $(id -u www-data)" "$WORK/verifyd.log" ||
 	fail "the verify service did not log www-data's requests: $(tail -3 "$WORK/verifyd.log")"

@@ -12,7 +12,6 @@ DOVECOT=/usr/sbin/dovecot
 command -v curl >/dev/null || fail "curl is needed (scripts/deps)"
 id dovecot >/dev/null 2>&1 && id dovenull >/dev/null 2>&1 ||
 	fail "the dovecot package's accounts dovecot and dovenull are missing"
-VERIFYD=$(cd "$top_builddir" && pwd)/apitoken-verifyd
 [ -x "$VERIFYD" ] || fail "not built: $VERIFYD"
 
 U=${TAG}u
@@ -32,23 +31,10 @@ auth     required $WORK/pam_apitoken.so store=$STORE config=$CONF socket=$SOCK
 account  required $WORK/pam_apitoken.so store=$STORE config=$CONF socket=$SOCK
 EOS
 
-TOK=$(at create api --user "$U") || fail "create"
-WRONG=$TOK
-TOK=$(at rotate api) || fail "rotate"
-SUS=$(at create sus --user "$U") && at suspend sus >/dev/null || fail "suspended token"
-REV=$(at create rev --user "$U") && at revoke rev >/dev/null || fail "revoked token"
-THEIRS=$(at create theirs --user "$O") || fail "other user's token"
-SSHD=$(at create sshd --user "$U" --service sshd) || fail "other service's token"
-LOCAL=$(at create local --user "$U" --allow-from 127.0.0.1/32) || fail "allow-from token"
-FAR=$(at create far --user "$U" --allow-from 192.0.2.0/24) || fail "allow-from token"
+state_tokens "$U" "$O"
 
 EXTRA_CLEANUP='for f in dovecot.pid verifyd.pid; do [ -f "$WORK/$f" ] && kill "$(cat "$WORK/$f")" 2>/dev/null; done; sleep 0.2'
-"$VERIFYD" --foreground --socket "$SOCK" --store "$STORE" --config "$CONF" \
-	2> "$WORK/verifyd.log" &
-echo $! > "$WORK/verifyd.pid"
-i=0
-while [ ! -S "$SOCK" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ -S "$SOCK" ] || fail "the verify service did not start: $(cat "$WORK/verifyd.log")"
+start_verifyd
 
 mkdir -p "$WORK/dovecot/run" "$WORK/dovecot/state" "$WORK/mail/$U" || fail "mkdir"
 chown "$U:$(id -g "$U")" "$WORK/mail/$U"

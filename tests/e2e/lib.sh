@@ -7,6 +7,7 @@
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
 pass_msg() { echo "ok: $*"; }
+ok() { pass_msg "$*"; }
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (creates accounts and a PAM service)"
 
@@ -16,6 +17,7 @@ APITOKEN=$(cd "$top_builddir" && pwd)/apitoken
 # The same program built for the tests (crash points, a throwaway store
 # compiled in): see tests/helper/local.mk.
 TEST_APITOKEN=$(cd "$top_builddir" && pwd)/tests/helper/apitoken
+VERIFYD=$(cd "$top_builddir" && pwd)/apitoken-verifyd
 [ -f "$MODULE" ] || fail "module not built: $MODULE (run the tests through make check)"
 [ -x "$APITOKEN" ] || fail "helper not built: $APITOKEN (run the tests through make check)"
 [ -x "$TEST_APITOKEN" ] || fail "test helper not built: $TEST_APITOKEN (run the tests through make check)"
@@ -79,4 +81,54 @@ ask_ok() {
 	_line=$("$@")
 	printf '%s\n' "$_line"
 	[ "$(printf '%s\n' "$_line" | cut -f2)" = ok ]
+}
+
+# expect STATUS COMMAND...: run it; its stdout in $OUT, its stderr in
+# $WORK/stderr; fail unless it exits STATUS.
+expect() {
+	want=$1
+	shift
+	OUT=$("$@" 2>"$WORK/stderr")
+	got=$?
+	[ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$WORK/stderr"))"
+}
+# json FILTER: $OUT satisfies the jq filter.
+json() { printf '%s' "$OUT" | jq -e "$1" >/dev/null || fail "JSON lacks $1: $OUT"; }
+
+# The HTTP servers' tests (nginx, Apache) ask $URL with basic auth.
+http_code() {  # USER PASSWORD -> the HTTP status
+	curl -s -o /dev/null -w '%{http_code}' -u "$1:$2" "$URL"
+}
+expect_http() {  # STATUS USER PASSWORD WHAT
+	got=$(http_code "$2" "$3")
+	[ "$got" = "$1" ] || fail "$4: HTTP $got, not $1 ($(tail -2 "$WORK/verifyd.log"))"
+}
+
+# state_tokens USER OTHER: the tokens every server's test tries, of USER
+# for $SERVICE unless named: TOK (good), WRONG (its secret before a
+# rotate), SUS (suspended), REV (revoked), THEIRS (OTHER's), SSHD (for
+# another service), LOCAL and FAR (--allow-from 127.0.0.1, 192.0.2.0/24).
+state_tokens() {
+	TOK=$(at create api --user "$1") || fail "create"
+	WRONG=$TOK
+	TOK=$(at rotate api) || fail "rotate"
+	SUS=$(at create sus --user "$1") && at suspend sus >/dev/null || fail "suspended token"
+	REV=$(at create rev --user "$1") && at revoke rev >/dev/null || fail "revoked token"
+	THEIRS=$(at create theirs --user "$2") || fail "other user's token"
+	SSHD=$(at create sshd --user "$1" --service sshd) || fail "other service's token"
+	LOCAL=$(at create local --user "$1" --allow-from 127.0.0.1/32) || fail "allow-from token"
+	FAR=$(at create far --user "$1" --allow-from 192.0.2.0/24) || fail "allow-from token"
+}
+
+# start_verifyd: apitoken-verifyd on $SOCK for $STORE and $CONF, in the
+# foreground of a background job; its pid in $WORK/verifyd.pid, its log
+# in $WORK/verifyd.log.  Waits for the socket (5 s at most).
+start_verifyd() {
+	rm -f "$SOCK"
+	"$VERIFYD" --foreground --socket "$SOCK" --store "$STORE" --config "$CONF" \
+		2>> "$WORK/verifyd.log" &
+	echo $! > "$WORK/verifyd.pid"
+	_i=0
+	while [ ! -S "$SOCK" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+	[ -S "$SOCK" ] || fail "the verify service did not start: $(cat "$WORK/verifyd.log")"
 }

@@ -15,7 +15,6 @@ AUTH_PAM=/usr/lib/nginx/modules/ngx_http_auth_pam_module.so
 [ -f "$AUTH_PAM" ] || skip "no $AUTH_PAM (apt-get install libnginx-mod-http-auth-pam)"
 command -v curl >/dev/null || fail "curl is needed (scripts/deps)"
 id www-data >/dev/null 2>&1 || fail "no account www-data"
-VERIFYD=$(cd "$top_builddir" && pwd)/apitoken-verifyd
 [ -x "$VERIFYD" ] || fail "not built: $VERIFYD"
 
 U=${TAG}u   # owns the tokens
@@ -36,27 +35,10 @@ auth     required $WORK/pam_apitoken.so store=$STORE config=$CONF socket=$SOCK n
 account  required $WORK/pam_apitoken.so store=$STORE config=$CONF socket=$SOCK
 EOS
 
-TOK=$(at create api --user "$U") || fail "create"
-WRONG=$TOK
-TOK=$(at rotate api) || fail "rotate"
-SUS=$(at create sus --user "$U") && at suspend sus >/dev/null || fail "suspended token"
-REV=$(at create rev --user "$U") && at revoke rev >/dev/null || fail "revoked token"
+state_tokens "$U" "$O"
 EXP=$(at create exp --user "$U" --expires 2s) || fail "expiring token"
-THEIRS=$(at create theirs --user "$O") || fail "other user's token"
-SSHD=$(at create sshd --user "$U" --service sshd) || fail "other service's token"
-LOCAL=$(at create local --user "$U" --allow-from 127.0.0.1/32) || fail "allow-from token"
-FAR=$(at create far --user "$U" --allow-from 192.0.2.0/24) || fail "allow-from token"
 
 EXTRA_CLEANUP='for f in nginx.pid verifyd.pid; do [ -f "$WORK/$f" ] && kill "$(cat "$WORK/$f")" 2>/dev/null; done'
-start_verifyd() {
-	rm -f "$SOCK"
-	"$VERIFYD" --foreground --socket "$SOCK" --store "$STORE" --config "$CONF" \
-		2>> "$WORK/verifyd.log" &
-	echo $! > "$WORK/verifyd.pid"
-	i=0
-	while [ ! -S "$SOCK" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	[ -S "$SOCK" ] || fail "the verify service did not start: $(cat "$WORK/verifyd.log")"
-}
 start_verifyd
 
 # A file, not "return": return answers before the access phase, unchecked.
@@ -64,6 +46,7 @@ mkdir -p "$WORK/nginx/html" && echo ok > "$WORK/nginx/html/index.html" &&
 	chmod -R a+rX "$WORK/nginx" || fail "nginx directory"
 start_nginx() {
 	PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000))
+	URL=http://127.0.0.1:$PORT/
 	cat > "$WORK/nginx.conf" <<EON
 load_module $AUTH_PAM;
 user ${NGINX_USER:-www-data};
@@ -108,29 +91,22 @@ done
 ps -o user= --ppid "$(cat "$WORK/nginx.pid")" | grep -qx www-data ||
 	fail "the nginx worker does not run as www-data"
 
-code() {  # USER PASSWORD -> the HTTP status
-	curl -s -o /dev/null -w '%{http_code}' -u "$1:$2" "http://127.0.0.1:$PORT/"
-}
-expect() {  # STATUS USER PASSWORD WHAT
-	got=$(code "$2" "$3")
-	[ "$got" = "$1" ] || fail "$4: HTTP $got, not $1 ($(tail -2 "$WORK/verifyd.log"))"
-}
-expect 200 "$U" "$TOK" "a good token"
-expect 401 "$U" "$WRONG" "a wrong token"
-expect 401 "$U" "$SUS" "a suspended token"
-expect 401 "$U" "$REV" "a revoked token"
-expect 401 "$O" "$TOK" "a token given with another user's name"
-expect 401 "$U" "$THEIRS" "another user's token"
-expect 401 "$U" "$SSHD" "a token for another service"
-expect 401 "$U" "not-a-token" "a plain password"
+expect_http 200 "$U" "$TOK" "a good token"
+expect_http 401 "$U" "$WRONG" "a wrong token"
+expect_http 401 "$U" "$SUS" "a suspended token"
+expect_http 401 "$U" "$REV" "a revoked token"
+expect_http 401 "$O" "$TOK" "a token given with another user's name"
+expect_http 401 "$U" "$THEIRS" "another user's token"
+expect_http 401 "$U" "$SSHD" "a token for another service"
+expect_http 401 "$U" "not-a-token" "a plain password"
 pass_msg "nginx as www-data: a good token 200; wrong, suspended, revoked, other user's, other service's 401"
-expect 200 "$U" "$LOCAL" "a token allowed from 127.0.0.1"
-expect 401 "$U" "$FAR" "a token allowed only from 192.0.2.0/24"
+expect_http 200 "$U" "$LOCAL" "a token allowed from 127.0.0.1"
+expect_http 401 "$U" "$FAR" "a token allowed only from 192.0.2.0/24"
 pass_msg "nginx passes the client address: --allow-from honoured"
 # the expiring token: good before, refused after (bounded wait)
 i=0
-while [ "$(code "$U" "$EXP")" = 200 ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
-expect 401 "$U" "$EXP" "an expired token"
+while [ "$(http_code "$U" "$EXP")" = 200 ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+expect_http 401 "$U" "$EXP" "an expired token"
 pass_msg "an expired token 401"
 grep -q "asked by uid $(id -u www-data)" "$WORK/verifyd.log" ||
 	fail "the verify service did not log www-data's requests: $(tail -3 "$WORK/verifyd.log")"
@@ -142,14 +118,14 @@ grep -q "asked by uid $(id -u www-data)" "$WORK/verifyd.log" ||
 sed -i '/^fail_delay/d' "$CONF"
 kill "$(cat "$WORK/verifyd.pid")" && wait "$(cat "$WORK/verifyd.pid")"
 start_verifyd
-took() { curl -s -o /dev/null -w '%{time_total}\n' -u "$U:$1" "http://127.0.0.1:$PORT/"; }
+took() { curl -s -o /dev/null -w '%{time_total}\n' -u "$U:$1" "$URL"; }
 median() { sort -n "$1" | sed -n 3p; }
 no_holdup() {  # WHO
 	: > "$WORK/alone"
 	: > "$WORK/together"
 	for i in 1 2 3 4 5; do took "$TOK" >> "$WORK/alone"; done
 	for i in 1 2 3 4 5; do
-		code "$U" "$WRONG" > "$WORK/wrong.$i" &
+		http_code "$U" "$WRONG" > "$WORK/wrong.$i" &
 		wrong=$!
 		sleep 0.01
 		took "$TOK" >> "$WORK/together"

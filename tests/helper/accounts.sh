@@ -27,14 +27,6 @@ command -v setpriv >/dev/null || skip "no setpriv (util-linux)"
 command -v perl >/dev/null || skip "no perl (runs the fork-hopping process)"
 command -v pamtester >/dev/null || skip "no pamtester (apt-get install pamtester)"
 
-ok() { pass_msg "$*"; }
-expect() {
-	want=$1
-	shift
-	OUT=$("$@" 2>"$WORK/stderr")
-	got=$?
-	[ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$WORK/stderr"))"
-}
 export APITOKEN_CONFIG=$CONF
 
 # Processes that never keep their pid: each generation forks the next and

@@ -9,16 +9,7 @@
 . "${srcdir:-.}/tests/e2e/lib.sh"
 command -v jq >/dev/null || skip "no jq (apt-get install jq)"
 
-ok() { pass_msg "$*"; }
 # expect STATUS COMMAND...: run, check the exit status, keep stdout in $OUT.
-expect() {
-	want=$1
-	shift
-	OUT=$("$@" 2>"$WORK/stderr")
-	got=$?
-	[ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$WORK/stderr"))"
-}
-json() { printf '%s' "$OUT" | jq -e "$1" >/dev/null || fail "JSON lacks $1: $OUT"; }
 
 U=${TAG}p
 add_user "$U"

@@ -6,15 +6,6 @@
 . "${srcdir:-.}/tests/e2e/lib.sh"
 command -v jq >/dev/null || skip "no jq (apt-get install jq)"
 
-ok() { pass_msg "$*"; }
-expect() {  # status command...: stdout in $OUT
-	want=$1
-	shift
-	OUT=$("$@" 2>"$WORK/stderr")
-	got=$?
-	[ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$WORK/stderr"))"
-}
-json() { printf '%s' "$OUT" | jq -e "$1" >/dev/null || fail "JSON lacks $1: $OUT"; }
 vfy() { vrequest "$2" "${3:-$SERVICE}" "${4:-192.0.2.9}" "$1" | ask_ok env APITOKEN_CONFIG="$CONF" "$APITOKEN" --store "$STORE" verify; }
 day() { echo $(( ($(date -d "$1" +%s) + 86399) / 86400 )); }
 

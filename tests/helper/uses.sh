@@ -15,15 +15,6 @@
 command -v jq >/dev/null || skip "no jq (apt-get install jq)"
 command -v pamtester >/dev/null || skip "no pamtester (apt-get install pamtester)"
 
-ok() { pass_msg "$*"; }
-expect() {  # status command...: stdout in $OUT
-	want=$1
-	shift
-	OUT=$("$@" 2>"$WORK/stderr")
-	got=$?
-	[ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$WORK/stderr"))"
-}
-json() { printf '%s' "$OUT" | jq -e "$1" >/dev/null || fail "JSON lacks $1: $OUT"; }
 # vfy TOKEN USER: root's verify mode; the answer line on stdout
 vfy() { vrequest "$2" "$SERVICE" 192.0.2.9 "$1" | ask_ok env APITOKEN_CONFIG="$CONF" "$APITOKEN" --store "$STORE" verify; }
 # login TOKEN USER: auth and account through the module, as sshd does them

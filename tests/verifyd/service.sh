@@ -6,7 +6,6 @@
 # neither stop it answering others nor get a wrong token accepted.
 . "${srcdir:-.}/tests/e2e/lib.sh"
 
-VERIFYD=$(cd "$top_builddir" && pwd)/apitoken-verifyd
 [ -x "$VERIFYD" ] || fail "not built: $VERIFYD"
 # Unprivileged callers run a copy: the build tree may be behind a 0700 home.
 cp "$top_builddir/tests/verifyd/vclient" "$WORK/vclient" || fail "copy vclient"
