@@ -89,18 +89,7 @@ done
 ps -o user= --ppid "$(cat "$WORK/apache.pid")" | grep -qx www-data ||
 	fail "the apache children do not run as www-data"
 
-expect_http 200 "$U" "$TOK" "a good token"
-expect_http 401 "$U" "$WRONG" "a wrong token"
-expect_http 401 "$U" "$SUS" "a suspended token"
-expect_http 401 "$U" "$REV" "a revoked token"
-expect_http 401 "$O" "$TOK" "a token given with another user's name"
-expect_http 401 "$U" "$THEIRS" "another user's token"
-expect_http 401 "$U" "$SSHD" "a token for another service"
-expect_http 401 "$U" "not-a-token" "a plain password"
-pass_msg "apache as www-data: a good token 200; wrong, suspended, revoked, other user's, other service's 401"
-expect_http 200 "$U" "$LOCAL" "a token allowed from 127.0.0.1"
-expect_http 401 "$U" "$FAR" "a token allowed only from 192.0.2.0/24"
-pass_msg "apache passes the client address: --allow-from honoured"
+expect_http_states apache
 at revoke api >/dev/null || fail "revoke"
 expect_http 401 "$U" "$TOK" "the good token after its revoke"
 pass_msg "a revoked token is refused on the next request"

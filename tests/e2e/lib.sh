@@ -103,6 +103,23 @@ expect_http() {  # STATUS USER PASSWORD WHAT
 	got=$(http_code "$2" "$3")
 	[ "$got" = "$1" ] || fail "$4: HTTP $got, not $1 ($(tail -2 "$WORK/verifyd.log"))"
 }
+# expect_http_states SERVER: state_tokens' tokens for $U (and $O) against
+# $URL: 200 for the good one, 401 for every other; --allow-from sees the
+# client address the server passes.
+expect_http_states() {
+	expect_http 200 "$U" "$TOK" "a good token"
+	expect_http 401 "$U" "$WRONG" "a wrong token"
+	expect_http 401 "$U" "$SUS" "a suspended token"
+	expect_http 401 "$U" "$REV" "a revoked token"
+	expect_http 401 "$O" "$TOK" "a token given with another user's name"
+	expect_http 401 "$U" "$THEIRS" "another user's token"
+	expect_http 401 "$U" "$SSHD" "a token for another service"
+	expect_http 401 "$U" "not-a-token" "a plain password"
+	pass_msg "$1 as www-data: a good token 200; wrong, suspended, revoked, other user's, other service's 401"
+	expect_http 200 "$U" "$LOCAL" "a token allowed from 127.0.0.1"
+	expect_http 401 "$U" "$FAR" "a token allowed only from 192.0.2.0/24"
+	pass_msg "$1 passes the client address: --allow-from honoured"
+}
 
 # state_tokens USER OTHER: the tokens every server's test tries, of USER
 # for $SERVICE unless named: TOK (good), WRONG (its secret before a

@@ -91,18 +91,7 @@ done
 ps -o user= --ppid "$(cat "$WORK/nginx.pid")" | grep -qx www-data ||
 	fail "the nginx worker does not run as www-data"
 
-expect_http 200 "$U" "$TOK" "a good token"
-expect_http 401 "$U" "$WRONG" "a wrong token"
-expect_http 401 "$U" "$SUS" "a suspended token"
-expect_http 401 "$U" "$REV" "a revoked token"
-expect_http 401 "$O" "$TOK" "a token given with another user's name"
-expect_http 401 "$U" "$THEIRS" "another user's token"
-expect_http 401 "$U" "$SSHD" "a token for another service"
-expect_http 401 "$U" "not-a-token" "a plain password"
-pass_msg "nginx as www-data: a good token 200; wrong, suspended, revoked, other user's, other service's 401"
-expect_http 200 "$U" "$LOCAL" "a token allowed from 127.0.0.1"
-expect_http 401 "$U" "$FAR" "a token allowed only from 192.0.2.0/24"
-pass_msg "nginx passes the client address: --allow-from honoured"
+expect_http_states nginx
 # the expiring token: good before, refused after (bounded wait)
 i=0
 while [ "$(http_code "$U" "$EXP")" = 200 ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
