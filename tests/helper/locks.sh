@@ -58,7 +58,8 @@ in_cg() {
 }
 # A freeze waits up to 10 s for every task to stop; a cgroup whose last
 # task exited meanwhile (a helper that finished first) has nothing to
-# freeze, which is as good for the test.
+# freeze, which is as good for the test, and so is a process gone before
+# its SIGSTOP.
 freeze() {
 	case $KIND in
 	v2) echo 1 > "$CG/cgroup.freeze"
@@ -67,7 +68,7 @@ freeze() {
 	v1) echo FROZEN > "$CG/freezer.state"
 	    i=0; until grep -qx FROZEN "$CG/freezer.state" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
 	    grep -qx FROZEN "$CG/freezer.state" || [ -z "$(cat "$CG/tasks")" ] ;;
-	*) for p in $PIDS; do kill -STOP "$p" 2>/dev/null; done ;;
+	*) for p in $PIDS; do kill -STOP "$p" 2>/dev/null || ! kill -0 "$p" 2>/dev/null || return 1; done ;;
 	esac
 }
 thaw() {
