@@ -407,11 +407,9 @@ verify_token(const struct conf *cf, const struct verify_request *req,
 	rc = store_usage_update(st, tok.id, verify_usage_attempt, &uctx, err);
 	if (uctx.locked)
 		deny(res, VREASON_LOCKED_OUT);
-	else if (rc == ERR_UNAVAIL && seen != NULL && seen->failures > 0) {
+	else if (rc == ERR_UNAVAIL && seen != NULL && seen->failures > 0)
 		/* The gate stayed busy: answer no source that has failed. */
-		res->reason = VREASON_UNCOUNTED;
-		res->code = verdict_of(res->reason);
-	}
+		refuse(res, VREASON_UNCOUNTED, NULL);
 out:
 	if (res->code != VERIFY_OK)
 		memset(&res->rec, 0, sizeof(res->rec));

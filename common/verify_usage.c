@@ -65,6 +65,21 @@ verify_usage_record(struct usage *u, void *ctx)
 }
 
 /*
+ * The failures of the attempt's source in u (NULL with none, or with no
+ * lockout configured); x->locked when that source is locked out now.
+ */
+static struct usage_source *
+source_of(struct verify_usage *x, struct usage *u)
+{
+	struct usage_source *f = x->cf->lockout_attempts > 0 ?
+	    usage_source_find(u, x->source) :
+	    NULL;
+
+	x->locked = f != NULL && f->locked_until > x->req->now;
+	return f;
+}
+
+/*
  * The attempt, decided and counted in one transaction (verify.h, step 6):
  * what the transaction reads is every attempt committed before it, so a
  * lockout another attempt set meanwhile refuses this one too.
@@ -75,13 +90,11 @@ verify_usage_attempt(struct usage *u, void *ctx)
 	struct verify_usage *x = ctx;
 	const struct conf *cf = x->cf;
 	int64_t now = x->req->now;
-	struct usage_source *f = usage_source_find(u, x->source);
+	struct usage_source *f = source_of(x, u);
 	bool changed = false;
 
-	if (f != NULL && f->locked_until > now) {
-		x->locked = true;
+	if (x->locked)
 		return 1;
-	}
 	if (!x->match) {
 		f = usage_source_take(u, x->source, now);
 		if (now - f->window_start >= cf->lockout_window) {
@@ -112,14 +125,10 @@ int
 verify_usage_count(struct usage *u, void *ctx)
 {
 	struct verify_usage *x = ctx;
-	struct usage_source *f = x->cf->lockout_attempts > 0 ?
-	    usage_source_find(u, x->source) :
-	    NULL;
+	struct usage_source *f = source_of(x, u);
 
-	if (f != NULL && f->locked_until > x->req->now) {
-		x->locked = true;
+	if (x->locked)
 		return 1;
-	}
 	if (u->uses >= x->max_uses) {
 		x->spent = true;
 		return 1;
