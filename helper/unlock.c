@@ -20,13 +20,12 @@ static int
 clear_lockout(struct usage *u, void *ctx)
 {
 	struct unlock_ctx *x = ctx;
-
-	static const struct usage_source none;
 	bool any = false;
 
 	x->was_locked = usage_locked_until(u, x->now) != 0;
+	/* A slot in use has a source; an unused one is all zeros. */
 	for (int i = 0; i < USAGE_SOURCES; i++)
-		any |= memcmp(&u->sources[i], &none, sizeof(none)) != 0;
+		any |= u->sources[i].source[0] != '\0';
 	memset(u->sources, 0, sizeof(u->sources));
 	return any ? 0 : 1;
 }
