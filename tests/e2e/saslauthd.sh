@@ -16,14 +16,7 @@ add_user "$U"
 add_user "$O"
 write_service
 
-TOK=$(at create api --user "$U") || fail "create"
-WRONG=$TOK
-TOK=$(at rotate api) || fail "rotate"
-SUS=$(at create sus --user "$U") && at suspend sus >/dev/null || fail "suspended token"
-REV=$(at create rev --user "$U") && at revoke rev >/dev/null || fail "revoked token"
-THEIRS=$(at create theirs --user "$O") || fail "other user's token"
-SSHD=$(at create sshd --user "$U" --service sshd) || fail "other service's token"
-LOCAL=$(at create local --user "$U" --allow-from 127.0.0.1/32) || fail "allow-from token"
+state_tokens "$U" "$O"
 
 MUX=$WORK/sasl
 mkdir "$MUX" || fail "mkdir"
