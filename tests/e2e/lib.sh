@@ -149,3 +149,16 @@ start_verifyd() {
 	while [ ! -S "$SOCK" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
 	[ -S "$SOCK" ] || fail "the verify service did not start: $(cat "$WORK/verifyd.log")"
 }
+
+# clock_pinned: true when this build honours APITOKEN_TEST_NOW (configured
+# with --enable-test-hooks, as CI is); checks of time passing need it.
+clock_pinned() {
+	mkdir -p "$WORK/clock-probe"
+	_out=$(APITOKEN_TEST_NOW=4102444800 "$APITOKEN" --store "$WORK/clock-probe" \
+		create probe --user root --expires 1d --json 2>/dev/null)
+	rm -rf "$WORK/clock-probe"
+	case $(printf '%s' "$_out" | jq -r .expires_at 2>/dev/null) in
+	2100-*) return 0 ;;
+	*) return 1 ;;
+	esac
+}

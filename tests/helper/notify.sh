@@ -6,6 +6,7 @@
 # clock is pinned (APITOKEN_TEST_NOW), so this runs the test build.
 . "${srcdir:-.}/tests/e2e/lib.sh"
 command -v jq >/dev/null || skip "no jq (apt-get install jq)"
+clock_pinned || skip "the notices are checked at pinned times: configure --enable-test-hooks"
 
 U=${TAG}u
 add_user "$U"

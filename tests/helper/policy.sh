@@ -148,18 +148,23 @@ expect 0 pw "$A" "$PW_A" create onemore --user "$A"
 pass_msg "max_tokens_per_user bounds a user's tokens, and their tombstones are compacted"
 
 # prune removes old tombstones; uids stay unique through the store's counter
-expect 0 root create "${TAG}p" --json
-PUID=$(printf '%s' "$OUT" | jq -r .uid)
-expect 0 root delete "${TAG}p"
-expect 0 env APITOKEN_TEST_NOW=$(($(date +%s) + 40 * 86400)) APITOKEN_CONFIG="$CONF" \
-	"$TEST_APITOKEN" --store "$BUILT_STORE" prune
-said "removed .* tombstones"
-# (what prune itself deletes leaves fresh tombstones, which stay)
-[ "$(root list --all --json | jq "map(select(.name == \"${TAG}p\" or (.name | startswith(\"gone\")))) | length")" -eq 0 ] ||
-	fail "prune left tombstones older than 30 days"
-expect 0 root create "${TAG}q" --json
-[ "$(printf '%s' "$OUT" | jq -r .uid)" -gt "$PUID" ] || fail "a compacted tombstone's uid was handed out again"
-pass_msg "prune compacts tombstones; uids are never reused"
+# (30 days later: a pinned clock, which a build without test hooks lacks)
+if clock_pinned; then
+	expect 0 root create "${TAG}p" --json
+	PUID=$(printf '%s' "$OUT" | jq -r .uid)
+	expect 0 root delete "${TAG}p"
+	expect 0 env APITOKEN_TEST_NOW=$(($(date +%s) + 40 * 86400)) APITOKEN_CONFIG="$CONF" \
+		"$TEST_APITOKEN" --store "$BUILT_STORE" prune
+	said "removed .* tombstones"
+	# (what prune itself deletes leaves fresh tombstones, which stay)
+	[ "$(root list --all --json | jq "map(select(.name == \"${TAG}p\" or (.name | startswith(\"gone\")))) | length")" -eq 0 ] ||
+		fail "prune left tombstones older than 30 days"
+	expect 0 root create "${TAG}q" --json
+	[ "$(printf '%s' "$OUT" | jq -r .uid)" -gt "$PUID" ] || fail "a compacted tombstone's uid was handed out again"
+	pass_msg "prune compacts tombstones; uids are never reused"
+else
+	echo "note: prune by age not checked: it needs a pinned clock (configure --enable-test-hooks)"
+fi
 
 # Text: every field refuses what is not printable UTF-8 (C0, C1 such as
 # CSI, bidirectional overrides, overlong or stray bytes) and anything that
