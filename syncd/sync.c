@@ -32,11 +32,13 @@ static const char *const attrs[] = { "*", "createTimestamp", "modifyTimestamp",
 
 struct session {
 	struct syncd *d;
+	const char *uri;
 	LDAP *ld;
 	int msgid;
 	bool refreshing; /* the refresh stage, before refreshDone */
 	bool reloading;  /* searching without a cookie */
 	bool done;       /* a refreshOnly search (--once) has ended */
+	bool applied;    /* a refresh was applied: the provider works */
 	struct batch b;
 };
 
@@ -146,6 +148,36 @@ cookie_fn(struct store_txn *t, void *ctx, char *err)
 	return store_fleet_cookie(t, cr->buf, FLEET_COOKIE_MAX, &cr->len, err);
 }
 
+/*
+ * The cookie as this consumer presents it.  OpenLDAP's syncprov writes
+ * its own server id into the cookies it hands out (rid=R,sid=S,csn=...)
+ * and reads the sid of a cookie it is given as the consumer's: it never
+ * sends a consumer the changes that came from that server id, which a
+ * mirror peer has already.  Given provider 1's cookie after a failover,
+ * provider 2 would keep back every change of provider 1's it replicates.
+ * A host is no server: the sid goes, the rest is passed on as it is.
+ */
+static size_t
+consumer_cookie(uint8_t *c, size_t len)
+{
+	size_t i = 0, o = 0;
+
+	if (len < 4 || memcmp(c, "rid=", 4) != 0)
+		return len; /* not OpenLDAP's: opaque, as RFC 4533 has it */
+	while (i < len) {
+		const uint8_t *comma = memchr(c + i, ',', len - i);
+		size_t n =
+		    comma != NULL ? (size_t)(comma - (c + i)) + 1 : len - i;
+
+		if (n < 4 || memcmp(c + i, "sid=", 4) != 0) {
+			memmove(c + o, c + i, n);
+			o += n;
+		}
+		i += n;
+	}
+	return o > 0 && c[o - 1] == ',' ? o - 1 : o;
+}
+
 /* The sync search, from the stored cookie unless reload. */
 static int
 start_search(struct session *s, const char *uri, bool reload, char *err)
@@ -165,7 +197,7 @@ start_search(struct session *s, const char *uri, bool reload, char *err)
 	if ((ber = ber_alloc_t(LBER_USE_DER)) == NULL)
 		return err_set(err, ERR_NOMEM, "out of memory");
 	ck.bv_val = (char *)cookie;
-	ck.bv_len = cr.len;
+	ck.bv_len = consumer_cookie(cookie, cr.len);
 	rc = ber_printf(ber, "{e", (ber_int_t)mode);
 	if (rc != -1 && cr.len > 0)
 		rc = ber_printf(ber, "O", &ck);
@@ -299,7 +331,8 @@ on_intermediate(struct session *s, LDAPMessage *m, char *err)
 	ber_len_t len;
 	ber_tag_t tag;
 	ber_int_t done = 1, deletes = 0;
-	int rc = 0;
+	bool was_refreshing = s->refreshing;
+	int changes = s->b.n, rc = 0;
 
 	if (ldap_parse_intermediate(s->ld, m, &oid, &data, NULL, 0) !=
 	        LDAP_SUCCESS ||
@@ -350,6 +383,11 @@ on_intermediate(struct session *s, LDAPMessage *m, char *err)
 	}
 	if (rc == 0)
 		rc = settle(s, err);
+	if (rc == 0 && was_refreshing && !s->refreshing) {
+		s->applied = true;
+		syslog(LOG_INFO, "%s: refresh applied (%d changes), persisting",
+		    s->uri, changes);
+	}
 out:
 	if (ber != NULL)
 		ber_free(ber, 1);
@@ -435,7 +473,7 @@ probe(struct session *s, const char *uri, char *err)
 int
 sync_session(struct syncd *d, const char *uri, char *err)
 {
-	struct session s = { .d = d, .msgid = -1 };
+	struct session s = { .d = d, .uri = uri, .msgid = -1 };
 	LDAPMessage *m = NULL;
 	struct timeval tv = { 1, 0 };
 	time_t last = time(NULL);
@@ -499,5 +537,5 @@ out:
 	batch_free(&s.b);
 	if (s.ld != NULL)
 		ldap_unbind_ext_s(s.ld, NULL, NULL);
-	return rc;
+	return rc < 0 && s.applied ? SYNC_LOST : rc;
 }

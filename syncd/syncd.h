@@ -67,8 +67,12 @@ struct syncd {
 
 /*
  * One session with provider uri until it fails, ends (--once) or *stop.
- * 0 when a --once refresh was applied or on stop; an error otherwise.
+ * 0 when a --once refresh was applied or on stop; SYNC_LOST when a
+ * refresh had been applied and the session then failed (err says why),
+ * so that the next provider is tried at once; an error when it never got
+ * that far.
  */
+#define SYNC_LOST 1
 int sync_session(struct syncd *d, const char *uri, char *err);
 
 #endif
