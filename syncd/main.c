@@ -12,10 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <sodium/randombytes.h>
 
 #include "err.h"
 #include "syncd.h"
+
+/* The longest wait between two rounds of the providers, in seconds. */
+#define BACKOFF_MAX 60
 
 static volatile int stop;
 
@@ -24,6 +30,16 @@ on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+/* Sleep ms milliseconds, or less when a signal asks to stop. */
+static void
+wait_ms(unsigned ms)
+{
+	struct timespec step = { 0, 100 * 1000 * 1000 };
+
+	for (unsigned t = 0; t < ms && !stop; t += 100)
+		nanosleep(&step, NULL);
 }
 
 static void
@@ -88,7 +104,8 @@ main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err[ERR_MAX];
 	unsigned backoff = 1;
-	int o, rc;
+	size_t next = 0, failed = 0;
+	int o, rc = 0;
 
 	while ((o = getopt_long(argc, argv, "c:s:h", opts, NULL)) != -1) {
 		switch (o) {
@@ -127,27 +144,33 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	/* Each provider in turn; after a round that failed, wait longer. */
+	/*
+	 * Each provider in turn.  After a session that worked and was lost
+	 * every provider gets one try at once, starting with the next; after
+	 * a round in which none worked, the wait doubles from 1 s to 60 s,
+	 * each a random 50 to 100 % of it, so that a fleet whose provider
+	 * came back does not reconnect in step.
+	 */
 	while (!stop) {
-		for (size_t i = 0; i < d.conf.fleet_providers.n && !stop; i++) {
-			const char *uri = d.conf.fleet_providers.v[i];
-
-			if ((rc = sync_session(&d, uri, err)) == 0) {
-				if (d.once)
-					goto out;
-				backoff = 1;
-				continue;
-			}
-			syslog(LOG_WARNING, "%s", err);
+		rc = sync_session(&d, d.conf.fleet_providers.v[next], err);
+		if (rc == 0)
+			goto out; /* --once done, or asked to stop */
+		syslog(LOG_WARNING, "%s", err);
+		next = (next + 1) % d.conf.fleet_providers.n;
+		if (rc == SYNC_LOST) {
+			backoff = 1;
+			failed = 0;
+			continue;
 		}
+		if (++failed < d.conf.fleet_providers.n)
+			continue;
 		if (d.once) {
 			syslog(LOG_ERR, "no provider could be synchronised");
-			rc = 1;
 			goto out;
 		}
-		for (unsigned s = 0; s < backoff && !stop; s++)
-			sleep(1);
-		backoff = backoff < 32 ? backoff * 2 : 60;
+		failed = 0;
+		wait_ms(backoff * 500 + randombytes_uniform(backoff * 500 + 1));
+		backoff = backoff * 2 < BACKOFF_MAX ? backoff * 2 : BACKOFF_MAX;
 	}
 	rc = 0;
 out:
