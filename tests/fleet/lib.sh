@@ -127,3 +127,68 @@ ldm() {
 	shift 3
 	LDAPTLS_CACERT=$CA/ca.pem ldapmodify -x -ZZ -H "$uri" -D "$dn" -w "$pw" "$@"
 }
+
+# What a "host" needs, for the tests that run apitoken-syncd (they source
+# tests/e2e/lib.sh too, for $APITOKEN, $STORE, $CONF and $SERVICE).
+SYNCD=$(cd "${top_builddir:-.}" && pwd)/apitoken-syncd
+
+# mint N OWNER: a token made the way an admin tool makes one, in a
+# throwaway store: the secret stays here, its BLAKE2b-256 goes to the
+# directory (token_ldif).
+mint() {
+	APITOKEN_CONFIG=$CONF "$APITOKEN" --store "$WORK/mint" create "m$1" --user "$2" ||
+		fail "mint a token"
+}
+tok_id() { printf '%s' "$1" | cut -c8-19; }
+tok_hash() {
+	printf '%s' "$1" | cut -c21-52 | tr -d '\n' | b2sum -l 256 | cut -d' ' -f1 |
+		tr a-f A-F | basenc --base16 -d | base64 -w0
+}
+# token_ldif TOKEN NAME OWNER HOST: the add of its entry under ou=tokens.
+token_ldif() {
+	printf 'dn: apitokenId=%s,ou=tokens,%s\nchangetype: add\nobjectClass: apitoken\napitokenId: %s\ncn: %s\napitokenSecretHash:: %s\napitokenOwner: %s\napitokenStatus: active\napitokenService: %s\napitokenHost: %s\n\n' \
+		"$(tok_id "$1")" "$SUFFIX" "$(tok_id "$1")" "$2" "$(tok_hash "$1")" "$3" "$SERVICE" "$4"
+}
+# status_ldif TOKEN STATUS: the modify that sets its apitokenStatus.
+status_ldif() {
+	printf 'dn: apitokenId=%s,ou=tokens,%s\nchangetype: modify\nreplace: apitokenStatus\napitokenStatus: %s\n\n' \
+		"$(tok_id "$1")" "$SUFFIX" "$2"
+}
+
+# fleet_host_init, once tests/e2e/lib.sh is sourced: how fleet_login
+# logs in.  pamtester cannot load a sanitizer-built module (ASan must come
+# first in a program): there root's verify mode, the same decision in the
+# sanitizer-built helper, stands in, so the sync paths still run under
+# ASan with nothing skipped.
+fleet_host_init() {
+	if ldd "$MODULE" 2>/dev/null | grep -q libasan; then
+		FLEET_SAN=yes
+	else
+		FLEET_SAN=no
+		command -v pamtester >/dev/null || skip "no pamtester (apt-get install pamtester)"
+	fi
+	[ -x "$SYNCD" ] || fail "apitoken-syncd not built: $SYNCD"
+}
+# fleet_login USER TOKEN: auth and account for $SERVICE against $STORE.
+fleet_login() {
+	if [ "$FLEET_SAN" = yes ]; then
+		vrequest "$1" "$SERVICE" 127.0.0.1 "$2" |
+			APITOKEN_CONFIG=$CONF "$APITOKEN" --store "$STORE" verify 2>/dev/null |
+			cut -f2 | grep -qx ok
+	else
+		printf '%s\n' "$2" | pamtester "$SERVICE" "$1" authenticate acct_mgmt >/dev/null 2>&1
+	fi
+}
+
+# store_ids: the ids of the host's live fleet tokens (status as well),
+# sorted; dir_ids URI: the same from the directory, as root reads it.
+store_ids() {
+	APITOKEN_CONFIG=$CONF "$APITOKEN" --store "$STORE" list --json |
+		jq -r '.[] | select(.origin == "fleet") | "\(.id) \(.status)"' | sort
+}
+dir_ids() {
+	lds "$1" "$ADMIN" "$ADMIN_PW" -b "ou=tokens,$SUFFIX" "(&(objectClass=apitoken)${2:-})" \
+		apitokenId apitokenStatus |
+		awk '/^apitokenId: /{id=$2} /^apitokenStatus: /{st=$2} /^$/{if(id)print id, st; id=""}
+			END{if(id)print id, st}' | sort
+}
