@@ -39,6 +39,8 @@ struct session {
 	bool reloading;  /* searching without a cookie */
 	bool done;       /* a refreshOnly search (--once) has ended */
 	bool applied;    /* a refresh was applied: the provider works */
+	uint8_t sent[FLEET_COOKIE_MAX]; /* the cookie the search began with */
+	size_t sent_len;
 	struct batch b;
 };
 
@@ -198,6 +200,8 @@ start_search(struct session *s, const char *uri, bool reload, char *err)
 		return err_set(err, ERR_NOMEM, "out of memory");
 	ck.bv_val = (char *)cookie;
 	ck.bv_len = consumer_cookie(cookie, cr.len);
+	memcpy(s->sent, cookie, ck.bv_len);
+	s->sent_len = ck.bv_len;
 	rc = ber_printf(ber, "{e", (ber_int_t)mode);
 	if (rc != -1 && cr.len > 0)
 		rc = ber_printf(ber, "O", &ck);
@@ -220,6 +224,12 @@ start_search(struct session *s, const char *uri, bool reload, char *err)
 	batch_reset(&s->b);
 	s->refreshing = true;
 	s->reloading = cr.len == 0;
+	/*
+	 * Without a cookie the refresh is a full copy, whichever phase the
+	 * provider ends it with (syncprov says refreshDelete): what it does
+	 * not send is gone.
+	 */
+	s->b.sweep = s->reloading;
 	/* A reload forgets the refused cookie even if it ends with none. */
 	s->b.new_cookie = reload;
 	s->b.cookie_len = 0;
@@ -239,6 +249,77 @@ static int
 settle(struct session *s, char *err)
 {
 	return s->refreshing ? 0 : commit(s, err);
+}
+
+/* The csn= value of an OpenLDAP cookie (rid=R,sid=S,csn=CSN;CSN...). */
+static const uint8_t *
+csn_list(const uint8_t *c, size_t len, size_t *n)
+{
+	const uint8_t *end = c + len, *comma;
+
+	while (c < end && ((size_t)(end - c) < 4 || memcmp(c, "csn=", 4) != 0))
+		c = (comma = memchr(c, ',', (size_t)(end - c))) ? comma + 1 :
+		                                                  end;
+	if (c == end)
+		return NULL;
+	c += 4;
+	comma = memchr(c, ',', (size_t)(end - c));
+	*n = (size_t)((comma != NULL ? comma : end) - c);
+	return c;
+}
+
+/* A CSN: TIME#COUNT#SID#MOD, 40 bytes that sort as text. */
+#define CSN_LEN 40
+#define CSN_SID 30 /* where the 3-digit server id is */
+
+/* The CSN of the server id of ours in list (n bytes), or NULL. */
+static const uint8_t *
+csn_of_sid(const uint8_t *list, size_t n, const uint8_t *ours)
+{
+	for (size_t i = 0; i + CSN_LEN <= n; i += CSN_LEN + 1)
+		if (memcmp(list + i + CSN_SID, ours + CSN_SID, 3) == 0)
+			return list + i;
+	return NULL;
+}
+
+/*
+ * True when the provider's state, by the cookie that ends its refresh,
+ * is older than the cookie this host began with for some server id:
+ * restored from a backup, or a mirror peer not caught up yet.  What it
+ * sent against the host's cookie then need not name all that changed.
+ */
+static bool
+provider_behind(const struct session *s)
+{
+	const uint8_t *ours, *theirs, *t;
+	size_t on, tn;
+
+	if (s->sent_len == 0 || !s->b.new_cookie ||
+	    (ours = csn_list(s->sent, s->sent_len, &on)) == NULL ||
+	    (theirs = csn_list(s->b.cookie, s->b.cookie_len, &tn)) == NULL)
+		return false;
+	for (size_t i = 0; i + CSN_LEN <= on; i += CSN_LEN + 1)
+		if ((t = csn_of_sid(theirs, tn, ours + i)) == NULL ||
+		    memcmp(t, ours + i, CSN_LEN) < 0)
+			return true;
+	return false;
+}
+
+/*
+ * A refresh ended: 1 when the provider is behind (the caller reloads in
+ * full, nothing of this refresh applied), else commit it.
+ */
+static int
+refresh_end(struct session *s, char *err)
+{
+	if (provider_behind(s)) {
+		syslog(LOG_NOTICE,
+		    "%s: the provider's state is older than this host's "
+		    "cookie (restored from a backup, or a peer not caught up)",
+		    s->uri);
+		return 1;
+	}
+	return commit(s, err);
 }
 
 static int
@@ -382,7 +463,8 @@ on_intermediate(struct session *s, LDAPMessage *m, char *err)
 		rc = err_set(err, ERR_INVAL, "unknown sync info");
 	}
 	if (rc == 0)
-		rc = settle(s, err);
+		rc = was_refreshing && !s->refreshing ? refresh_end(s, err) :
+		                                        settle(s, err);
 	if (rc == 0 && was_refreshing && !s->refreshing) {
 		s->applied = true;
 		syslog(LOG_INFO, "%s: refresh applied (%d changes), persisting",
@@ -405,6 +487,7 @@ on_done(struct session *s, LDAPMessage *m, const char *uri, char *err)
 	struct berval cookie;
 	ber_len_t len;
 	ber_int_t deletes = 0;
+	bool was_refreshing = s->refreshing;
 	int lrc, rc = 0;
 
 	if (ldap_parse_result(s->ld, m, &lrc, NULL, NULL, NULL, &ctrls, 0) !=
@@ -416,6 +499,8 @@ on_done(struct session *s, LDAPMessage *m, const char *uri, char *err)
 	        (lrc == LDAP_X_SYNC_REFRESH_REQUIRED ||
 	            lrc == LDAP_PROTOCOL_ERROR ||
 	            lrc == LDAP_UNWILLING_TO_PERFORM))) {
+		syslog(LOG_NOTICE, "%s: the provider refused the cookie (%s)",
+		    uri, ldap_err2string(lrc));
 		ldap_controls_free(ctrls);
 		return 1;
 	}
@@ -438,11 +523,11 @@ on_done(struct session *s, LDAPMessage *m, const char *uri, char *err)
 		s->b.sweep = true;
 	s->refreshing = false;
 	if (rc == 0)
-		rc = commit(s, err);
+		rc = was_refreshing ? refresh_end(s, err) : commit(s, err);
 	if (ber != NULL)
 		ber_free(ber, 1);
 	ldap_controls_free(ctrls);
-	s->done = s->d->once;
+	s->done = s->d->once && rc == 0;
 	if (rc == 0 && !s->d->once)
 		rc = err_set(err, ERR_UNAVAIL,
 		    "%s: the provider ended the "
@@ -478,7 +563,7 @@ sync_session(struct syncd *d, const char *uri, char *err)
 	struct timeval tv = { 1, 0 };
 	time_t last = time(NULL);
 	bool reload = false;
-	int rc;
+	int rc, type;
 
 	if ((rc = connect_bind(&s, uri, err)) < 0)
 		goto out;
@@ -505,7 +590,7 @@ again:
 			goto out;
 		}
 		last = time(NULL);
-		switch (ldap_msgtype(m)) {
+		switch ((type = ldap_msgtype(m))) {
 		case LDAP_RES_SEARCH_ENTRY:
 			rc = on_entry(&s, m, err);
 			break;
@@ -521,10 +606,11 @@ again:
 		ldap_msgfree(m);
 		m = NULL;
 		if (rc == 1) {
-			syslog(LOG_NOTICE,
-			    "%s: the provider refused the "
-			    "cookie: full reload",
-			    uri);
+			/* what arrived against the cookie is dropped unapplied
+			 */
+			if (type != LDAP_RES_SEARCH_RESULT)
+				ldap_abandon_ext(s.ld, s.msgid, NULL, NULL);
+			syslog(LOG_NOTICE, "%s: full reload", uri);
 			reload = true;
 			goto again;
 		}
