@@ -9,4 +9,11 @@ apitoken_syncd_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(LMDB_CFLAGS) \
 	$(LDAP_CFLAGS) $(SODIUM_CFLAGS)
 apitoken_syncd_LDFLAGS = $(HARDEN_LDFLAGS)
 apitoken_syncd_LDADD = common/libcommon.la $(LDAP_LIBS) $(SODIUM_LIBS)
+# systemd: sandboxed, and not started until fleet_providers is set
+# (unit_subst: verifyd/local.mk).
+systemdsystemunit_DATA += syncd/apitoken-syncd.service
 endif
+EXTRA_DIST += syncd/apitoken-syncd.service.in
+CLEANFILES += syncd/apitoken-syncd.service
+syncd/apitoken-syncd.service: $(srcdir)/syncd/apitoken-syncd.service.in Makefile
+	$(AM_V_GEN)$(unit_subst) $(srcdir)/syncd/apitoken-syncd.service.in > $@

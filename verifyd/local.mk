@@ -14,6 +14,7 @@ EXTRA_DIST += verifyd/apitoken-verifyd.socket.in \
 CLEANFILES += verifyd/apitoken-verifyd.socket verifyd/apitoken-verifyd.service
 unit_subst = $(MKDIR_P) $(@D) && sed -e 's|@sbindir[@]|$(sbindir)|g' \
 	-e 's|@storedir[@]|$(storedir)|g' \
+	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 	-e 's|@verifysocket[@]|$(verifysocket)|g'
 verifyd/apitoken-verifyd.socket: $(srcdir)/verifyd/apitoken-verifyd.socket.in Makefile
 	$(AM_V_GEN)$(unit_subst) $(srcdir)/verifyd/apitoken-verifyd.socket.in > $@
