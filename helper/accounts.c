@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <shadow.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -79,6 +80,9 @@ run(const char *const argv[], char *err)
 	    first[0] ? ": " : "", first);
 }
 
+/* chage -E takes a day; round up so the account outlives the token. */
+#define EXPIRY_ROUND 86399
+
 /* The account expires with the token: YYYY-MM-DD, or "" for never. */
 static void
 expiry_date(const struct record *r, char buf[16])
@@ -87,11 +91,25 @@ expiry_date(const struct record *r, char buf[16])
 
 	buf[0] = '\0';
 	if (r->expires_at != 0) {
-		/* chage -E takes a day; round up so the account outlives the
-		 * token. */
-		when_format(r->expires_at + 86399, when);
+		when_format(r->expires_at + EXPIRY_ROUND, when);
 		snprintf(buf, 16, "%.10s", when);
 	}
+}
+
+/* The account's expiry day in shadow (sp_expire, -1 for none); false when
+ * it has no shadow entry or the lookup fails. */
+static bool
+shadow_expiry(const char *name, long *day)
+{
+	struct spwd sp, *found = NULL;
+	char buf[16384];
+	bool have = getspnam_r(name, &sp, buf, sizeof(buf), &found) == 0 &&
+	    found != NULL;
+
+	if (have)
+		*day = sp.sp_expire;
+	explicit_bzero(buf, sizeof(buf));
+	return have;
 }
 
 int
@@ -279,11 +297,14 @@ account_end_processes(uid_t uid, char *err)
 	    (unsigned)uid, KILL_DEADLINE_MS / 1000);
 }
 
+/* The expiry day a lock sets: the second day of 1970, long gone. */
+#define LOCK_DAY 1
+
 int
 account_lock(const struct record *r, char *err)
 {
 	const char *argv[] = { "/usr/sbin/usermod", "--lock", "--expiredate",
-		"1", "--", r->user, NULL };
+		"1" /* LOCK_DAY */, "--", r->user, NULL };
 	int rc;
 
 	/* Its sessions end before the account changes, so none outlives it. */
@@ -305,6 +326,26 @@ account_set_expiry(const struct record *r, char *err)
 	if (expires[0] == '\0')
 		strcpy(expires, "-1"); /* never */
 	return run(argv, err);
+}
+
+bool
+account_locked(const struct record *r)
+{
+	long day;
+
+	/* usermod sets the lock and the expiry in one rewrite of shadow. */
+	return shadow_expiry(r->user, &day) && day == LOCK_DAY;
+}
+
+bool
+account_expiry_current(const struct record *r)
+{
+	long day,
+	    want = r->expires_at != 0 ?
+	    (long)((r->expires_at + EXPIRY_ROUND) / 86400) :
+	    -1;
+
+	return shadow_expiry(r->user, &day) && day == want;
 }
 
 int

@@ -177,6 +177,12 @@ int account_end_processes(uid_t uid, char *err);
 /* Lock and expire the account, after ending its processes. */
 int account_lock(const struct record *r, char *err);
 int account_set_expiry(const struct record *r, char *err);
+/* True when r->user's account is locked and expired as account_lock
+ * leaves it. */
+bool account_locked(const struct record *r);
+/* True when r->user's account expires on the day account_set_expiry
+ * gives it for r (never, for a token without expiry). */
+bool account_expiry_current(const struct record *r);
 /* Remove the account, after ending its processes. */
 int account_delete(const struct record *r, char *err);
 /*
@@ -211,6 +217,38 @@ enum account_state {
 enum account_state account_state(const struct record *r);
 /* "the account no longer exists", ...; "" for ACCOUNT_SAME. */
 const char *account_state_text(enum account_state s);
+
+/*
+ * fleet_users.c: what a fleet service user's account lacks for its replica
+ * record (a fleet record with service_user set), judged from the passwd,
+ * group and shadow files as they are now; the record itself is the
+ * directory's and is never written.  For anything else: settled.
+ */
+enum fleet_user {
+	FLEET_USER_SETTLED = 0,
+	FLEET_USER_MISSING,    /* active or suspended, no account yet */
+	FLEET_USER_EXPIRY,     /* the account expires on another day */
+	FLEET_USER_OPEN,       /* revoked, the account not locked yet */
+	FLEET_USER_LEFT,       /* deleted, the account still there */
+	FLEET_USER_NAME_TAKEN, /* another account or group has the name */
+	FLEET_USER_UID_TAKEN,  /* another account or group has the uid */
+	FLEET_USER_LOCKED,     /* active again after a revoke locked it */
+};
+enum fleet_user fleet_user_state(const struct record *r);
+/* True for what fleet_user_repair can do; the rest is refused for good. */
+bool fleet_user_repairable(enum fleet_user s);
+/* The finding, for check's report; "" for FLEET_USER_SETTLED. */
+const char *fleet_user_text(enum fleet_user s);
+/* What a repair did, for the audit line. */
+const char *fleet_user_done(enum fleet_user s);
+/*
+ * Create the account with the record's uid (account_create), set its
+ * expiry, lock it or remove it, ending its processes first as revoke and
+ * delete do.  Runs useradd and the like: the caller holds the store lock
+ * and no transaction.
+ */
+int fleet_user_repair(const struct invocation *inv, const struct record *r,
+    enum fleet_user s, char *err);
 
 /*
  * change.c: the one revoke and the one delete, for every command that

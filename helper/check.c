@@ -15,12 +15,18 @@
  *                   token was made (account_state): it can never log in
  *                   again (tombstoned, as delete does; a userdel without
  *                   the forget-user hook leaves these)
+ *   a fleet service user whose account does not match its record
+ *                   (fleet_users.c: created, locked or removed; the
+ *                   record, the directory's, is left as it is)
  * Every account we create is preceded by its record (create writes PENDING
  * before useradd), so whatever a crash leaves has a record and is found
  * here; an account marked "apitoken ID" with no record at all is not ours
  * to judge (another store, or made by hand).
  * Exit 0 when nothing is wrong (or everything was repaired), 1 otherwise.
  * --json prints one object: consistent, and each finding with repaired.
+ * --fleet-users looks at fleet service users only: apitoken-syncd runs
+ * check --repair --fleet-users after each change, and must not settle
+ * local tokens on an admin's behalf.
  */
 #include "config.h"
 
@@ -37,6 +43,7 @@
 struct scan {
 	int n, cap;
 	struct record *v;
+	bool fleet_only;
 };
 
 /* A settled local token that has an account to outlive. */
@@ -53,6 +60,8 @@ keep_fn(const struct record *r, void *ctx)
 {
 	struct scan *s = ctx;
 
+	if (s->fleet_only && (r->origin != ORIGIN_FLEET || !r->service_user))
+		return 0;
 	if (r->status != STATUS_PENDING && r->pending == PENDING_NONE &&
 	    !r->service_user && r->max_uses == 0 && !has_account(r))
 		return 0;
@@ -80,15 +89,20 @@ fix(struct invocation *inv, struct store *st, struct record *r, bool repair,
 {
 	const char *what = NULL;
 	char err[ERR_MAX];
-	bool ours = account_is_ours(r), spent = false;
+	bool ours = account_is_ours(r), spent = false, repaired;
 	struct usage u;
 	enum account_state acct = ACCOUNT_SAME;
+	enum fleet_user fu = FLEET_USER_SETTLED;
 	int rc = 0;
 
 	if (r->pending == PENDING_NONE && r->max_uses > 0 &&
 	    store_usage_get(st, r->id, &u, NULL) == 0)
 		spent = hygiene_spent(r, &u);
-	if (spent)
+	if (r->origin == ORIGIN_FLEET) {
+		if ((fu = fleet_user_state(r)) == FLEET_USER_SETTLED)
+			return 0;
+		what = fleet_user_text(fu);
+	} else if (spent)
 		what = "all of its uses are spent, not yet revoked in the "
 		       "record";
 	else if (r->pending == PENDING_CREATE)
@@ -105,9 +119,24 @@ fix(struct invocation *inv, struct store *st, struct record *r, bool repair,
 		return 0;
 	if (!inv->json)
 		printf("%s %s (%s): %s%s\n", r->id, r->name, r->user, what,
-		    repair ? "" : "; run apitoken check --repair");
+		    repair ||
+		            (fu != FLEET_USER_SETTLED &&
+		                !fleet_user_repairable(fu)) ?
+		        "" :
+		        "; run apitoken check --repair");
 	if (!repair)
 		goto out;
+	if (fu != FLEET_USER_SETTLED) {
+		/* A refusal stands until the directory or the host changes. */
+		if (!fleet_user_repairable(fu))
+			goto out;
+		if ((rc = fleet_user_repair(inv, r, fu, err)) == 0) {
+			audit_change(inv, "repaired", r, fleet_user_done(fu));
+			if (!inv->json)
+				printf("%s: repaired\n", r->id);
+		}
+		goto out;
+	}
 	if (spent) {
 		if ((rc = token_revoke_spent(inv, st, r, err)) >= 0) {
 			rc = 0;
@@ -142,11 +171,12 @@ fix(struct invocation *inv, struct store *st, struct record *r, bool repair,
 out:
 	if (rc < 0)
 		fail(EXIT_REFUSED, "%s: %s", r->id, err);
+	repaired = repair && rc == 0 &&
+	    (fu == FLEET_USER_SETTLED || fleet_user_repairable(fu));
 	json_array_append_new(found,
 	    json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", r->id, "name", r->name,
-	        "user", r->user, "problem", what, "repaired",
-	        repair && rc == 0));
-	return !repair || rc < 0;
+	        "user", r->user, "problem", what, "repaired", repaired));
+	return !repaired;
 }
 
 static void
@@ -175,12 +205,14 @@ cmd_check(struct invocation *inv, int argc, char **argv)
 			repair = true;
 		else if (strcmp(argv[i], "--json") == 0)
 			inv->json = true;
+		else if (strcmp(argv[i], "--fleet-users") == 0)
+			s.fleet_only = true;
 		else if (strcmp(argv[i], "--help") == 0)
 			command_help("check");
 		else
 			return fail(EXIT_USAGE,
 			    "check: unknown option '%.32s'; usage: apitoken "
-			    "check [--repair] [--json]",
+			    "check [--repair] [--fleet-users] [--json]",
 			    argv[i]);
 	}
 	if (!inv->root)
@@ -204,7 +236,8 @@ cmd_check(struct invocation *inv, int argc, char **argv)
 	if (inv->json)
 		print_json(left == 0, found);
 	else if (left == 0)
-		puts("store consistent");
+		puts(s.fleet_only ? "fleet service users consistent" :
+		                    "store consistent");
 	json_decref(found);
 	rc = left == 0 ? 0 : EXIT_REFUSED;
 out:

@@ -65,7 +65,7 @@ static const struct command {
 	    "[--warning DURATION] [--critical DURATION] [--unused DURATION]\n"
 	    "[--format nagios|prometheus|json] [--output FILE] [--json]" },
 	{ "unlock", cmd_unlock, "ID|NAME [--user USER] [--json]" },
-	{ "check", cmd_check, "[--repair] [--json]" },
+	{ "check", cmd_check, "[--repair] [--fleet-users] [--json]" },
 	{ "forget-user", cmd_forget_user, "NAME [UID] [--json]" },
 	{ "notify", cmd_notify, "[--dry-run] [--json]" },
 	{ "verify", cmd_verify, NULL },
