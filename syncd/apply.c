@@ -70,9 +70,13 @@ batch_set_cookie(struct batch *b, const struct berval *cookie, char *err)
 	return 0;
 }
 
-/* The fleet record of uuid becomes a tombstone: refused, id kept. */
+/*
+ * The fleet record of uuid becomes a tombstone: refused, id kept.  *users
+ * is set when it was a service user's.
+ */
 static int
-drop(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN], char *err)
+drop(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN], bool *users,
+    char *err)
 {
 	char id[TOKEN_ID_LEN + 1];
 	struct record r;
@@ -89,13 +93,14 @@ drop(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN], char *err)
 		r.updated_at = time(NULL);
 		if ((rc = store_txn_put(t, &r, err)) < 0)
 			return rc;
+		*users |= r.service_user;
 		syslog(LOG_NOTICE, "fleet token %s removed", id);
 	}
 	return store_fleet_unbind(t, uuid, err);
 }
 
 static int
-put(struct store_txn *t, const struct change *ch, char *err)
+put(struct store_txn *t, const struct change *ch, bool *users, char *err)
 {
 	char id[TOKEN_ID_LEN + 1];
 	struct record old;
@@ -106,7 +111,7 @@ put(struct store_txn *t, const struct change *ch, char *err)
 	if (rc < 0 && rc != ERR_NOTFOUND)
 		return rc;
 	if (rc == 0 && strcmp(id, ch->rec.id) != 0 &&
-	    (rc = drop(t, ch->uuid, err)) < 0)
+	    (rc = drop(t, ch->uuid, users, err)) < 0)
 		return rc;
 	rc = store_txn_get(t, ch->rec.id, &old, err);
 	if (rc < 0 && rc != ERR_NOTFOUND)
@@ -119,6 +124,7 @@ put(struct store_txn *t, const struct change *ch, char *err)
 	}
 	if ((rc = store_txn_put(t, &ch->rec, err)) < 0)
 		return rc;
+	*users |= ch->rec.service_user;
 	return store_fleet_bind(t, ch->uuid, ch->rec.id, err);
 }
 
@@ -151,6 +157,7 @@ sweep_visit(const uint8_t uuid[FLEET_UUID_LEN], const char *id, void *ctx)
 struct commit {
 	struct batch *b;
 	int64_t now;
+	bool users; /* a service user's record changed */
 };
 
 static int
@@ -161,9 +168,10 @@ commit_fn(struct store_txn *t, void *ctx, char *err)
 	struct sweep s = { .b = b };
 	int rc = 0;
 
+	k->users = false;
 	for (int i = 0; i < b->n && rc == 0; i++)
-		rc = b->v[i].gone ? drop(t, b->v[i].uuid, err) :
-		                    put(t, &b->v[i], err);
+		rc = b->v[i].gone ? drop(t, b->v[i].uuid, &k->users, err) :
+		                    put(t, &b->v[i], &k->users, err);
 	if (rc == 0 && b->sweep) {
 		/* What the present phase did not name is gone. */
 		qsort(b->seen, b->nseen, FLEET_UUID_LEN, uuid_cmp);
@@ -171,7 +179,7 @@ commit_fn(struct store_txn *t, void *ctx, char *err)
 		if (rc == ERR_NOMEM)
 			err_set(err, rc, "out of memory");
 		for (int i = 0; i < s.n && rc == 0; i++)
-			rc = drop(t, s.gone[i], err);
+			rc = drop(t, s.gone[i], &k->users, err);
 		free(s.gone);
 	}
 	if (rc == 0 && b->new_cookie)
@@ -184,7 +192,7 @@ commit_fn(struct store_txn *t, void *ctx, char *err)
 int
 batch_commit(struct store *st, struct batch *b, int64_t now, char *err)
 {
-	struct commit k = { b, now };
+	struct commit k = { b, now, false };
 	int rc;
 
 #ifdef APITOKEN_TEST_HOOKS
@@ -195,6 +203,8 @@ batch_commit(struct store *st, struct batch *b, int64_t now, char *err)
 	rc = store_write(st, commit_fn, &k, err);
 	if (rc == 0)
 		batch_reset(b);
+	if (rc == 0 && k.users)
+		users_settle();
 	return rc;
 }
 

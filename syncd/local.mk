@@ -4,7 +4,7 @@
 if FLEET
 sbin_PROGRAMS += apitoken-syncd
 apitoken_syncd_SOURCES = syncd/syncd.h syncd/main.c syncd/sync.c \
-	syncd/apply.c
+	syncd/apply.c syncd/users.c
 apitoken_syncd_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(LMDB_CFLAGS) \
 	$(LDAP_CFLAGS) $(SODIUM_CFLAGS)
 apitoken_syncd_LDFLAGS = $(HARDEN_LDFLAGS)

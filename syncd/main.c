@@ -45,7 +45,8 @@ wait_ms(unsigned ms)
 static void
 usage(FILE *f)
 {
-	fputs("usage: apitoken-syncd [--config FILE] [--store DIR] [--once]\n",
+	fputs("usage: apitoken-syncd [--config FILE] [--store DIR] [--once] "
+	      "[--helper PATH]\n",
 	    f);
 }
 
@@ -96,10 +97,12 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "store", required_argument, NULL, 's' },
 		{ "once", no_argument, NULL, '1' },
+		{ "helper", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = CONF_DEFAULT_PATH, *dir = STOREDIR;
+	const char *config = CONF_DEFAULT_PATH, *dir = STOREDIR,
+	           *helper = SBINDIR "/apitoken";
 	struct syncd d = { .stop = &stop, .probe_interval = 30 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err[ERR_MAX];
@@ -117,6 +120,9 @@ main(int argc, char **argv)
 			break;
 		case '1':
 			d.once = true;
+			break;
+		case 'H':
+			helper = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -141,6 +147,10 @@ main(int argc, char **argv)
 		syslog(LOG_ERR, "%s", err);
 		return 1;
 	}
+	users_init(helper, dir, config);
+	/* What a daemon killed between a commit and the helper left. */
+	if (users_any(d.st))
+		users_settle();
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);

@@ -6,6 +6,7 @@
  *   sync.c   one RFC 4533 session: connect, TLS, bind, refresh(AndPersist)
  *   apply.c  directory entries to records; a batch and its cookie in one
  *            write transaction
+ *   users.c  the accounts of fleet service users, through the root helper
  */
 #ifndef APITOKEN_SYNCD_H
 #define APITOKEN_SYNCD_H
@@ -50,11 +51,27 @@ int batch_change(struct batch *b, const uint8_t uuid[FLEET_UUID_LEN],
     const struct record *r, char *err);
 int batch_seen(struct batch *b, const uint8_t uuid[FLEET_UUID_LEN], char *err);
 int batch_set_cookie(struct batch *b, const struct berval *c, char *err);
-/* Apply b, its cookie and the contact time now in one transaction. */
+/*
+ * Apply b, its cookie and the contact time now in one transaction; then,
+ * when it changed a service user's record, users_settle.
+ */
 int batch_commit(struct store *st, struct batch *b, int64_t now, char *err);
 
 /* The entry as a fleet record: 0, or ERR_INVAL with the reason. */
 int entry_record(LDAP *ld, LDAPMessage *e, struct record *r, char *err);
+
+/*
+ * users.c.  users_init: the helper to run (apitoken), the store it is to
+ * look at and the configuration it is to read, which goes into the
+ * process environment (APITOKEN_CONFIG).  users_settle runs apitoken
+ * check --repair --fleet-users, waits for it and logs each line it
+ * prints; a failure is logged and left for the next run.  Call it with no
+ * transaction open.  users_any: the store holds a fleet service user's
+ * record (or cannot be read).
+ */
+void users_init(const char *helper, const char *dir, const char *config);
+void users_settle(void);
+bool users_any(struct store *st);
 
 struct syncd {
 	struct conf conf;
