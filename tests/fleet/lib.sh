@@ -169,6 +169,16 @@ fleet_host_init() {
 	fi
 	[ -x "$SYNCD" ] || fail "apitoken-syncd not built: $SYNCD"
 }
+# stop_syncd PID LOG: SIGTERM the persisting daemon; it must exit 0 and
+# its log hold no sanitizer report (in sanitizer builds a leak or an error
+# found on the way out makes the exit status non-zero too).
+stop_syncd() {
+	kill -TERM "$1"
+	wait "$1"
+	_st=$?
+	[ "$_st" -eq 0 ] || { cat "$2"; fail "apitoken-syncd exited $_st after SIGTERM"; }
+	! grep -q 'Sanitizer\|runtime error' "$2" || { cat "$2"; fail "a sanitizer report from apitoken-syncd"; }
+}
 # fleet_login USER TOKEN: auth and account for $SERVICE against $STORE.
 fleet_login() {
 	if [ "$FLEET_SAN" = yes ]; then

@@ -124,3 +124,5 @@ want=$(dir_ids "$U1" "(|(apitokenHost=web)(apitokenHost=web01)(apitokenHost=\\2a
 [ "$(store_ids)" = "$want" ] || { cat "$LOG"; fail "the host holds $(store_ids | tr '\n' ' '), the directory $want"; }
 fleet_login "$USER1" "$T1" && fail "the revoke made on provider 2 was undone"
 ok "provider 1 back: the host holds exactly the directory's tokens and statuses"
+stop_syncd "$SPID" "$LOG"
+SPID=

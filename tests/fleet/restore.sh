@@ -95,3 +95,5 @@ fleet_login "$USER1" "$B" || fail "token B was dropped by the reload"
 want=$(dir_ids "$U1")
 [ "$(store_ids)" = "$want" ] || { cat "$LOG"; fail "the host holds $(store_ids | tr '\n' ' '), the directory $want"; }
 ok "a provider restored from an older backup: syncd reloads in full, X is dropped, A and B stay"
+stop_syncd "$SPID" "$LOG"
+SPID=

@@ -11,9 +11,7 @@
 [ "${WITH_FLEET:-yes}" = no ] && { echo "SKIP: configured --without-fleet"; exit 77; }
 . "$srcdir/tests/fleet/lib.sh"
 . "$srcdir/tests/e2e/lib.sh"
-command -v pamtester >/dev/null || skip "no pamtester (apt-get install pamtester)"
-SYNCD=$(cd "$top_builddir" && pwd)/apitoken-syncd
-[ -x "$SYNCD" ] || fail "apitoken-syncd not built: $SYNCD"
+fleet_host_init
 # Both libraries trap EXIT; the e2e clean-up runs this one too.
 EXTRA_CLEANUP='[ -n "${SPID:-}" ] && kill -KILL "$SPID" 2>/dev/null; fleet_cleanup'
 
@@ -38,28 +36,14 @@ start_provider 1 "$P1"
 USER1=${TAG}f
 add_user "$USER1"
 write_service
-# A token made the way an admin tool makes one: the secret stays here,
-# its BLAKE2b-256 goes to the directory.
-mint() {
-	APITOKEN_CONFIG=$CONF "$APITOKEN" --store "$WORK/mint" create "m$1" --user "$USER1" ||
-		fail "mint a token"
-}
-tok_id() { printf '%s' "$1" | cut -c8-19; }
-tok_hash() {
-	printf '%s' "$1" | cut -c21-52 | tr -d '\n' | b2sum -l 256 | cut -d' ' -f1 |
-		tr a-f A-F | basenc --base16 -d | base64 -w0
-}
 add_entry() { # TOKEN NAME HOST
-	printf 'dn: apitokenId=%s,%s\nchangetype: add\nobjectClass: apitoken\napitokenId: %s\ncn: %s\napitokenSecretHash:: %s\napitokenOwner: %s\napitokenStatus: active\napitokenService: %s\napitokenHost: %s\n' \
-		"$(tok_id "$1")" "$TOKENS" "$(tok_id "$1")" "$2" "$(tok_hash "$1")" "$USER1" "$SERVICE" "$3" |
-		ldm "$U1" "$ADMIN" "$ADMIN_PW" >/dev/null || fail "ldapmodify add $2"
+	token_ldif "$1" "$2" "$USER1" "$3" | ldm "$U1" "$ADMIN" "$ADMIN_PW" >/dev/null ||
+		fail "ldapmodify add $2"
 }
 set_status() { # TOKEN STATUS
-	printf 'dn: apitokenId=%s,%s\nchangetype: modify\nreplace: apitokenStatus\napitokenStatus: %s\n' \
-		"$(tok_id "$1")" "$TOKENS" "$2" | ldm "$U1" "$ADMIN" "$ADMIN_PW" >/dev/null ||
-		fail "ldapmodify $2"
+	status_ldif "$1" "$2" | ldm "$U1" "$ADMIN" "$ADMIN_PW" >/dev/null || fail "ldapmodify $2"
 }
-login() { printf '%s\n' "$1" | pamtester "$SERVICE" "$USER1" authenticate acct_mgmt >/dev/null 2>&1; }
+login() { fleet_login "$USER1" "$1"; }
 
 printf 'web01-pw\n' > "$WORK/bind.pw"
 chmod 600 "$WORK/bind.pw"
@@ -74,9 +58,9 @@ fleet_host_groups = web
 EOC
 syncd() { "$SYNCD" --config "$CONF" --store "$STORE" "$@"; }
 
-T1=$(mint 1)
-T2=$(mint 2)
-T3=$(mint 3)
+T1=$(mint 1 "$USER1")
+T2=$(mint 2 "$USER1")
+T3=$(mint 3 "$USER1")
 add_entry "$T1" ci-one web
 add_entry "$T2" ci-two web01
 add_entry "$T3" ci-db db
@@ -113,8 +97,7 @@ echo "revoke in the directory -> refused on web01: $(( ($(date +%s%N) - t0) / 10
 login "$T2" || fail "the other token stopped working"
 ok "revoke reaches the host within 2 s"
 
-kill -TERM "$SPID"
-wait "$SPID"
+stop_syncd "$SPID" "$WORK/syncd.log"
 SPID=
 set_status "$T2" revoked
 login "$T2" || { cat "$WORK/syncd.log"; at show "$(tok_id "$T2")"; fail "revoked while the daemon was down, and the host knew it"; }
@@ -124,7 +107,7 @@ login "$T2" && fail "a revoke made while syncd was down was not applied"
 ok "a revoke made while syncd was down is applied when it comes back (from the cookie)"
 
 # An entry deleted from the directory leaves the replica too.
-T4=$(mint 4)
+T4=$(mint 4 "$USER1")
 add_entry "$T4" ci-four web
 syncd --once 2> "$WORK/add.log" || { cat "$WORK/add.log"; fail "syncd --once (add)"; }
 login "$T4" || fail "a new token does not log in"
@@ -133,7 +116,7 @@ printf 'dn: apitokenId=%s,%s\nchangetype: delete\n' "$(tok_id "$T4")" "$TOKENS" 
 syncd --once 2>/dev/null || fail "syncd --once (delete)"
 login "$T4" && fail "a token deleted in the directory still logs in"
 ok "a delete in the directory removes the token (by entryUUID)"
-T5=$(mint 5)
+T5=$(mint 5 "$USER1")
 add_entry "$T5" ci-five web
 syncd --once 2>/dev/null || fail "syncd --once (T5)"
 
