@@ -17,6 +17,7 @@ common_libcommon_la_SOURCES = \
 	common/when.c common/when.h \
 	common/cidr.c common/cidr.h \
 	common/redact.c common/redact.h \
+	common/input.c common/input.h \
 	common/utf8.c common/utf8.h \
 	common/verdict.c common/verdict.h \
 	common/verify.c common/verify.h common/verify_usage.c common/verify_usage.h \

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "conf.h"
+#include "input.h"
 #include "record.h"
 #include "store.h"
 
@@ -112,22 +113,6 @@ int select_settled(const struct record *r);
  * (it can never log in again: create a new one) is printed and
  * EXIT_REFUSED returned.  For what would renew or re-open a token. */
 int select_same_account(const struct record *r);
-/* validate.c: a valid user / token name: [a-z_][a-z0-9_-]{0,31}. */
-bool valid_name(const char *s);
-/* A service or permission: letters, digits and _ . : - *, at most ITEM_MAX_LEN.
- */
-bool valid_item(const char *s);
-/* Printable UTF-8 (utf8.h) that holds no token. */
-bool valid_text(const char *s);
-/*
- * Why s may not go into any field of a token (it holds a token, or is not
- * printable UTF-8), for a refusal that names the field; NULL when it may.
- * valid_name, valid_item and valid_text refuse whatever this refuses.
- */
-const char *input_problem(const char *s);
-/* The long name of option ch in a getopt_long table, for messages. */
-struct option;
-const char *opt_name(const struct option *opts, int ch);
 
 /*
  * hygiene.c: the filters of list --expiring/--unused/--never-expires, and

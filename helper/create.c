@@ -238,14 +238,14 @@ parse(struct invocation *inv, int argc, char **argv, struct record *r,
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (optarg != NULL && (bad = input_problem(optarg)) != NULL)
-			return fail(EXIT_USAGE, "--%s: %s", opt_name(opts, ch),
-			    bad);
+			return fail(EXIT_USAGE, "--%s: %s",
+			    input_opt_name(opts, ch), bad);
 		switch (ch) {
 		case 'u':
 			*user = optarg;
 			break;
 		case 'd':
-			if (!valid_text(optarg) ||
+			if (!input_valid_text(optarg) ||
 			    field_set(r->description, sizeof(r->description),
 			        optarg) < 0)
 				return fail(EXIT_USAGE,
@@ -258,7 +258,7 @@ parse(struct invocation *inv, int argc, char **argv, struct record *r,
 			break;
 		case 's':
 		case 'p':
-			if (!valid_item(optarg) ||
+			if (!input_valid_item(optarg) ||
 			    strlist_add(ch == 's' ? &r->services :
 			                            &r->permissions,
 			        optarg) < 0)
@@ -301,7 +301,7 @@ parse(struct invocation *inv, int argc, char **argv, struct record *r,
 		    "create takes one NAME; see apitoken create --help");
 	if ((bad = input_problem(argv[optind])) != NULL)
 		return fail(EXIT_USAGE, "NAME: %s", bad);
-	if (!valid_name(argv[optind]))
+	if (!input_valid_name(argv[optind]))
 		return fail(EXIT_USAGE,
 		    "invalid name '%.64s': use a-z, 0-9, _ and -, starting "
 		    "with a letter or _, at most %d",

@@ -95,7 +95,7 @@ parse(struct invocation *inv, int argc, char **argv, struct forget *f)
 	if (n == 0)
 		return fail(EXIT_USAGE,
 		    "forget-user takes the NAME of the account (and its UID)");
-	if (!valid_name(args[0]))
+	if (!input_valid_name(args[0]))
 		return fail(EXIT_USAGE, "invalid account name '%.64s'",
 		    args[0]);
 	f->user = args[0];

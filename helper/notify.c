@@ -18,7 +18,7 @@
  * local sendmail may still take its time): a mark that fails means a
  * notice sent twice, never one lost.  sendmail gets the recipient in its
  * argv after "--", and the message on stdin; every name in the message
- * passed valid_name() when the token was made.
+ * passed input_valid_name() when the token was made.
  */
 #include "config.h"
 

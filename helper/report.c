@@ -184,7 +184,7 @@ nagios(FILE *out, const struct facts *f)
 	    f->warn + f->crit, f->crit, f->idle, f->never);
 }
 
-/* Names and users are [a-z0-9_-] and ids base32 (validate.c): safe as label
+/* Names and users are [a-z0-9_-] and ids base32 (input.c): safe as label
  * values. */
 static void
 labels(FILE *out, const struct record *r)

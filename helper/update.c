@@ -82,15 +82,15 @@ parse(struct invocation *inv, int argc, char **argv, struct want *w)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (optarg != NULL && (bad = input_problem(optarg)) != NULL)
-			return fail(EXIT_USAGE, "--%s: %s", opt_name(opts, ch),
-			    bad);
+			return fail(EXIT_USAGE, "--%s: %s",
+			    input_opt_name(opts, ch), bad);
 		rc = 0;
 		switch (ch) {
 		case 'e':
 			w->expires = optarg;
 			break;
 		case 's':
-			if (!valid_item(optarg))
+			if (!input_valid_item(optarg))
 				return fail(EXIT_USAGE,
 				    "--service '%.64s': letters, digits and _ "
 				    ". : - * only "
@@ -100,7 +100,7 @@ parse(struct invocation *inv, int argc, char **argv, struct want *w)
 			    &w->services, optarg);
 			break;
 		case 'p':
-			if (!valid_item(optarg))
+			if (!input_valid_item(optarg))
 				return fail(EXIT_USAGE,
 				    "--permission '%.64s': letters, digits and "
 				    "_ . : - * only "
@@ -137,7 +137,7 @@ parse(struct invocation *inv, int argc, char **argv, struct want *w)
 			break;
 		}
 		case 'd':
-			if (!valid_text(optarg) ||
+			if (!input_valid_text(optarg) ||
 			    strlen(optarg) > DESC_MAX_LEN)
 				return fail(EXIT_USAGE,
 				    "--description: at most %d bytes of "

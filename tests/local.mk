@@ -35,7 +35,6 @@ fuzz:
 		case $$f in *.c) common="$$common $(srcdir)/$$f";; esac; done; \
 	for t in $(FUZZ_TARGETS); do \
 		case $$t in \
-		args) extra=$(srcdir)/helper/validate.c;; \
 		verify) extra=$(srcdir)/common/token_gen.c;; \
 		*) extra=;; \
 		esac; \

@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apitoken.h"
 #include "cidr.h"
+#include "input.h"
+#include "record.h"
 #include "token.h"
 #include "utf8.h"
 #include "when.h"
@@ -29,17 +30,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = '\0';
 	/* A name that passes is a valid user name: useradd will take it as is.
 	 */
-	if (valid_name(s) &&
+	if (input_valid_name(s) &&
 	    (strlen(s) > NAME_MAX_LEN || strchr(s, ':') != NULL ||
 	        strchr(s, '/') != NULL || s[0] == '-'))
 		abort();
-	if (valid_item(s) &&
+	if (input_valid_item(s) &&
 	    (strlen(s) > ITEM_MAX_LEN || strpbrk(s, " ,\t\n") != NULL))
 		abort();
-	if (valid_text(s) &&
+	if (input_valid_text(s) &&
 	    (!utf8_printable(s) || token_in_text(s, strlen(s))))
 		abort();
-	if (valid_text(s))
+	if (input_valid_text(s))
 		for (const unsigned char *p = (const unsigned char *)s;
 		     *p != '\0'; p++)
 			if (*p < 0x20 || *p == 0x7f)

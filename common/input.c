@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: ISC */
-/*
- * validate.c - what the helper accepts from a command line, before any of
- * it is used.  Kept apart so the fuzzer (tests/fuzz/fuzz_args.c) reaches it.
- */
+/* input.c - what a command line may put into a token (input.h). */
 #include "config.h"
 
 #include <getopt.h>
 #include <string.h>
 
-#include "apitoken.h"
+#include "input.h"
+#include "record.h"
 #include "token.h"
 #include "utf8.h"
 
@@ -25,7 +23,7 @@ input_problem(const char *s)
 }
 
 const char *
-opt_name(const struct option *opts, int ch)
+input_opt_name(const struct option *opts, int ch)
 {
 	for (; opts->name != NULL; opts++)
 		if (opts->flag == NULL && opts->val == ch)
@@ -34,7 +32,7 @@ opt_name(const struct option *opts, int ch)
 }
 
 bool
-valid_name(const char *s)
+input_valid_name(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -51,7 +49,7 @@ valid_name(const char *s)
 
 /* Services and permissions: a plain word, or "*" for services. */
 bool
-valid_item(const char *s)
+input_valid_item(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -68,7 +66,7 @@ valid_item(const char *s)
 
 /* Printable text that holds no token. */
 bool
-valid_text(const char *s)
+input_valid_text(const char *s)
 {
 	return input_problem(s) == NULL;
 }
