@@ -196,6 +196,13 @@ static const struct conf_key keys[] = {
 	{ KEY("fleet_ca_file", KEY_PATH, fleet_ca_file),
 	    .dflt = SYSCONFDIR "/security/apitoken-fleet-ca.pem",
 	    .why = "expected an absolute path" },
+	/* apitoken-fleet(8): who writes to the directory; %u is the caller. */
+	{ KEY("fleet_admin_bind_dn", KEY_TEXT, fleet_admin_bind_dn), .dflt = "",
+	    .why = "expected a DN of at most 255 characters" },
+	{ KEY("fleet_admin_password_file", KEY_PATH, fleet_admin_password_file),
+	    .why = "expected an absolute path" },
+	{ KEY("fleet_uid_pool", KEY_TEXT, fleet_uid_pool), .dflt = "",
+	    .why = "expected a DN of at most 255 characters" },
 	{ KEY("fleet_host", KEY_TEXT, fleet_host), .dflt = "",
 	    .why = "expected a host name of at most 64 characters" },
 	{ KEY("fleet_host_groups", KEY_LIST, fleet_host_groups), .dflt = "" },

@@ -62,6 +62,12 @@ struct conf {
 	char fleet_bind_dn[CONF_TEXT_MAX + 1];
 	char fleet_bind_password_file[PATH_MAX];
 	char fleet_ca_file[PATH_MAX];
+	/* apitoken-fleet: the caller's directory identity (%u: their name),
+	 * its password file (empty: asked on the terminal), the uid pool's
+	 * DN (empty: cn=uids beside fleet_base) */
+	char fleet_admin_bind_dn[CONF_TEXT_MAX + 1];
+	char fleet_admin_password_file[PATH_MAX];
+	char fleet_uid_pool[CONF_TEXT_MAX + 1];
 	char fleet_host[ITEM_MAX_LEN + 1]; /* empty: the host name */
 	struct strlist fleet_host_groups;
 	bool fleet_strict;         /* fleet_staleness = strict */

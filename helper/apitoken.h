@@ -75,6 +75,19 @@ void crash_point(const struct invocation *inv, const char *step);
  */
 void command_help(const char *name) __attribute__((noreturn));
 
+/*
+ * fleet.c: the index of the command in argv when it is one apitoken-fleet
+ * also has and --fleet is among its arguments; else 0.
+ */
+int fleet_wanted(int argc, char **argv);
+/*
+ * Drop every privilege for good (checked) and exec apitoken-fleet with
+ * the command and its arguments, without --fleet, in the caller's own
+ * environment.  Returns only on failure, with its exit status.  Called
+ * first of all, before the process hardens or reads anything as root.
+ */
+int fleet_exec(int argc, char **argv, int cmd);
+
 /* The commands of main.c's table; argv[0] is the command's name. */
 int cmd_create(struct invocation *inv, int argc, char **argv);
 int cmd_list(struct invocation *inv, int argc, char **argv);

@@ -269,6 +269,10 @@ main(int argc, char **argv)
 	fix_fds();
 	if (argc < 1)
 		return EXIT_USAGE;
+	/* Nothing is done as root for a --fleet command: see fleet.c. */
+	if ((i = fleet_wanted(argc, argv)) > 0)
+		return fleet_exec(argc, argv, i);
+	i = 1;
 	if (harden() < 0)
 		return EXIT_REFUSED;
 	log_open();

@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * entry.c - a token entry of the directory (ldap/apitoken.schema) and a
+ * struct record, both ways; records as text or JSON.  The attributes are
+ * the ones apitoken-syncd reads (syncd/apply.c entry_record), so what is
+ * written here is what every host replicates.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium/utils.h>
+
+#include "err.h"
+#include "fleet.h"
+#include "utf8.h"
+#include "when.h"
+
+void
+entry_dn(const struct fleet *f, const char *id, char dn[FLEET_DN_MAX])
+{
+	snprintf(dn, FLEET_DN_MAX, "apitokenId=%s,%s", id,
+	    f->conf.fleet_base);
+}
+
+void
+entry_gentime(int64_t t, char buf[16])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, 16, "%Y%m%d%H%M%SZ", &tm);
+}
+
+/* GeneralizedTime as the directory writes it; fractions dropped. */
+static int
+gentime_parse(const struct berval *v, int64_t *out)
+{
+	struct tm tm;
+	char buf[32], *end;
+
+	if (v->bv_len < 15 || v->bv_len >= sizeof(buf))
+		return -1;
+	memcpy(buf, v->bv_val, v->bv_len);
+	buf[v->bv_len] = '\0';
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(buf, "%Y%m%d%H%M%S", &tm);
+	if (end != NULL && *end == '.')
+		end += 1 + strspn(end + 1, "0123456789");
+	if (end == NULL || strcmp(end, "Z") != 0)
+		return -1;
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
+/* The first value of a into dst (cap): 0, 1 when absent, -1 when bad. */
+static int
+one(LDAP *ld, LDAPMessage *e, const char *a, char *dst, size_t cap)
+{
+	struct berval **v = ldap_get_values_len(ld, e, a);
+	int rc = 1;
+
+	dst[0] = '\0';
+	if (v != NULL && v[0] != NULL) {
+		rc = v[0]->bv_len < cap &&
+		        memchr(v[0]->bv_val, 0, v[0]->bv_len) == NULL ?
+		    0 :
+		    -1;
+		if (rc == 0) {
+			memcpy(dst, v[0]->bv_val, v[0]->bv_len);
+			dst[v[0]->bv_len] = '\0';
+		}
+	}
+	ldap_value_free_len(v);
+	return rc;
+}
+
+static int
+list(LDAP *ld, LDAPMessage *e, const char *a, struct strlist *l)
+{
+	struct berval **v = ldap_get_values_len(ld, e, a);
+	char item[ITEM_MAX_LEN + 1];
+	int rc = 0;
+
+	l->n = 0;
+	for (size_t i = 0; v != NULL && v[i] != NULL && rc == 0; i++) {
+		if (v[i]->bv_len > ITEM_MAX_LEN ||
+		    memchr(v[i]->bv_val, 0, v[i]->bv_len) != NULL) {
+			rc = -1;
+			break;
+		}
+		memcpy(item, v[i]->bv_val, v[i]->bv_len);
+		item[v[i]->bv_len] = '\0';
+		rc = strlist_add(l, item) < 0 ? -1 : 0;
+	}
+	ldap_value_free_len(v);
+	return rc;
+}
+
+static int
+hash(LDAP *ld, LDAPMessage *e, const char *a, uint8_t out[TOKEN_HASH_LEN])
+{
+	struct berval **v = ldap_get_values_len(ld, e, a);
+	int rc = 1;
+
+	if (v != NULL && v[0] != NULL) {
+		rc = v[0]->bv_len == TOKEN_HASH_LEN ? 0 : -1;
+		if (rc == 0)
+			memcpy(out, v[0]->bv_val, TOKEN_HASH_LEN);
+	}
+	ldap_value_free_len(v);
+	return rc;
+}
+
+static int
+timeval(LDAP *ld, LDAPMessage *e, const char *a, int64_t *out)
+{
+	struct berval **v = ldap_get_values_len(ld, e, a);
+	int rc = 1;
+
+	*out = 0;
+	if (v != NULL && v[0] != NULL)
+		rc = gentime_parse(v[0], out);
+	ldap_value_free_len(v);
+	return rc;
+}
+
+/* Who a creatorsName or modifiersName is, as short as it can be said. */
+static void
+who(LDAP *ld, LDAPMessage *e, const char *a, char *dst, size_t cap)
+{
+	char dn[FLEET_DN_MAX];
+	const char *eq;
+	size_t n;
+
+	if (one(ld, e, a, dn, sizeof(dn)) != 0) {
+		snprintf(dst, cap, "fleet");
+		return;
+	}
+	/* uid=alice,ou=people,... and cn=admin,...: the first RDN's value */
+	eq = strchr(dn, '=');
+	eq = eq != NULL ? eq + 1 : dn;
+	n = strcspn(eq, ",+");
+	snprintf(dst, cap, "%.*s", (int)n, eq);
+}
+
+int
+entry_record(LDAP *ld, LDAPMessage *e, struct record *r,
+    char dn[FLEET_DN_MAX], char *err)
+{
+	char buf[64], *d = ldap_get_dn(ld, e), *end;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(dn, FLEET_DN_MAX, "%s", d != NULL ? d : "");
+	ldap_memfree(d);
+	r->origin = ORIGIN_FLEET;
+	if (one(ld, e, "apitokenId", r->id, sizeof(r->id)) != 0 ||
+	    !token_id_valid(r->id))
+		return err_set(err, ERR_INVAL, "%s: no valid apitokenId", dn);
+	if (hash(ld, e, "apitokenGraceHash", r->old_hash) < 0 ||
+	    timeval(ld, e, "apitokenGraceNotAfter", &r->old_hash_until) < 0 ||
+	    hash(ld, e, "apitokenSecretHash", r->hash) < 0 ||
+	    one(ld, e, "apitokenOwner", r->user, sizeof(r->user)) < 0 ||
+	    one(ld, e, "cn", r->name, sizeof(r->name)) < 0 ||
+	    one(ld, e, "description", r->description, sizeof(r->description)) <
+	        0 ||
+	    one(ld, e, "apitokenStatus", buf, sizeof(buf)) < 0 ||
+	    list(ld, e, "apitokenService", &r->services) < 0 ||
+	    list(ld, e, "apitokenPermission", &r->permissions) < 0 ||
+	    list(ld, e, "apitokenAllowFrom", &r->allowed_addresses) < 0 ||
+	    list(ld, e, "apitokenHost", &r->hosts) < 0 ||
+	    timeval(ld, e, "apitokenNotAfter", &r->expires_at) < 0 ||
+	    timeval(ld, e, "createTimestamp", &r->created_at) < 0 ||
+	    timeval(ld, e, "modifyTimestamp", &r->updated_at) < 0)
+		return err_set(err, ERR_INVAL, "%s: a bad value", dn);
+	/* As the hosts read it: anything but active or suspended is revoked. */
+	r->status = strcasecmp(buf, "active") == 0 ? STATUS_ACTIVE :
+	    strcasecmp(buf, "suspended") == 0      ? STATUS_SUSPENDED :
+	                                             STATUS_REVOKED;
+	who(ld, e, "creatorsName", r->created_by, sizeof(r->created_by));
+	who(ld, e, "modifiersName", r->updated_by, sizeof(r->updated_by));
+	if (one(ld, e, "apitokenRevision", buf, sizeof(buf)) == 0)
+		r->revision = strtoull(buf, NULL, 10);
+	if (one(ld, e, "apitokenServiceUser", buf, sizeof(buf)) == 0)
+		r->service_user = strcmp(buf, "TRUE") == 0;
+	if (one(ld, e, "apitokenUidNumber", buf, sizeof(buf)) == 0)
+		r->uid = (uint32_t)strtoul(buf, &end, 10);
+	return 0;
+}
+
+/* The modifications of an add, grown one attribute at a time. */
+struct mods {
+	LDAPMod **v;
+	int n;
+	bool bad;
+};
+
+static LDAPMod *
+mod_new(struct mods *m, const char *type, int nvals)
+{
+	LDAPMod *mod;
+	LDAPMod **v;
+
+	if (m->bad)
+		return NULL;
+	if ((v = realloc(m->v, (size_t)(m->n + 2) * sizeof(*v))) == NULL) {
+		m->bad = true;
+		return NULL;
+	}
+	m->v = v;
+	m->v[m->n] = NULL;
+	if ((mod = calloc(1, sizeof(*mod))) == NULL) {
+		m->bad = true;
+		return NULL;
+	}
+	/* In the list at once, so that entry_mods_free finds it. */
+	m->v[m->n++] = mod;
+	m->v[m->n] = NULL;
+	mod->mod_op = LDAP_MOD_ADD | LDAP_MOD_BVALUES;
+	mod->mod_type = (char *)type;
+	if ((mod->mod_bvalues = calloc((size_t)nvals + 1,
+	         sizeof(*mod->mod_bvalues))) == NULL)
+		m->bad = true;
+	return m->bad ? NULL : mod;
+}
+
+/* One value of len bytes at val (copied). */
+static void
+mod_val(struct mods *m, LDAPMod *mod, int i, const void *val, size_t len)
+{
+	struct berval *b;
+
+	if (mod == NULL || (b = malloc(sizeof(*b) + len + 1)) == NULL) {
+		m->bad = true;
+		return;
+	}
+	b->bv_val = (char *)(b + 1);
+	b->bv_len = len;
+	memcpy(b->bv_val, val, len);
+	b->bv_val[len] = '\0';
+	mod->mod_bvalues[i] = b;
+}
+
+static void
+mod_str(struct mods *m, const char *type, const char *s)
+{
+	mod_val(m, mod_new(m, type, 1), 0, s, strlen(s));
+}
+
+static void
+mod_list(struct mods *m, const char *type, const struct strlist *l)
+{
+	LDAPMod *mod;
+
+	if (l->n == 0)
+		return;
+	mod = mod_new(m, type, l->n);
+	for (int i = 0; i < l->n; i++)
+		mod_val(m, mod, i, l->v[i], strlen(l->v[i]));
+}
+
+LDAPMod **
+entry_add_mods(const struct record *r)
+{
+	struct mods m = { NULL, 0, false };
+	char buf[32];
+
+	mod_str(&m, "objectClass", "apitoken");
+	mod_str(&m, "apitokenId", r->id);
+	mod_str(&m, "cn", r->name);
+	if (r->description[0] != '\0')
+		mod_str(&m, "description", r->description);
+	mod_val(&m, mod_new(&m, "apitokenSecretHash", 1), 0, r->hash,
+	    TOKEN_HASH_LEN);
+	mod_str(&m, "apitokenOwner", r->user);
+	mod_str(&m, "apitokenStatus", record_status_name(r->status));
+	mod_list(&m, "apitokenService", &r->services);
+	mod_list(&m, "apitokenPermission", &r->permissions);
+	mod_list(&m, "apitokenAllowFrom", &r->allowed_addresses);
+	mod_list(&m, "apitokenHost", &r->hosts);
+	if (r->expires_at != 0) {
+		entry_gentime(r->expires_at, buf);
+		mod_str(&m, "apitokenNotAfter", buf);
+	}
+	if (r->service_user) {
+		mod_str(&m, "apitokenServiceUser", "TRUE");
+		snprintf(buf, sizeof(buf), "%u", r->uid);
+		mod_str(&m, "apitokenUidNumber", buf);
+	}
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)r->revision);
+	mod_str(&m, "apitokenRevision", buf);
+	if (m.bad) {
+		entry_mods_free(m.v);
+		return NULL;
+	}
+	return m.v;
+}
+
+void
+entry_mods_free(LDAPMod **mods)
+{
+	for (int i = 0; mods != NULL && mods[i] != NULL; i++) {
+		for (int j = 0; mods[i]->mod_bvalues != NULL &&
+		     mods[i]->mod_bvalues[j] != NULL;
+		     j++)
+			free(mods[i]->mod_bvalues[j]);
+		free(mods[i]->mod_bvalues);
+		free(mods[i]);
+	}
+	free(mods);
+}
+
+/* RFC 2849: a SAFE-STRING as it is, anything else base64 after "::". */
+static bool
+ldif_safe(const uint8_t *v, size_t len)
+{
+	if (len > 0 &&
+	    (v[0] == ' ' || v[0] == ':' || v[0] == '<' || v[len - 1] == ' '))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (v[i] < 0x20 || v[i] > 0x7e)
+			return false;
+	return true;
+}
+
+static void
+ldif_line(FILE *out, const char *type, const void *val, size_t len)
+{
+	char b64[sodium_base64_ENCODED_LEN(DESC_MAX_LEN + 1,
+	    sodium_base64_VARIANT_ORIGINAL)];
+
+	if (ldif_safe(val, len))
+		fprintf(out, "%s: %.*s\n", type, (int)len, (const char *)val);
+	else {
+		sodium_bin2base64(b64, sizeof(b64), val, len,
+		    sodium_base64_VARIANT_ORIGINAL);
+		fprintf(out, "%s:: %s\n", type, b64);
+	}
+}
+
+int
+entry_write_ldif(FILE *out, const char *dn, const struct record *r, char *err)
+{
+	LDAPMod **mods = entry_add_mods(r);
+
+	if (mods == NULL)
+		return err_set(err, ERR_NOMEM, "out of memory");
+	ldif_line(out, "dn", dn, strlen(dn));
+	fputs("changetype: add\n", out);
+	for (int i = 0; mods[i] != NULL; i++)
+		for (int j = 0; mods[i]->mod_bvalues[j] != NULL; j++)
+			ldif_line(out, mods[i]->mod_type,
+			    mods[i]->mod_bvalues[j]->bv_val,
+			    mods[i]->mod_bvalues[j]->bv_len);
+	entry_mods_free(mods);
+	if (fflush(out) == EOF || ferror(out))
+		return err_set(err, ERR_UNAVAIL, "cannot write the LDIF");
+	return 0;
+}
+
+/* Text as it may reach a terminal or JSON: escaped (utf8.h). */
+struct shown {
+	char b[UTF8_ESCAPED_MAX(DESC_MAX_LEN)];
+};
+
+static const char *
+esc(const char *s, struct shown *out)
+{
+	utf8_escape(s, out->b, sizeof(out->b));
+	return out->b;
+}
+
+static json_t *
+str(const char *s)
+{
+	struct shown e;
+
+	return json_string(esc(s, &e));
+}
+
+static json_t *
+time_or_null(int64_t t)
+{
+	char buf[WHEN_BUF];
+
+	return t == 0 ? json_null() : json_string(when_format(t, buf));
+}
+
+static json_t *
+jlist(const struct strlist *l)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < l->n; i++)
+		json_array_append_new(a, str(l->v[i]));
+	return a;
+}
+
+static int64_t
+grace_until(const struct fleet *f, const struct record *r)
+{
+	return r->old_hash_until > f->now ? r->old_hash_until : 0;
+}
+
+static json_t *
+to_json(const struct fleet *f, const struct record *r, const char *dn,
+    const char *token)
+{
+	json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:b, s:o, s:o, s:o, "
+	                      "s:s, s:o, s:{s:o, s:o}, s:{s:o, s:o}, s:I, "
+	                      "s:o, s:b, s:s, s:o, s:o}",
+	    "id", r->id, "name", str(r->name), "description",
+	    str(r->description), "user", str(r->user), "uid",
+	    r->service_user ? json_integer((json_int_t)r->uid) : json_null(),
+	    "service_user", r->service_user, "services", jlist(&r->services),
+	    "permissions", jlist(&r->permissions), "allowed_addresses",
+	    jlist(&r->allowed_addresses), "status",
+	    record_status_name(r->status), "expires_at",
+	    time_or_null(r->expires_at), "created", "at",
+	    time_or_null(r->created_at), "by", str(r->created_by), "updated",
+	    "at", time_or_null(r->updated_at), "by", str(r->updated_by),
+	    "revision", (json_int_t)r->revision, "old_secret_valid_until",
+	    time_or_null(grace_until(f, r)), "expired",
+	    record_expired(r, f->now), "origin", "fleet", "hosts",
+	    jlist(&r->hosts), "dn", str(dn));
+
+	if (o != NULL && token != NULL)
+		json_object_set_new(o, "token", json_string(token));
+	return o;
+}
+
+/* Print j and free it, wiping what may hold a secret. */
+static int
+emit(json_t *j)
+{
+	char *s = j != NULL ?
+	    json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) :
+	    NULL;
+	int rc = 0;
+
+	if (s == NULL)
+		rc = fail(EXIT_REFUSED, "cannot encode the output as JSON");
+	else {
+		if (puts(s) == EOF || fflush(stdout) == EOF)
+			rc = fail(EXIT_REFUSED, "cannot write the output");
+		sodium_memzero(s, strlen(s));
+		free(s);
+	}
+	json_decref(j);
+	return rc;
+}
+
+static int
+flushed(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		return fail(EXIT_REFUSED, "cannot write the output");
+	return 0;
+}
+
+static void
+text_list(const char *key, const struct strlist *l, const char *none)
+{
+	struct shown e;
+
+	printf("%-18s", key);
+	for (int i = 0; i < l->n; i++)
+		printf("%s%s", i ? ", " : "", esc(l->v[i], &e));
+	printf("%s\n", l->n ? "" : none);
+}
+
+int
+entry_print(const struct fleet *f, const struct record *r, const char *dn,
+    const char *token)
+{
+	char a[WHEN_BUF];
+	struct shown e1, e2;
+
+	if (f->json)
+		return emit(to_json(f, r, dn, token));
+	printf("%-18s%s\n%-18s%s\n%-18s%s\n%-18s%s\n", "id:", r->id,
+	    "dn:", esc(dn, &e1), "name:", esc(r->name, &e2),
+	    "description:", r->description[0] ? esc(r->description, &e1) : "-");
+	if (r->service_user)
+		printf("%-18s%s (uid %u on every host, service user)\n",
+		    "user:", esc(r->user, &e1), r->uid);
+	else
+		printf("%-18s%s\n", "user:", esc(r->user, &e1));
+	printf("%-18s%s%s\n", "status:", record_status_name(r->status),
+	    record_expired(r, f->now) ? " (expired)" : "");
+	printf("%-18s%s\n", "expires:", when_format(r->expires_at, a));
+	if (grace_until(f, r) != 0)
+		printf("%-18suntil %s (rotate --grace)\n",
+		    "old secret valid:", when_format(grace_until(f, r), a));
+	text_list("hosts:", &r->hosts, "-");
+	text_list("services:", &r->services,
+	    "- (each host's default_services)");
+	text_list("permissions:", &r->permissions, "-");
+	text_list("allowed from:", &r->allowed_addresses, "-");
+	printf("%-18s%s by %s\n", "created:", when_format(r->created_at, a),
+	    esc(r->created_by, &e1));
+	printf("%-18s%s by %s (revision %llu)\n",
+	    "updated:", when_format(r->updated_at, a), esc(r->updated_by, &e1),
+	    (unsigned long long)r->revision);
+	return flushed();
+}
+
+int
+entry_print_table(const struct fleet *f, const struct record *r, int n)
+{
+	char a[WHEN_BUF], hosts[LIST_MAX * (ITEM_MAX_LEN + 1) + 1];
+	struct shown e1, e2, e3;
+	json_t *all, *o;
+	char dn[FLEET_DN_MAX];
+	size_t used;
+
+	if (f->json) {
+		all = json_array();
+		for (int i = 0; i < n && all != NULL; i++) {
+			entry_dn(f, r[i].id, dn);
+			if ((o = to_json(f, &r[i], dn, NULL)) == NULL ||
+			    json_array_append_new(all, o) < 0) {
+				json_decref(all);
+				all = NULL;
+			}
+		}
+		return emit(all);
+	}
+	printf("%-12s  %-20s  %-16s  %-9s  %-20s  %s\n", "ID", "NAME", "USER",
+	    "STATUS", "EXPIRES", "HOSTS");
+	for (int i = 0; i < n; i++) {
+		used = 0;
+		hosts[0] = '\0';
+		for (int j = 0; j < r[i].hosts.n; j++)
+			used +=
+			    (size_t)snprintf(hosts + used, sizeof(hosts) - used,
+			        "%s%s", j ? "," : "", r[i].hosts.v[j]);
+		printf("%-12s  %-20s  %-16s  %-9s  %-20s  %s\n", r[i].id,
+		    esc(r[i].name, &e1), esc(r[i].user, &e2),
+		    record_expired(&r[i], f->now) &&
+		            r[i].status == STATUS_ACTIVE ?
+		        "expired" :
+		        record_status_name(r[i].status),
+		    when_format(r[i].expires_at, a), esc(hosts, &e3));
+	}
+	return flushed();
+}
