@@ -24,8 +24,7 @@
 void
 entry_dn(const struct fleet *f, const char *id, char dn[FLEET_DN_MAX])
 {
-	snprintf(dn, FLEET_DN_MAX, "apitokenId=%s,%s", id,
-	    f->conf.fleet_base);
+	snprintf(dn, FLEET_DN_MAX, "apitokenId=%s,%s", id, f->conf.fleet_base);
 }
 
 void
@@ -151,8 +150,8 @@ who(LDAP *ld, LDAPMessage *e, const char *a, char *dst, size_t cap)
 }
 
 int
-entry_record(LDAP *ld, LDAPMessage *e, struct record *r,
-    char dn[FLEET_DN_MAX], char *err)
+entry_record(LDAP *ld, LDAPMessage *e, struct record *r, char dn[FLEET_DN_MAX],
+    char *err)
 {
 	char buf[64], *d = ldap_get_dn(ld, e), *end;
 

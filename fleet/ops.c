@@ -579,8 +579,7 @@ cmd_change(struct fleet *f, int argc, char **argv)
 int
 cmd_rotate(struct fleet *f, int argc, char **argv)
 {
-	char err[ERR_MAX], dn[FLEET_DN_MAX], tok[TOKEN_LEN + 1] = "",
-	                                                          until[16];
+	char err[ERR_MAX], dn[FLEET_DN_MAX], tok[TOKEN_LEN + 1] = "", until[16];
 	struct berval hash, grace, *hashv[] = { &hash, NULL },
 	                           *gracev[] = { &grace, NULL };
 	char *untilv[] = { until, NULL };

@@ -101,6 +101,10 @@ print_usage(void)
 		if (commands[i].synopsis != NULL)
 			print_synopsis("  ", &commands[i]);
 	puts("  apitoken COMMAND --help, apitoken --version");
+	puts(
+	    "  apitoken create|list|show|suspend|activate|revoke|delete|rotate "
+	    "--fleet ...\n"
+	    "        the directory's tokens: see apitoken-fleet --help");
 }
 
 void
