@@ -272,7 +272,6 @@ try_provider(struct fleet *f, const char *uri, const char *pw, char *err)
 		    uri, f->conf.fleet_ca_file);
 	if (strncmp(uri, "ldaps://", 8) != 0 &&
 	    (rc = ldap_start_tls_s(f->ld, NULL, NULL)) != LDAP_SUCCESS) {
-		fleet_lderr(f, err, ERR_UNAVAIL, uri, rc);
 		if (unreachable(rc))
 			return 1;
 		return err_set(err, ERR_UNAVAIL,
@@ -286,7 +285,6 @@ try_provider(struct fleet *f, const char *uri, const char *pw, char *err)
 	    NULL, NULL);
 	if (rc == LDAP_SUCCESS)
 		return 0;
-	fleet_lderr(f, err, ERR_PERM, "", rc);
 	if (unreachable(rc))
 		return 1;
 	return err_set(err, ERR_PERM, "%s refused the bind as %s: %s", uri,
