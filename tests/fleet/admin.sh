@@ -98,7 +98,7 @@ fleet_host = web01
 fleet_host_groups = web
 EOC
 syncd() {
-	"$SYNCD" --config "$CONF" --store "$STORE" --once 2> "$WORK/syncd.log" ||
+	"$SYNCD" --config "$CONF" --store "$STORE" --helper "$APITOKEN" --once 2> "$WORK/syncd.log" ||
 		{ cat "$WORK/syncd.log"; fail "syncd --once"; }
 }
 login() { printf '%s\n' "$2" | pamtester "$SERVICE" "$1" authenticate acct_mgmt >/dev/null 2>&1; }
@@ -171,20 +171,21 @@ refused "$USER1" "$T2B" || fail "the old secret logs in after a rotate without g
 ok "suspend, activate, rotate --grace and rotate, each followed on the host"
 
 # Service users: uids from the pool, distinct, never reused; then none left.
-S1=$(fl create svc-a --service-user --host web --json 2>/dev/null) || fail "create svc-a"
-S2=$(fl create svc-b --service-user --host web --json 2>/dev/null) || fail "create svc-b"
+# For hosts of group db only: web01 makes no accounts for them.
+S1=$(fl create "${TAG}sa" --service-user --host db --json 2>/dev/null) || fail "create svc-a"
+S2=$(fl create "${TAG}sb" --service-user --host db --json 2>/dev/null) || fail "create svc-b"
 UA=$(printf '%s' "$S1" | jq -r .uid)
 UB=$(printf '%s' "$S2" | jq -r .uid)
 [ "$UA" = "$UID_MIN" ] && [ "$UB" = $((UID_MIN + 1)) ] || fail "service-user uids $UA, $UB"
 dump "(apitokenId=$(printf '%s' "$S1" | jq -r .id))" apitokenServiceUser apitokenUidNumber |
 	grep -q "apitokenUidNumber: $UA" || fail "no apitokenUidNumber in the entry"
-fl delete svc-b 2>/dev/null || fail "delete svc-b"
-S3=$(fl create svc-c --service-user --host web --json 2>/dev/null) || fail "create svc-c"
+fl delete "${TAG}sb" 2>/dev/null || fail "delete svc-b"
+S3=$(fl create "${TAG}sc" --service-user --host db --json 2>/dev/null) || fail "create svc-c"
 UC=$(printf '%s' "$S3" | jq -r .uid)
 [ "$UC" = $((UID_MIN + 2)) ] || fail "after a delete the next service user got uid $UC"
-out=$(fl create svc-d --service-user --host web 2>&1) && fail "a service user past apitokenUidMax"
+out=$(fl create "${TAG}sd" --service-user --host db 2>&1) && fail "a service user past apitokenUidMax"
 [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q "used up" || fail "pool exhausted: $out"
-dump "(apitokenId=*)" cn | grep -q "cn: svc-d" && fail "a token was written though no uid was left"
+dump "(apitokenId=*)" cn | grep -q "cn: ${TAG}sd" && fail "a token was written though no uid was left"
 ok "service users get $UA, $UB; after a delete $UC (never reused); then: $out"
 
 # A self-service identity (ou=people, not an admin): its own tokens only.
@@ -245,7 +246,7 @@ fl create theirs-ci --user "$OTHER" --service "$SERVICE" --host web >/dev/null 2
 	fail "create a token of $OTHER"
 expect_refused "a token for another owner" create theirs --fleet --user "$OTHER" --service "$SERVICE" --host web
 echo "$REFUSAL" | grep -q "for itself only" || fail "another owner: $REFUSAL"
-expect_refused "a service user" create svc-self --fleet --service-user --host web
+expect_refused "a service user" create "${TAG}ss" --fleet --service-user --host db
 echo "$REFUSAL" | grep -q "only fleet admins create service users" || fail "service user: $REFUSAL"
 expect_refused "a sudo token" create sudo1 --fleet --user "$USER1" --service sudo --host web
 echo "$REFUSAL" | grep -q "never service users or sudo tokens" || fail "sudo: $REFUSAL"
