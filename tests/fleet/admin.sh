@@ -16,12 +16,9 @@ UID_MAX=61092
 . "$srcdir/tests/fleet/lib.sh"
 . "$srcdir/tests/e2e/lib.sh"
 command -v setpriv >/dev/null || skip "no setpriv (util-linux)"
-BUILD=$(cd "$top_builddir" && pwd)
-SYNCD=$BUILD/apitoken-syncd
-FLEET=$BUILD/apitoken-fleet
-[ -x "$SYNCD" ] || fail "apitoken-syncd not built: $SYNCD"
+fleet_host_init
+FLEET=$(cd "$top_builddir" && pwd)/apitoken-fleet
 [ -x "$FLEET" ] || fail "apitoken-fleet not built: $FLEET"
-command -v pamtester >/dev/null || skip "no pamtester (apt-get install pamtester)"
 EXTRA_CLEANUP='fleet_cleanup'
 
 CA=$FW/ca
@@ -101,14 +98,10 @@ syncd() {
 	"$SYNCD" --config "$CONF" --store "$STORE" --helper "$APITOKEN" --once 2> "$WORK/syncd.log" ||
 		{ cat "$WORK/syncd.log"; fail "syncd --once"; }
 }
-login() { printf '%s\n' "$2" | pamtester "$SERVICE" "$1" authenticate acct_mgmt >/dev/null 2>&1; }
-refused() { ! login "$@"; }
-tok_id() { printf '%s' "$1" | cut -c8-19; }
+login() { fleet_login "$@"; }
+refused() { ! fleet_login "$@"; }
 secret() { printf '%s' "$1" | cut -c21-52 | tr -d '\n'; }
 b64() { printf '%s' "$1" | base64 -w0; }
-tok_hash() { # as tests/fleet/sync.sh: BLAKE2b-256 of the secret, base64
-	secret "$1" | b2sum -l 256 | cut -d' ' -f1 | tr a-f A-F | basenc --base16 -d | base64 -w0
-}
 dump() { lds "$U1" "$ADMIN" "$ADMIN_PW" -b "$SUFFIX" "$@"; }
 
 # create --fleet: the first provider does not answer, the second does.
