@@ -72,7 +72,7 @@ fleet_exec(int argc, char **argv, int cmd)
 {
 	const char *program = FLEET_PROGRAM;
 	char **args;
-	int n = 0;
+	int n = 0, err;
 
 	if (drop(getuid(), getgid()) < 0)
 		return fail(EXIT_REFUSED, "cannot drop privileges for --fleet");
@@ -94,12 +94,13 @@ fleet_exec(int argc, char **argv, int cmd)
 			args[n++] = argv[i];
 	args[n] = NULL;
 	execv(program, args);
-	if (errno == ENOENT)
+	err = errno;
+	free(args);
+	if (err == ENOENT)
 		return fail(EXIT_REFUSED,
 		    "%s is not installed: this apitoken was built without "
 		    "fleet "
 		    "mode",
 		    program);
-	return fail(EXIT_REFUSED, "cannot run %s: %s", program,
-	    strerror(errno));
+	return fail(EXIT_REFUSED, "cannot run %s: %s", program, strerror(err));
 }
