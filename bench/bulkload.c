@@ -6,6 +6,11 @@
  *   bulkload DIR churn SECONDS           a writer loop: create, suspend,
  *                                        activate, revoke and delete tokens
  *                                        continuously for SECONDS
+ *   bulkload DIR ldif BASE HOST          print every record of DIR as an
+ *                                        apitoken directory entry under
+ *                                        BASE for hosts HOST (slapadd
+ *                                        input: the fleet benchmarks serve
+ *                                        the same tokens from a provider)
  *
  * The load writes OUTDIR/right (a valid token, the last one loaded),
  * OUTDIR/wrong (its id with another secret), OUTDIR/unknown (a well-formed
@@ -22,6 +27,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sodium/utils.h>
 
 #include "err.h"
 #include "store.h"
@@ -158,6 +165,36 @@ churn(struct store *st, long seconds)
 	return 0;
 }
 
+struct ldif {
+	const char *base, *host;
+};
+
+/* The attributes apitoken-syncd reads (syncd/apply.c); slapadd adds the
+ * operational ones. */
+static int
+ldif_entry(const struct record *r, void *ctx)
+{
+	const struct ldif *l = ctx;
+	char b64[sodium_base64_ENCODED_LEN(TOKEN_HASH_LEN,
+	    sodium_base64_VARIANT_ORIGINAL)];
+
+	sodium_bin2base64(b64, sizeof(b64), r->hash, TOKEN_HASH_LEN,
+	    sodium_base64_VARIANT_ORIGINAL);
+	printf("dn: apitokenId=%s,%s\nobjectClass: apitoken\napitokenId: %s\n"
+	       "cn: %s\napitokenSecretHash:: %s\napitokenOwner: %s\n"
+	       "apitokenStatus: %s\napitokenService: %s\napitokenHost: %s\n\n",
+	    r->id, l->base, r->id, r->name, b64, r->user,
+	    r->status == STATUS_ACTIVE ? "active" : "revoked", r->services.v[0],
+	    l->host);
+	return 0;
+}
+
+static int
+ldif_fn(struct store_txn *t, void *ctx, char *err)
+{
+	return store_txn_list(t, NULL, ldif_entry, ctx, err);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -165,11 +202,24 @@ main(int argc, char **argv)
 	char err[ERR_MAX];
 	int rc;
 
-	if (argc < 4 || (strcmp(argv[2], "churn") != 0 && argc != 6)) {
+	if (argc < 4 ||
+	    (strcmp(argv[2], "ldif") == 0 ?
+	            argc != 5 :
+	            strcmp(argv[2], "churn") != 0 && argc != 6)) {
 		fprintf(stderr,
 		    "usage: bulkload DIR N USER SERVICE OUTDIR | bulkload DIR "
-		    "churn SECONDS\n");
+		    "churn SECONDS | bulkload DIR ldif BASE HOST\n");
 		return 2;
+	}
+	if (strcmp(argv[2], "ldif") == 0) {
+		struct ldif l = { argv[3], argv[4] };
+		if (store_open(&st, argv[1], 0, err) < 0 ||
+		    store_read(st, ldif_fn, &l, err) < 0) {
+			fprintf(stderr, "bulkload: %s\n", err);
+			return 1;
+		}
+		store_close(st);
+		return 0;
 	}
 	if (strcmp(argv[2], "churn") != 0) {
 		struct passwd *pw = getpwnam(argv[3]);
