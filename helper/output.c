@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "apitoken.h"
+#include "store_fleet.h"
 #include "utf8.h"
 #include "when.h"
 
@@ -138,6 +139,45 @@ day_or_null(int64_t day)
 	return json_string(date);
 }
 
+static int
+contact_fn(struct store_txn *t, void *ctx, char *err)
+{
+	return store_fleet_contact(t, ctx, err);
+}
+
+/* When the replica last heard from a provider; 0 for never. */
+static int64_t
+fleet_contact(struct store *st)
+{
+	int64_t at = 0;
+
+	if (st == NULL || store_read(st, contact_fn, &at, NULL) < 0)
+		return 0;
+	return at;
+}
+
+/* "last contact TIME (AGE ago)", or that there was none, into buf. */
+static const char *
+contact_text(const struct invocation *inv, int64_t at, char buf[128])
+{
+	static const struct {
+		int64_t secs;
+		char unit;
+	} units[] = { { 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' } };
+	int64_t age = inv->now > at ? inv->now - at : 0;
+	char when[WHEN_BUF];
+	size_t u = 0;
+
+	if (at == 0)
+		return strcpy(buf, "never heard from a provider");
+	while (u + 1 < sizeof(units) / sizeof(units[0]) && age < units[u].secs)
+		u++;
+	snprintf(buf, 128, "last contact %s (%lld%c ago)",
+	    when_format(at, when), (long long)(age / units[u].secs),
+	    units[u].unit);
+	return buf;
+}
+
 static json_t *
 to_json(const struct invocation *inv, struct store *st, const struct record *r,
     const char *token)
@@ -195,6 +235,9 @@ to_json(const struct invocation *inv, struct store *st, const struct record *r,
 		json_object_set_new(o, "origin",
 		    json_string(local ? "local" : "fleet"));
 		json_object_set_new(o, "hosts", list(&r->hosts));
+		/* How fresh the replica's view of a fleet token is. */
+		json_object_set_new(o, "fleet_last_contact",
+		    local ? json_null() : time_or_null(fleet_contact(st)));
 		json_object_set_new(o, "account_since",
 		    day_or_null(r->account_since));
 		json_object_set_new(o, "account_changed",
@@ -280,6 +323,15 @@ print_record(const struct invocation *inv, struct store *st,
 	    "description:", r->description[0] ? esc(r->description, &e2) : "-");
 	printf("%-18s%s (uid %u%s)\n", "user:", esc(r->user, &e1), r->uid,
 	    r->service_user ? ", service user" : "");
+	if (r->origin == ORIGIN_FLEET) {
+		char c[128];
+
+		printf("%-18sfleet, changed in the directory only\n",
+		    "origin:");
+		text_list("hosts:", &r->hosts, NULL);
+		printf("%-18s%s\n",
+		    "fleet replica:", contact_text(inv, fleet_contact(st), c));
+	}
 	printf("%-18s%s%s%s\n",
 	    "status:", record_status_name(shown_status(r, &u)),
 	    revoked_by_uses(r, &u) ? " (all of its uses are spent)" : "",
@@ -327,6 +379,8 @@ print_table(const struct invocation *inv, struct store *st,
 	struct usage u;
 	json_t *all, *o;
 	int wname = 20, wuser = 16;
+	bool fleet = false;
+	char c[128];
 
 	if (inv->json) {
 		all = json_array();
@@ -344,14 +398,17 @@ print_table(const struct invocation *inv, struct store *st,
 	for (int i = 0; i < n; i++) {
 		wname = MAX(wname, (int)strlen(esc(r[i].name, &e1)));
 		wuser = MAX(wuser, (int)strlen(esc(r[i].user, &e1)));
+		fleet |= r[i].origin == ORIGIN_FLEET;
 	}
-	printf("%-12s  %-*s  %-*s  %-9s  %-20s  %s\n", "ID", wname, "NAME",
-	    wuser, "USER", "STATUS", "EXPIRES", "LAST USED");
+	/* An ORIGIN column only where there are fleet tokens to mark. */
+	printf("%-12s  %-*s  %-*s  %-9s  %-20s  %-20s%s\n", "ID", wname, "NAME",
+	    wuser, "USER", "STATUS", "EXPIRES", "LAST USED",
+	    fleet ? "  ORIGIN" : "");
 	for (int i = 0; i < n; i++) {
 		if (store_usage_get(st, r[i].id, &u, NULL) < 0)
 			memset(&u, 0, sizeof(u));
-		printf("%-12s  %-*s  %-*s  %-9s  %-20s  %s\n", r[i].id, wname,
-		    esc(r[i].name, &e1), wuser, esc(r[i].user, &e2),
+		printf("%-12s  %-*s  %-*s  %-9s  %-20s  %-20s%s\n", r[i].id,
+		    wname, esc(r[i].name, &e1), wuser, esc(r[i].user, &e2),
 		    orphaned(&r[i]) != ACCOUNT_SAME ?
 		        "orphaned" :
 		        record_expired(&r[i], inv->now) &&
@@ -359,7 +416,13 @@ print_table(const struct invocation *inv, struct store *st,
 		        "expired" :
 		        record_status_name(shown_status(&r[i], &u)),
 		    when_format(r[i].expires_at, a),
-		    u.last_used_at ? when_format(u.last_used_at, b) : "never");
+		    u.last_used_at ? when_format(u.last_used_at, b) : "never",
+		    !fleet                          ? "" :
+		        r[i].origin == ORIGIN_FLEET ? "  fleet" :
+		                                      "  local");
 	}
+	if (fleet)
+		printf("fleet replica: %s\n",
+		    contact_text(inv, fleet_contact(st), c));
 	return flushed();
 }

@@ -140,3 +140,24 @@ login "$L1" || fail "strict, stale replica: a local token was refused"
 sed -i 's|^fleet_staleness = .*|fleet_staleness = best_effort|' "$CONF"
 login "$T5" || fail "best_effort, stale replica: the fleet token was refused"
 ok "strict staleness refuses fleet tokens of a stale replica, local tokens still log in; best_effort keeps the last view"
+
+# list and show say which tokens are fleet tokens, and when the replica
+# last heard from a provider.
+expect 0 at list
+echo "$OUT" | head -1 | grep -q 'ORIGIN$' || fail "list has no ORIGIN column: $OUT"
+echo "$OUT" | grep "^$(tok_id "$T5") " | grep -q ' fleet$' || fail "list does not mark a fleet token: $OUT"
+echo "$OUT" | grep "^$(tok_id "$L1") " | grep -q ' local$' || fail "list does not mark a local token: $OUT"
+echo "$OUT" | tail -1 | grep -Eq '^fleet replica: last contact [0-9T:-]+Z \([0-9]+[smhd] ago\)$' ||
+	fail "list does not say when the replica last heard from a provider: $OUT"
+echo "$OUT" | tail -1
+expect 0 at list --json
+json "[.[] | select(.origin == \"fleet\") | .fleet_last_contact | strings] | length > 0"
+json "[.[] | select(.origin == \"local\") | .fleet_last_contact] | all(. == null)"
+expect 0 at show "$(tok_id "$T5")"
+echo "$OUT" | grep -q '^origin: *fleet' || fail "show does not say fleet: $OUT"
+echo "$OUT" | grep -Eq '^fleet replica: *last contact .* ago\)$' || fail "show lacks the last contact: $OUT"
+expect 0 at show "$(tok_id "$T5")" --json
+json '.origin == "fleet" and (.fleet_last_contact | test("^[0-9]{4}-"))'
+expect 0 at show local1 --json
+json '.origin == "local" and .fleet_last_contact == null'
+ok "list and show mark fleet tokens and say when the replica last heard from a provider"
