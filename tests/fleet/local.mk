@@ -5,7 +5,8 @@
 # has its own), as pamtester cannot load a sanitizer-built module.
 TESTS += tests/fleet/schema.sh tests/fleet/sync.sh tests/fleet/mirror.sh \
 	tests/fleet/restore.sh tests/fleet/unit.sh tests/fleet/users.sh \
-	tests/fleet/admin.sh
+	tests/fleet/admin.sh tests/fleet/kill.sh
 EXTRA_DIST += tests/fleet/lib.sh tests/fleet/schema.sh tests/fleet/sync.sh \
 	tests/fleet/mirror.sh tests/fleet/restore.sh \
-	tests/fleet/unit.sh tests/fleet/users.sh tests/fleet/admin.sh
+	tests/fleet/unit.sh tests/fleet/users.sh tests/fleet/admin.sh \
+	tests/fleet/kill.sh
