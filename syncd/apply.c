@@ -146,7 +146,8 @@ sweep_visit(const uint8_t uuid[FLEET_UUID_LEN], const char *id, void *ctx)
 	struct sweep *s = ctx;
 
 	(void)id;
-	if (bsearch(uuid, s->b->seen, s->b->nseen, FLEET_UUID_LEN, uuid_cmp))
+	if (s->b->nseen > 0 &&
+	    bsearch(uuid, s->b->seen, s->b->nseen, FLEET_UUID_LEN, uuid_cmp))
 		return 0;
 	if (grow_room(&s->gone, s->n, &s->cap, FLEET_UUID_LEN) < 0)
 		return ERR_NOMEM;
@@ -174,7 +175,9 @@ commit_fn(struct store_txn *t, void *ctx, char *err)
 		                    put(t, &b->v[i], &k->users, err);
 	if (rc == 0 && b->sweep) {
 		/* What the present phase did not name is gone. */
-		qsort(b->seen, b->nseen, FLEET_UUID_LEN, uuid_cmp);
+		/* none seen: no array, which qsort and bsearch must not get */
+		if (b->nseen > 0)
+			qsort(b->seen, b->nseen, FLEET_UUID_LEN, uuid_cmp);
 		rc = store_fleet_each(t, sweep_visit, &s, err);
 		if (rc == ERR_NOMEM)
 			err_set(err, rc, "out of memory");
