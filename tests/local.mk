@@ -86,6 +86,12 @@ tests_verifyd_vclient_LDADD = common/libcommon.la
 TESTS += tests/verifyd/service.sh
 EXTRA_DIST += tests/verifyd/service.sh
 
+# nginx's auth_request through apitoken-authd: nginx loads no PAM module
+# here, so this runs in sanitizer builds too.
+check_PROGRAMS += tests/authd/hclient
+TESTS += tests/e2e/authreq.sh
+EXTRA_DIST += tests/e2e/authreq.sh
+
 # What the README, SECURITY.md and the example stacks promise.
 TESTS += tests/docs.sh
 EXTRA_DIST += tests/docs.sh

@@ -18,6 +18,7 @@ APITOKEN=$(cd "$top_builddir" && pwd)/apitoken
 # compiled in): see tests/helper/local.mk.
 TEST_APITOKEN=$(cd "$top_builddir" && pwd)/tests/helper/apitoken
 VERIFYD=$(cd "$top_builddir" && pwd)/apitoken-verifyd
+AUTHD=$(cd "$top_builddir" && pwd)/apitoken-authd
 [ -f "$MODULE" ] || fail "module not built: $MODULE (run the tests through make check)"
 [ -x "$APITOKEN" ] || fail "helper not built: $APITOKEN (run the tests through make check)"
 [ -x "$TEST_APITOKEN" ] || fail "test helper not built: $TEST_APITOKEN (run the tests through make check)"
