@@ -19,6 +19,7 @@ bench: $(EXTRA_PROGRAMS) all
 	VERIFYD=$(abs_builddir)/apitoken-verifyd \
 	SYNCD=$(abs_builddir)/apitoken-syncd \
 	FLEETWATCH=$(abs_builddir)/bench/fleetwatch \
+	AUTHD=$(abs_builddir)/apitoken-authd \
 	STOREDIR=$(storedir) \
 	TEST_HOOKS=`grep -q '^#define APITOKEN_TEST_HOOKS' config.h && echo yes || echo no` \
 	$(SHELL) $(srcdir)/bench/run
