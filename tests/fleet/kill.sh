@@ -86,11 +86,16 @@ changetype: modify
 replace: apitokenStatus
 apitokenStatus: revoked
 " | ldm "$U1" "$ADMIN" "$ADMIN_PW" >/dev/null || fail "revoke one"
-before=$(store_ids | md5sum)
-APITOKEN_SYNCD_CRASH_BEFORE_COMMIT=1 syncd --once 2>"$WORK/crash.log" &&
-	fail "the crash point did not crash"
-[ "$(store_ids | md5sum)" = "$before" ] || fail "a crash before the commit changed the store"
-consistent "after the crash point"
+# The crash point exists in --enable-test-hooks builds only (CI's).
+if grep -q '^#define APITOKEN_TEST_HOOKS' "${top_builddir:-.}/config.h"; then
+	before=$(store_ids | md5sum)
+	APITOKEN_SYNCD_CRASH_BEFORE_COMMIT=1 syncd --once 2>"$WORK/crash.log" &&
+		fail "the crash point did not crash"
+	[ "$(store_ids | md5sum)" = "$before" ] || fail "a crash before the commit changed the store"
+	consistent "after the crash point"
+else
+	echo "no test hooks in this build: the crash point before a commit is left out"
+fi
 
 syncd --once 2>"$WORK/last.log" || { cat "$WORK/last.log"; fail "--once after the kills"; }
 consistent "after --once"
