@@ -16,6 +16,10 @@ UID_MAX=61092
 . "$srcdir/tests/fleet/lib.sh"
 . "$srcdir/tests/e2e/lib.sh"
 command -v setpriv >/dev/null || skip "no setpriv (util-linux)"
+# apitoken reaches the built, uninstalled apitoken-fleet through
+# APITOKEN_FLEET_PROGRAM, which only --enable-test-hooks builds honour.
+grep -q "^#define APITOKEN_TEST_HOOKS" "${top_builddir:-.}/config.h" ||
+	skip "needs --enable-test-hooks (apitoken runs the built apitoken-fleet through APITOKEN_FLEET_PROGRAM)"
 fleet_host_init
 FLEET=$(cd "$top_builddir" && pwd)/apitoken-fleet
 [ -x "$FLEET" ] || fail "apitoken-fleet not built: $FLEET"
