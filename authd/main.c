@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "authd.h"
+#include "daemonlog.h"
 
 #define SD_LISTEN_FDS_START 3
 
@@ -303,8 +304,7 @@ main(int argc, char **argv)
 	}
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	openlog("apitoken-authd",
-	    LOG_PID | LOG_NDELAY | (foreground ? LOG_PERROR : 0), LOG_DAEMON);
+	daemonlog_open("apitoken-authd", LOG_DAEMON, foreground);
 	if (!foreground && daemonize() < 0) {
 		die_msg("daemonize", strerror(errno));
 		return 1;

@@ -4,6 +4,7 @@
 noinst_LTLIBRARIES += common/libcommon.la
 common_libcommon_la_SOURCES = \
 	common/err.c common/err.h \
+	common/daemonlog.c common/daemonlog.h \
 	common/fdio.c common/fdio.h \
 	common/grow.c common/grow.h \
 	common/token.c common/token.h \

@@ -17,6 +17,7 @@
 
 #include <sodium/randombytes.h>
 
+#include "daemonlog.h"
 #include "err.h"
 #include "syncd.h"
 
@@ -138,7 +139,7 @@ main(int argc, char **argv)
 	}
 	/* Only the CA of fleet_ca_file: no ldap.conf, no ~/.ldaprc. */
 	setenv("LDAPNOINIT", "1", 1);
-	openlog("apitoken-syncd", LOG_PID | LOG_PERROR, LOG_AUTHPRIV);
+	daemonlog_open("apitoken-syncd", LOG_AUTHPRIV, true);
 	if (getenv("APITOKEN_SYNCD_PROBE") != NULL)
 		d.probe_interval = atoi(getenv("APITOKEN_SYNCD_PROBE"));
 	if ((rc = conf_load(config, &d.conf, err)) < 0 ||

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "daemonlog.h"
 #include "verify_proto.h"
 #include "verifyd.h"
 
@@ -232,9 +233,8 @@ main(int argc, char **argv)
 	                  (socket_path = VERIFY_SOCKET))) < 0)
 		return 1;
 	fcntl(d.listen_fd, F_SETFL, fcntl(d.listen_fd, F_GETFL) | O_NONBLOCK);
-	/* In the foreground (systemd, tests) the log goes to stderr too. */
-	openlog("apitoken-verifyd",
-	    LOG_PID | LOG_NDELAY | (foreground ? LOG_PERROR : 0), LOG_AUTHPRIV);
+	/* In the foreground (tests, containers) the log goes to stderr too. */
+	daemonlog_open("apitoken-verifyd", LOG_AUTHPRIV, foreground);
 	if (!foreground && daemonize() < 0) {
 		fprintf(stderr, "apitoken-verifyd: cannot daemonize: %s\n",
 		    strerror(errno));

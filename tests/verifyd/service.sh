@@ -92,4 +92,23 @@ kill "$(cat "$WORK/verifyd.pid")"
 wait "$(cat "$WORK/verifyd.pid")" 2>/dev/null
 rm -f "$WORK/verifyd.pid"
 [ ! -e "$SOCK" ] || fail "the socket was left behind"
+
+# Under systemd stderr is the journal, which has every line from syslog
+# already: then nothing is copied to stderr (JOURNAL_STREAM names the
+# device and inode of the stderr systemd gave).
+: > "$WORK/journal"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$WORK/journal") "$VERIFYD" --foreground \
+	--socket "$SOCK" --store "$STORE" --config "$CONF" 2>> "$WORK/journal" &
+echo $! > "$WORK/verifyd.pid"
+i=0
+while [ ! -S "$SOCK" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(verdict "$(ask "$U" "$U" "$SERVICE" "$TOK")")" = "ok	accepted" ] ||
+	fail "no answer with stderr as the journal: $(cat "$WORK/journal")"
+kill "$(cat "$WORK/verifyd.pid")"
+wait "$(cat "$WORK/verifyd.pid")" 2>/dev/null
+rm -f "$WORK/verifyd.pid"
+[ ! -s "$WORK/journal" ] || fail "lines copied to the journal twice: $(head -3 "$WORK/journal")"
+grep -q "token .* for user $U service $SERVICE rhost 192.0.2.7, asked by uid $(id -u "$U"): accepted" \
+	"$WORK/verifyd.log" || fail "a decision was not logged to stderr: $(tail -3 "$WORK/verifyd.log")"
+pass_msg "each decision logged once: stderr copies only when stderr is not the journal"
 echo "verify service: all checks passed"
