@@ -18,8 +18,7 @@ stderr_is_journal(void)
 
 	/* A copy inherited by a child whose stderr went elsewhere does not
 	 * count: the device and inode must be stderr's own. */
-	return js != NULL &&
-	    sscanf(js, "%llu:%llu%c", &dev, &ino, &end) == 2 &&
+	return js != NULL && sscanf(js, "%llu:%llu%c", &dev, &ino, &end) == 2 &&
 	    fstat(2, &st) == 0 && (unsigned long long)st.st_dev == dev &&
 	    (unsigned long long)st.st_ino == ino;
 }

@@ -132,21 +132,23 @@ since_of(const struct spwd *sp)
 	return sp->sp_lstchg > 0 ? (int64_t)sp->sp_lstchg : 0;
 }
 
-int64_t
-verify_account_since(const char *user)
+int
+verify_account_since(const char *user, int64_t *since)
 {
 	struct spwd sp, *found = NULL;
 	char *buf = malloc(VERIFY_PW_BUF_LEN);
-	int64_t since = 0;
+	int rc = 0;
 
+	*since = 0;
 	if (buf == NULL)
-		return 0;
-	if (getspnam_r(user, &sp, buf, VERIFY_PW_BUF_LEN, &found) == 0 &&
-	    found != NULL)
-		since = since_of(&sp);
+		return ERR_UNAVAIL;
+	if (getspnam_r(user, &sp, buf, VERIFY_PW_BUF_LEN, &found) != 0)
+		rc = ERR_UNAVAIL;
+	else if (found != NULL)
+		*since = since_of(&sp);
 	explicit_bzero(buf, VERIFY_PW_BUF_LEN);
 	free(buf);
-	return since;
+	return rc;
 }
 
 /*

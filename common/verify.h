@@ -134,11 +134,13 @@ bool verify_service_listed(const struct strlist *l, const char *service);
 
 /*
  * The shadow last-change day (sp_lstchg) of user's account, which
- * record.account_since keeps from create on; 0 when there is none to go
- * by (no shadow entry, a directory user; an empty or 0 field; shadow not
- * readable, so call it as root).
+ * record.account_since keeps from create on, into *since: 0 when there is
+ * none to go by (no shadow entry, a directory user; an empty or 0 field).
+ * Returns 0, or ERR_UNAVAIL when the lookup failed (getspnam_r's error:
+ * shadow not readable, so call it as root; a name service error), which
+ * is no evidence either way.
  */
-int64_t verify_account_since(const char *user);
+int verify_account_since(const char *user, int64_t *since);
 
 /* Decide; fills res and returns res->code. */
 enum verify_code verify_token(const struct conf *cf,

@@ -404,8 +404,9 @@ account_uid(const char *name, uid_t *uid)
 	struct passwd pw, *found = NULL;
 	char buf[16384];
 
-	if (getpwnam_r(name, &pw, buf, sizeof(buf), &found) != 0 ||
-	    found == NULL)
+	if (getpwnam_r(name, &pw, buf, sizeof(buf), &found) != 0)
+		return ERR_UNAVAIL;
+	if (found == NULL)
 		return ERR_NOTFOUND;
 	*uid = pw.pw_uid;
 	return 0;
@@ -428,16 +429,19 @@ account_name_taken(const char *name)
 enum account_state
 account_state(const struct record *r)
 {
+	int64_t since;
 	uid_t uid;
+	int rc;
 
-	if (account_uid(r->user, &uid) < 0)
-		return ACCOUNT_GONE;
+	if ((rc = account_uid(r->user, &uid)) < 0)
+		return rc == ERR_NOTFOUND ? ACCOUNT_GONE : ACCOUNT_UNKNOWN;
 	if (uid != (uid_t)r->uid)
 		return ACCOUNT_OTHER_UID;
-	if (r->account_since != 0 &&
-	    verify_account_since(r->user) != r->account_since)
-		return ACCOUNT_CHANGED;
-	return ACCOUNT_SAME;
+	if (r->account_since == 0)
+		return ACCOUNT_SAME;
+	if (verify_account_since(r->user, &since) < 0)
+		return ACCOUNT_UNKNOWN;
+	return since == r->account_since ? ACCOUNT_SAME : ACCOUNT_CHANGED;
 }
 
 const char *
@@ -451,6 +455,9 @@ account_state_text(enum account_state s)
 	case ACCOUNT_CHANGED:
 		return "the account changed since the token was made "
 		       "(re-created, or its password changed)";
+	case ACCOUNT_UNKNOWN:
+		return "the account could not be looked up (a name service "
+		       "error)";
 	default:
 		return "";
 	}

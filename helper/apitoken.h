@@ -195,22 +195,26 @@ int account_delete_group(const struct record *r, char *err);
 bool account_is_service(const struct conf *conf, uid_t uid);
 /* 1 when an account named r->user exists that we made for r (GECOS marker). */
 int account_is_ours(const struct record *r);
-/* The uid of the account named name: 0, or ERR_NOTFOUND (also when the
- * lookup fails). */
+/* The uid of the account named name: 0, ERR_NOTFOUND, or ERR_UNAVAIL
+ * when the lookup failed (an NSS error, not an answer). */
 int account_uid(const char *name, uid_t *uid);
 /* True when an account or a group has the name name. */
 bool account_name_taken(const char *name);
 /*
  * Whether r's account is still the one r was made for, by the rules of
  * the verify (verify.c account_open): the name has r's uid and, when r
- * has one, r's shadow last-change day (account_since).  A failed lookup
- * reads as gone: NSS gives no way to tell the two apart.
+ * has one, r's shadow last-change day (account_since).  A lookup that
+ * fails (getpwnam_r or getspnam_r returns an error: a directory that
+ * does not answer, a line too long) is ACCOUNT_UNKNOWN, never gone: check
+ * --repair would tombstone tokens for what may pass.  A name service
+ * that answers "no such user" while it is down cannot be told apart.
  */
 enum account_state {
 	ACCOUNT_SAME = 0,
 	ACCOUNT_GONE,      /* no account of that name */
 	ACCOUNT_OTHER_UID, /* the name has another uid */
 	ACCOUNT_CHANGED,   /* same name and uid, another last-change day */
+	ACCOUNT_UNKNOWN,   /* the lookup failed: nothing can be said */
 };
 enum account_state account_state(const struct record *r);
 /* "the account no longer exists", ...; "" for ACCOUNT_SAME. */

@@ -14,7 +14,9 @@
  *   a token whose account is gone, has another uid or changed since the
  *                   token was made (account_state): it can never log in
  *                   again (tombstoned, as delete does; a userdel without
- *                   the forget-user hook leaves these)
+ *                   the forget-user hook leaves these); one whose
+ *                   account cannot be looked up (an NSS error) is
+ *                   reported and left alone
  *   a fleet service user whose account does not match its record
  *                   (fleet_users.c: created, locked or removed; the
  *                   record, the directory's, is left as it is)
@@ -89,7 +91,7 @@ fix(struct invocation *inv, struct store *st, struct record *r, bool repair,
 {
 	const char *what = NULL;
 	char err[ERR_MAX];
-	bool ours = account_is_ours(r), spent = false, repaired;
+	bool ours = account_is_ours(r), spent = false, unrepairable, repaired;
 	struct usage u;
 	enum account_state acct = ACCOUNT_SAME;
 	enum fleet_user fu = FLEET_USER_SETTLED;
@@ -117,14 +119,15 @@ fix(struct invocation *inv, struct store *st, struct record *r, bool repair,
 		what = account_state_text(acct);
 	if (what == NULL)
 		return 0;
+	/* Only an answer is grounds for a repair: a lookup that failed may
+	 * pass, and the token with it. */
+	unrepairable = acct == ACCOUNT_UNKNOWN ||
+	    (fu != FLEET_USER_SETTLED && !fleet_user_repairable(fu));
 	if (!inv->json)
 		printf("%s %s (%s): %s%s\n", r->id, r->name, r->user, what,
-		    repair ||
-		            (fu != FLEET_USER_SETTLED &&
-		                !fleet_user_repairable(fu)) ?
-		        "" :
-		        "; run apitoken check --repair");
-	if (!repair)
+		    repair || unrepairable ? "" :
+		                             "; run apitoken check --repair");
+	if (!repair || acct == ACCOUNT_UNKNOWN)
 		goto out;
 	if (fu != FLEET_USER_SETTLED) {
 		/* A refusal stands until the directory or the host changes. */
@@ -171,8 +174,7 @@ fix(struct invocation *inv, struct store *st, struct record *r, bool repair,
 out:
 	if (rc < 0)
 		fail(EXIT_REFUSED, "%s: %s", r->id, err);
-	repaired = repair && rc == 0 &&
-	    (fu == FLEET_USER_SETTLED || fleet_user_repairable(fu));
+	repaired = repair && rc == 0 && !unrepairable;
 	json_array_append_new(found,
 	    json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", r->id, "name", r->name,
 	        "user", r->user, "problem", what, "repaired", repaired));

@@ -376,8 +376,12 @@ cmd_create(struct invocation *inv, int argc, char **argv)
 			        "root",
 			    inv->conf.self_service ? inv->caller :
 			                             inv->conf_path);
-		if (strlen(user) > USER_MAX_LEN || account_uid(user, &uid) < 0)
+		if (strlen(user) > USER_MAX_LEN ||
+		    (rc = account_uid(user, &uid)) == ERR_NOTFOUND)
 			return fail(EXIT_REFUSED, "no account '%.64s'", user);
+		if (rc < 0)
+			return fail(EXIT_REFUSED,
+			    "cannot look up the account '%s'", user);
 		strcpy(r.user, user);
 		r.uid = (uint32_t)uid;
 	}
@@ -391,8 +395,9 @@ cmd_create(struct invocation *inv, int argc, char **argv)
 	 * account of the same name and uid (verify.c account_open).  A service
 	 * user's is read once useradd has made it.
 	 */
-	if (!x.service)
-		r.account_since = verify_account_since(r.user);
+	if (!x.service && verify_account_since(r.user, &r.account_since) < 0)
+		return fail(EXIT_REFUSED, "cannot read the shadow entry of %s",
+		    r.user);
 	if (token_generate(&t, NULL, tok) < 0)
 		return fail(EXIT_REFUSED, "cannot get random bytes");
 	strcpy(r.id, t.id);
@@ -429,7 +434,14 @@ cmd_create(struct invocation *inv, int argc, char **argv)
 			goto out;
 		}
 		crash_point(inv, "create:after-useradd");
-		r.account_since = verify_account_since(r.user);
+		/* Left pending, as if cut short here: repair undoes it. */
+		if (verify_account_since(r.user, &r.account_since) < 0) {
+			rc = fail(EXIT_REFUSED,
+			    "cannot read the shadow entry of %s (run apitoken "
+			    "check --repair)",
+			    r.user);
+			goto out;
+		}
 		r.status = STATUS_ACTIVE;
 		r.pending = PENDING_NONE;
 		if ((rc = save_record(st, &r, err)) < 0) {

@@ -332,9 +332,9 @@ START_TEST(account_changed)
 	struct record r;
 	struct verify_result res;
 	char tok[TOKEN_LEN + 1];
-	int64_t since = verify_account_since(vf_me);
+	int64_t since;
 
-	if (since == 0)
+	if (verify_account_since(vf_me, &since) < 0 || since == 0)
 		return; /* no readable shadow entry: nothing to compare */
 	vf_make_token(&r, tok);
 	r.account_since = since;

@@ -350,6 +350,32 @@ grep -q "exec $APITOKEN forget-user" "$WORK/forget-user" || fail "the hook does 
 # without one, everything above has run and only this is skipped.
 unshare --mount --propagation private true 2>/dev/null ||
 	skip "unshare --mount does not work here (needed to give userdel its own login.defs); the rest passed"
+
+# A lookup that fails is not an account that is gone: check reports the
+# token and --repair leaves it alone.  The failure: in a mount namespace
+# of its own, a passwd whose line for the account is longer than any
+# lookup buffer (getpwnam_r says ERANGE, as NSS says EAGAIN or EIO for a
+# directory that does not answer).  The line is last, so that no lookup
+# of another account passes it.
+E=${TAG}e
+add_user "$E"
+expect 0 at create t --user "$E" --json
+EID=$(printf '%s' "$OUT" | jq -r .id)
+{ grep -v "^$E:" /etc/passwd
+  printf '%s:x:%s:%s:%s:/nonexistent:/bin/sh\n' "$E" "$(id -u "$E")" "$(id -g "$E")" \
+	"$(head -c 20000 /dev/zero | tr '\0' x)"; } > "$WORK/passwd.long"
+chmod 644 "$WORK/passwd.long"
+OUT=$(APITOKEN_CONFIG=$CONF unshare --mount --propagation private sh -c \
+	'mount --bind "$1" /etc/passwd && shift && exec "$@"' - "$WORK/passwd.long" \
+	"$APITOKEN" --store "$STORE" check --repair 2>&1)
+[ $? -eq 1 ] || fail "check --repair with a failing lookup did not exit 1: $OUT"
+printf '%s\n' "$OUT" | grep "^$EID " | grep -q "could not be looked up" ||
+	fail "check does not report the failed lookup: $OUT"
+printf '%s\n' "$OUT" | grep -q "^$EID: repaired" && fail "check --repair tombstoned a token for a failed lookup: $OUT"
+expect 0 at show "$EID" --json
+[ "$(printf '%s' "$OUT" | jq -r .status)" = active ] || fail "the token is $(printf '%s' "$OUT" | jq -r .status) after a failed lookup"
+expect 0 at check
+ok "a failed account lookup is reported by check, and --repair leaves the token alone"
 expect 0 at create t --user "$R" --json
 HID=$(printf '%s' "$OUT" | jq -r .id)
 expect 0 at create u --user "$R" --json
