@@ -149,6 +149,9 @@ select_same_account(const struct record *r)
 
 	if (why == ACCOUNT_SAME)
 		return 0;
+	if (why == ACCOUNT_UNKNOWN)
+		return fail(EXIT_REFUSED, "token %s of %s: %s; try again",
+		    r->id, r->user, account_state_text(why));
 	return fail(EXIT_REFUSED,
 	    "token %s of %s: %s; it can never log in again (create a new "
 	    "one)",
