@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: ISC
-# Check unit tests for common/.
+# Check unit tests for common/, and for authd's HTTP parser (authd/http.c,
+# compiled in here: it faces untrusted clients).
 check_PROGRAMS += tests/unit
 TESTS += tests/unit
 if HAVE_CHECK
@@ -11,8 +12,9 @@ tests_unit_SOURCES = tests/unit.c tests/unit.h \
 	tests/test_store_fleet.c \
 	tests/test_conf.c tests/test_when.c tests/test_cidr.c tests/test_redact.c tests/test_utf8.c \
 	tests/test_verify.c tests/test_verify_usage.c tests/verifyfix.c tests/verifyfix.h \
-	tests/test_verify_proto.c
-tests_unit_CPPFLAGS = $(AM_CPPFLAGS)
+	tests/test_verify_proto.c \
+	tests/test_http.c authd/http.c authd/authd.h
+tests_unit_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/authd
 tests_unit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SODIUM_CFLAGS) $(LMDB_CFLAGS)
 tests_unit_LDADD = common/libtokengen.la $(CHECK_LIBS)
 else

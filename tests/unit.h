@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* unit.h - the Check suites of the unit test program, one per common/ file. */
+/* unit.h - the Check suites of the unit test program, one per common/ file,
+ * and authd's HTTP parser. */
 #ifndef APITOKEN_TESTS_UNIT_H
 #define APITOKEN_TESTS_UNIT_H
 
@@ -23,5 +24,6 @@ Suite *utf8_suite(void);
 Suite *verify_suite(void);
 Suite *verify_usage_suite(void);
 Suite *verify_proto_suite(void);
+Suite *http_suite(void);
 
 #endif
