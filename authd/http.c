@@ -174,6 +174,13 @@ http_parse(const char *buf, size_t len, struct http_request *rq, size_t *used)
 	return HTTP_OK;
 }
 
+static bool
+b64char(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || c == '+' || c == '/' || c == '=';
+}
+
 int
 http_basic(const char *value, size_t len, char *out, size_t cap,
     char **password, size_t *password_len)
@@ -186,6 +193,12 @@ http_basic(const char *value, size_t len, char *out, size_t cap,
 		return -1;
 	for (i = 5; i < len && (value[i] == ' ' || value[i] == '\t'); i++)
 		;
+	/* libsodium (1.0.18) reads the text as signed chars and so decodes
+	 * every byte from 0x80 up as '/': only the alphabet and padding are
+	 * base64, or one pair would have many spellings. */
+	for (size_t j = i; j < len; j++)
+		if (!b64char((unsigned char)value[j]))
+			return -1;
 	if (cap == 0 ||
 	    sodium_base642bin((unsigned char *)out, cap - 1, value + i, len - i,
 	        NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||

@@ -492,6 +492,33 @@ START_TEST(basic_refused)
 }
 END_TEST
 
+START_TEST(basic_high_bytes)
+{
+	struct http_request rq;
+	char out[128], *pw;
+	size_t pwlen, used;
+
+#define B(s) (s), strlen(s), out, sizeof(out), &pw, &pwlen
+	/* libsodium takes every byte from 0x80 up for '/': another spelling
+	 * of "alice:?>?", which a reader of RFC 4648 refuses */
+	ck_assert_int_eq(basic(B("Basic YWxpY2U6Pz4/")), 0);
+	ck_assert_str_eq(out, "alice");
+	ck_assert_str_eq(pw, "?>?");
+	ck_assert_int_eq(basic(B("Basic YWxpY2U6Pz4\xff")), -1);
+	ck_assert_int_eq(basic(B("Basic YWxpY2U6Pz4\x80")), -1);
+	ck_assert_int_eq(basic(B("Basic \xe9WxpY2U6Pz4/")), -1);
+	/* the parser lets obs-text into a value: the decoder refuses it */
+	ck_assert_int_eq(parse("GET / HTTP/1.1\r\nAuthorization: Basic "
+	                       "YWxpY2U6Pz4\xbf\r\n\r\n",
+	                     &rq, &used),
+	    HTTP_OK);
+	ck_assert_int_eq(basic(rq.auth, rq.auth_len, out, sizeof(out), &pw,
+	                     &pwlen),
+	    -1);
+#undef B
+}
+END_TEST
+
 Suite *
 http_suite(void)
 {
@@ -510,6 +537,7 @@ http_suite(void)
 	tcase_add_test(tc, incomplete_reads_on);
 	tcase_add_test(tc, basic_good);
 	tcase_add_test(tc, basic_refused);
+	tcase_add_test(tc, basic_high_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }
