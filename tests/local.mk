@@ -27,7 +27,7 @@ endif
 # leak or sanitizer report fails.  Findings land in tests/fuzz/ of the build.
 FUZZ_CC = clang
 FUZZ_SECONDS = 60
-FUZZ_TARGETS = token record conf parse args verify vproto
+FUZZ_TARGETS = token record conf parse args verify vproto http
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 EXTRA_DIST += $(FUZZ_TARGETS:%=tests/fuzz/fuzz_%.c) tests/fuzz/corpus
 
@@ -38,10 +38,11 @@ fuzz:
 	for t in $(FUZZ_TARGETS); do \
 		case $$t in \
 		verify) extra=$(srcdir)/common/token_gen.c;; \
+		http) extra=$(srcdir)/authd/http.c;; \
 		*) extra=;; \
 		esac; \
 		$(FUZZ_CC) $(FUZZ_FLAGS) $(DEFS) $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) \
-			-I$(srcdir)/helper $(SODIUM_CFLAGS) $(LMDB_CFLAGS) -o tests/fuzz/fuzz_$$t \
+			-I$(srcdir)/helper -I$(srcdir)/authd $(SODIUM_CFLAGS) $(LMDB_CFLAGS) -o tests/fuzz/fuzz_$$t \
 			$(srcdir)/tests/fuzz/fuzz_$$t.c $$common $$extra $(SODIUM_LIBS) $(LMDB_LIBS); \
 		rm -rf tests/fuzz/work-$$t; mkdir -p tests/fuzz/work-$$t; \
 		printf 'fuzz %-8s %ss: ' $$t $(FUZZ_SECONDS); \
