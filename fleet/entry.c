@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * entry.c - a token entry of the directory (ldap/apitoken.schema) and a
- * struct record, both ways; records as text or JSON.  The attributes are
- * the ones apitoken-syncd reads (syncd/apply.c entry_record), so what is
- * written here is what every host replicates.
+ * struct record, both ways; records as text or JSON.  Entries are read
+ * as apitoken-syncd reads them (common/fleet_entry.c), and the attributes
+ * written are the ones it reads, so what is written here is what every
+ * host replicates.
  */
 #include "config.h"
 
@@ -18,6 +19,7 @@
 
 #include "err.h"
 #include "fleet.h"
+#include "fleet_entry.h"
 #include "utf8.h"
 #include "when.h"
 
@@ -37,99 +39,6 @@ entry_gentime(int64_t t, char buf[16])
 	strftime(buf, 16, "%Y%m%d%H%M%SZ", &tm);
 }
 
-/* GeneralizedTime as the directory writes it; fractions dropped. */
-static int
-gentime_parse(const struct berval *v, int64_t *out)
-{
-	struct tm tm;
-	char buf[32], *end;
-
-	if (v->bv_len < 15 || v->bv_len >= sizeof(buf))
-		return -1;
-	memcpy(buf, v->bv_val, v->bv_len);
-	buf[v->bv_len] = '\0';
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(buf, "%Y%m%d%H%M%S", &tm);
-	if (end != NULL && *end == '.')
-		end += 1 + strspn(end + 1, "0123456789");
-	if (end == NULL || strcmp(end, "Z") != 0)
-		return -1;
-	*out = (int64_t)timegm(&tm);
-	return 0;
-}
-
-/* The first value of a into dst (cap): 0, 1 when absent, -1 when bad. */
-static int
-one(LDAP *ld, LDAPMessage *e, const char *a, char *dst, size_t cap)
-{
-	struct berval **v = ldap_get_values_len(ld, e, a);
-	int rc = 1;
-
-	dst[0] = '\0';
-	if (v != NULL && v[0] != NULL) {
-		rc = v[0]->bv_len < cap &&
-		        memchr(v[0]->bv_val, 0, v[0]->bv_len) == NULL ?
-		    0 :
-		    -1;
-		if (rc == 0) {
-			memcpy(dst, v[0]->bv_val, v[0]->bv_len);
-			dst[v[0]->bv_len] = '\0';
-		}
-	}
-	ldap_value_free_len(v);
-	return rc;
-}
-
-static int
-list(LDAP *ld, LDAPMessage *e, const char *a, struct strlist *l)
-{
-	struct berval **v = ldap_get_values_len(ld, e, a);
-	char item[ITEM_MAX_LEN + 1];
-	int rc = 0;
-
-	l->n = 0;
-	for (size_t i = 0; v != NULL && v[i] != NULL && rc == 0; i++) {
-		if (v[i]->bv_len > ITEM_MAX_LEN ||
-		    memchr(v[i]->bv_val, 0, v[i]->bv_len) != NULL) {
-			rc = -1;
-			break;
-		}
-		memcpy(item, v[i]->bv_val, v[i]->bv_len);
-		item[v[i]->bv_len] = '\0';
-		rc = strlist_add(l, item) < 0 ? -1 : 0;
-	}
-	ldap_value_free_len(v);
-	return rc;
-}
-
-static int
-hash(LDAP *ld, LDAPMessage *e, const char *a, uint8_t out[TOKEN_HASH_LEN])
-{
-	struct berval **v = ldap_get_values_len(ld, e, a);
-	int rc = 1;
-
-	if (v != NULL && v[0] != NULL) {
-		rc = v[0]->bv_len == TOKEN_HASH_LEN ? 0 : -1;
-		if (rc == 0)
-			memcpy(out, v[0]->bv_val, TOKEN_HASH_LEN);
-	}
-	ldap_value_free_len(v);
-	return rc;
-}
-
-static int
-timeval(LDAP *ld, LDAPMessage *e, const char *a, int64_t *out)
-{
-	struct berval **v = ldap_get_values_len(ld, e, a);
-	int rc = 1;
-
-	*out = 0;
-	if (v != NULL && v[0] != NULL)
-		rc = gentime_parse(v[0], out);
-	ldap_value_free_len(v);
-	return rc;
-}
-
 /* Who a creatorsName or modifiersName is, as short as it can be said. */
 static void
 who(LDAP *ld, LDAPMessage *e, const char *a, char *dst, size_t cap)
@@ -138,7 +47,7 @@ who(LDAP *ld, LDAPMessage *e, const char *a, char *dst, size_t cap)
 	const char *eq;
 	size_t n;
 
-	if (one(ld, e, a, dn, sizeof(dn)) != 0) {
+	if (fleet_entry_text(ld, e, a, dn, sizeof(dn)) != 0) {
 		snprintf(dst, cap, "fleet");
 		return;
 	}
@@ -153,43 +62,14 @@ int
 entry_record(LDAP *ld, LDAPMessage *e, struct record *r, char dn[FLEET_DN_MAX],
     char *err)
 {
-	char buf[64], *d = ldap_get_dn(ld, e), *end;
+	char *d = ldap_get_dn(ld, e), why[ERR_MAX];
 
-	memset(r, 0, sizeof(*r));
 	snprintf(dn, FLEET_DN_MAX, "%s", d != NULL ? d : "");
 	ldap_memfree(d);
-	r->origin = ORIGIN_FLEET;
-	if (one(ld, e, "apitokenId", r->id, sizeof(r->id)) != 0 ||
-	    !token_id_valid(r->id))
-		return err_set(err, ERR_INVAL, "%s: no valid apitokenId", dn);
-	if (hash(ld, e, "apitokenGraceHash", r->old_hash) < 0 ||
-	    timeval(ld, e, "apitokenGraceNotAfter", &r->old_hash_until) < 0 ||
-	    hash(ld, e, "apitokenSecretHash", r->hash) < 0 ||
-	    one(ld, e, "apitokenOwner", r->user, sizeof(r->user)) < 0 ||
-	    one(ld, e, "cn", r->name, sizeof(r->name)) < 0 ||
-	    one(ld, e, "description", r->description, sizeof(r->description)) <
-	        0 ||
-	    one(ld, e, "apitokenStatus", buf, sizeof(buf)) < 0 ||
-	    list(ld, e, "apitokenService", &r->services) < 0 ||
-	    list(ld, e, "apitokenPermission", &r->permissions) < 0 ||
-	    list(ld, e, "apitokenAllowFrom", &r->allowed_addresses) < 0 ||
-	    list(ld, e, "apitokenHost", &r->hosts) < 0 ||
-	    timeval(ld, e, "apitokenNotAfter", &r->expires_at) < 0 ||
-	    timeval(ld, e, "createTimestamp", &r->created_at) < 0 ||
-	    timeval(ld, e, "modifyTimestamp", &r->updated_at) < 0)
-		return err_set(err, ERR_INVAL, "%s: a bad value", dn);
-	/* As the hosts read it: anything but active or suspended is revoked. */
-	r->status = strcasecmp(buf, "active") == 0 ? STATUS_ACTIVE :
-	    strcasecmp(buf, "suspended") == 0      ? STATUS_SUSPENDED :
-	                                             STATUS_REVOKED;
+	if (fleet_entry_record(ld, e, FLEET_ENTRY_SHOWN, r, why) < 0)
+		return err_set(err, ERR_INVAL, "%s: %s", dn, why);
 	who(ld, e, "creatorsName", r->created_by, sizeof(r->created_by));
 	who(ld, e, "modifiersName", r->updated_by, sizeof(r->updated_by));
-	if (one(ld, e, "apitokenRevision", buf, sizeof(buf)) == 0)
-		r->revision = strtoull(buf, NULL, 10);
-	if (one(ld, e, "apitokenServiceUser", buf, sizeof(buf)) == 0)
-		r->service_user = strcmp(buf, "TRUE") == 0;
-	if (one(ld, e, "apitokenUidNumber", buf, sizeof(buf)) == 0)
-		r->uid = (uint32_t)strtoul(buf, &end, 10);
 	return 0;
 }
 

@@ -72,8 +72,9 @@ void fleet_close(struct fleet *f);
 int fleet_lderr(struct fleet *f, char *err, int code, const char *what, int rc);
 
 /*
- * entry.c: the entry e as a record (origin fleet); its DN into dn.
- * Timestamps, creatorsName and modifiersName fill created/updated.
+ * entry.c: the entry e as a record (origin fleet), read as the directory
+ * has it (fleet_entry.h, FLEET_ENTRY_SHOWN); its DN into dn.  Timestamps,
+ * creatorsName and modifiersName fill created/updated.
  */
 int entry_record(LDAP *ld, LDAPMessage *e, struct record *r,
     char dn[FLEET_DN_MAX], char *err);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "fleet_entry.h"
 #include "grow.h"
 #include "syncd.h"
 #include "token.h"
@@ -211,164 +212,26 @@ batch_commit(struct store *st, struct batch *b, int64_t now, char *err)
 	return rc;
 }
 
-/* GeneralizedTime as the directory writes it: YYYYMMDDHHMMSSZ. */
-static int
-gentime(const struct berval *v, int64_t *out)
-{
-	struct tm tm;
-	char buf[32];
-	char *end;
-
-	if (v->bv_len < 15 || v->bv_len >= sizeof(buf))
-		return -1;
-	memcpy(buf, v->bv_val, v->bv_len);
-	buf[v->bv_len] = '\0';
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(buf, "%Y%m%d%H%M%S", &tm);
-	/* fractions of a second are dropped */
-	if (end != NULL && *end == '.')
-		end += 1 + strspn(end + 1, "0123456789");
-	if (end == NULL || strcmp(end, "Z") != 0)
-		return -1;
-	*out = (int64_t)timegm(&tm);
-	return 0;
-}
-
-/* The one value of attribute a as a string into dst (cap); 1 when absent. */
-static int
-one(LDAP *ld, LDAPMessage *e, const char *a, char *dst, size_t cap)
-{
-	struct berval **v = ldap_get_values_len(ld, e, a);
-	int rc;
-
-	if (v == NULL || v[0] == NULL) {
-		ldap_value_free_len(v);
-		return 1;
-	}
-	rc = v[0]->bv_len < cap &&
-	        memchr(v[0]->bv_val, 0, v[0]->bv_len) == NULL ?
-	    0 :
-	    -1;
-	if (rc == 0) {
-		memcpy(dst, v[0]->bv_val, v[0]->bv_len);
-		dst[v[0]->bv_len] = '\0';
-		rc = field_set(dst, cap, dst) < 0 ? -1 : 0;
-	}
-	ldap_value_free_len(v);
-	return rc;
-}
-
-static int
-list(LDAP *ld, LDAPMessage *e, const char *a, struct strlist *l)
-{
-	struct berval **v = ldap_get_values_len(ld, e, a);
-	char item[ITEM_MAX_LEN + 1];
-	int rc = 0;
-
-	l->n = 0;
-	for (size_t i = 0; v != NULL && v[i] != NULL && rc == 0; i++) {
-		if (v[i]->bv_len > ITEM_MAX_LEN ||
-		    memchr(v[i]->bv_val, 0, v[i]->bv_len) != NULL) {
-			rc = -1;
-			break;
-		}
-		memcpy(item, v[i]->bv_val, v[i]->bv_len);
-		item[v[i]->bv_len] = '\0';
-		rc = strlist_add(l, item) < 0 ? -1 : 0;
-	}
-	ldap_value_free_len(v);
-	return rc;
-}
-
-static int
-hash(LDAP *ld, LDAPMessage *e, const char *a, uint8_t out[TOKEN_HASH_LEN])
-{
-	struct berval **v = ldap_get_values_len(ld, e, a);
-	int rc = 1;
-
-	if (v != NULL && v[0] != NULL) {
-		rc = v[0]->bv_len == TOKEN_HASH_LEN ? 0 : -1;
-		if (rc == 0)
-			memcpy(out, v[0]->bv_val, TOKEN_HASH_LEN);
-	}
-	ldap_value_free_len(v);
-	return rc;
-}
-
-static int
-timeval(LDAP *ld, LDAPMessage *e, const char *a, int64_t *out)
-{
-	struct berval **v = ldap_get_values_len(ld, e, a);
-	int rc = 1;
-
-	*out = 0;
-	if (v != NULL && v[0] != NULL)
-		rc = gentime(v[0], out);
-	ldap_value_free_len(v);
-	return rc;
-}
-
 int
 entry_record(LDAP *ld, LDAPMessage *e, struct record *r, char *err)
 {
-	char buf[64], pwbuf[16384];
+	char pwbuf[16384];
 	struct passwd pw, *found = NULL;
-	char *end;
+	int rc;
 
-	memset(r, 0, sizeof(*r));
-	r->origin = ORIGIN_FLEET;
-	if (one(ld, e, "apitokenId", r->id, sizeof(r->id)) != 0 ||
-	    !token_id_valid(r->id))
-		return err_set(err, ERR_INVAL, "no valid apitokenId");
-	if (hash(ld, e, "apitokenSecretHash", r->hash) != 0)
-		return err_set(err, ERR_INVAL, "no valid apitokenSecretHash");
-	if (hash(ld, e, "apitokenGraceHash", r->old_hash) < 0 ||
-	    timeval(ld, e, "apitokenGraceNotAfter", &r->old_hash_until) < 0)
-		return err_set(err, ERR_INVAL, "bad grace hash or time");
-	if (one(ld, e, "apitokenOwner", r->user, sizeof(r->user)) != 0)
-		return err_set(err, ERR_INVAL, "no valid apitokenOwner");
-	if (one(ld, e, "cn", r->name, sizeof(r->name)) < 0 ||
-	    one(ld, e, "description", r->description, sizeof(r->description)) <
-	        0)
-		return err_set(err, ERR_INVAL, "bad cn or description");
-	if (one(ld, e, "apitokenStatus", buf, sizeof(buf)) != 0)
-		return err_set(err, ERR_INVAL, "no apitokenStatus");
-	if (strcasecmp(buf, "active") == 0)
-		r->status = STATUS_ACTIVE;
-	else if (strcasecmp(buf, "suspended") == 0)
-		r->status = STATUS_SUSPENDED;
-	else /* revoked, and anything this version does not know */
-		r->status = STATUS_REVOKED;
-	if (list(ld, e, "apitokenService", &r->services) < 0 ||
-	    list(ld, e, "apitokenPermission", &r->permissions) < 0 ||
-	    list(ld, e, "apitokenAllowFrom", &r->allowed_addresses) < 0 ||
-	    list(ld, e, "apitokenHost", &r->hosts) < 0)
-		return err_set(err, ERR_INVAL, "a list too long or bad");
-	if (timeval(ld, e, "apitokenNotAfter", &r->expires_at) < 0 ||
-	    timeval(ld, e, "createTimestamp", &r->created_at) < 0 ||
-	    timeval(ld, e, "modifyTimestamp", &r->updated_at) < 0)
-		return err_set(err, ERR_INVAL, "bad time");
+	if ((rc = fleet_entry_record(ld, e, FLEET_ENTRY_HOST, r, err)) < 0)
+		return rc;
 	strcpy(r->created_by, "fleet");
 	strcpy(r->updated_by, "fleet");
-	if (one(ld, e, "apitokenRevision", buf, sizeof(buf)) == 0)
-		r->revision = strtoull(buf, NULL, 10);
-	if (one(ld, e, "apitokenServiceUser", buf, sizeof(buf)) == 0)
-		r->service_user = strcmp(buf, "TRUE") == 0;
-	if (r->service_user) {
-		if (one(ld, e, "apitokenUidNumber", buf, sizeof(buf)) != 0 ||
-		    (r->uid = (uint32_t)strtoul(buf, &end, 10)) == 0 ||
-		    *end != '\0')
-			return err_set(err, ERR_INVAL,
-			    "a service user without apitokenUidNumber");
-	} else if (getpwnam_r(r->user, &pw, pwbuf, sizeof(pwbuf), &found) ==
-	        0 &&
-	    found != NULL) {
-		/* A personal token is bound to the account as this host has it.
-		 */
+	/* A service user's uid is apitokenUidNumber, the same on every host. */
+	if (r->service_user)
+		return 0;
+	if (getpwnam_r(r->user, &pw, pwbuf, sizeof(pwbuf), &found) == 0 &&
+	    found != NULL)
+		/* A personal token is bound to its owner's account here. */
 		r->uid = pw.pw_uid;
-	} else {
+	else
 		/* No such account here: no uid matches, nothing logs in. */
 		r->uid = UINT32_MAX;
-	}
 	return 0;
 }

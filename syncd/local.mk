@@ -1,10 +1,14 @@
 # SPDX-License-Identifier: ISC
 # syncd/: apitoken-syncd, the fleet replica (RFC 4533 over libldap) into
 # the local store.  A program of its own; never linked into the module.
+# common/fleet_entry.c, the reading of a token entry it shares with
+# apitoken-fleet, is compiled in here, never into libcommon: the PAM module
+# links that and must not load libldap.
 if FLEET
 sbin_PROGRAMS += apitoken-syncd
 apitoken_syncd_SOURCES = syncd/syncd.h syncd/main.c syncd/sync.c \
-	syncd/apply.c syncd/users.c
+	syncd/apply.c syncd/users.c \
+	common/fleet_entry.c common/fleet_entry.h
 apitoken_syncd_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(LMDB_CFLAGS) \
 	$(LDAP_CFLAGS) $(SODIUM_CFLAGS)
 apitoken_syncd_LDFLAGS = $(HARDEN_LDFLAGS)

@@ -57,7 +57,12 @@ int batch_set_cookie(struct batch *b, const struct berval *c, char *err);
  */
 int batch_commit(struct store *st, struct batch *b, int64_t now, char *err);
 
-/* The entry as a fleet record: 0, or ERR_INVAL with the reason. */
+/*
+ * The entry as a fleet record as a host stores it (fleet_entry.h), made
+ * and changed by "fleet"; a personal token's uid is its owner's on this
+ * host, UINT32_MAX when the host has no such account.  0, or ERR_INVAL
+ * with the reason.
+ */
 int entry_record(LDAP *ld, LDAPMessage *e, struct record *r, char *err);
 
 /*
