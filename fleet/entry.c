@@ -20,7 +20,7 @@
 #include "err.h"
 #include "fleet.h"
 #include "fleet_entry.h"
-#include "utf8.h"
+#include "record_show.h"
 #include "when.h"
 
 void
@@ -243,42 +243,11 @@ entry_write_ldif(FILE *out, const char *dn, const struct record *r, char *err)
 	return 0;
 }
 
-/* Text as it may reach a terminal or JSON: escaped (utf8.h). */
-struct shown {
-	char b[UTF8_ESCAPED_MAX(DESC_MAX_LEN)];
-};
-
-static const char *
-esc(const char *s, struct shown *out)
+/* 0, or EXIT_REFUSED after saying why the output failed (rc < 0). */
+static int
+refused(int rc, const char *err)
 {
-	utf8_escape(s, out->b, sizeof(out->b));
-	return out->b;
-}
-
-static json_t *
-str(const char *s)
-{
-	struct shown e;
-
-	return json_string(esc(s, &e));
-}
-
-static json_t *
-time_or_null(int64_t t)
-{
-	char buf[WHEN_BUF];
-
-	return t == 0 ? json_null() : json_string(when_format(t, buf));
-}
-
-static json_t *
-jlist(const struct strlist *l)
-{
-	json_t *a = json_array();
-
-	for (int i = 0; i < l->n; i++)
-		json_array_append_new(a, str(l->v[i]));
-	return a;
+	return rc < 0 ? fail(EXIT_REFUSED, "%s", err) : 0;
 }
 
 static int64_t
@@ -291,109 +260,58 @@ static json_t *
 to_json(const struct fleet *f, const struct record *r, const char *dn,
     const char *token)
 {
-	json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:b, s:o, s:o, s:o, "
-	                      "s:s, s:o, s:{s:o, s:o}, s:{s:o, s:o}, s:I, "
-	                      "s:o, s:b, s:s, s:o, s:o}",
-	    "id", r->id, "name", str(r->name), "description",
-	    str(r->description), "user", str(r->user), "uid",
+	/* A personal token has no uid in the directory: on each host it is
+	 * its owner's there. */
+	json_t *o = show_json_record(r, r->status,
 	    r->service_user ? json_integer((json_int_t)r->uid) : json_null(),
-	    "service_user", r->service_user, "services", jlist(&r->services),
-	    "permissions", jlist(&r->permissions), "allowed_addresses",
-	    jlist(&r->allowed_addresses), "status",
-	    record_status_name(r->status), "expires_at",
-	    time_or_null(r->expires_at), "created", "at",
-	    time_or_null(r->created_at), "by", str(r->created_by), "updated",
-	    "at", time_or_null(r->updated_at), "by", str(r->updated_by),
-	    "revision", (json_int_t)r->revision, "old_secret_valid_until",
-	    time_or_null(grace_until(f, r)), "expired",
-	    record_expired(r, f->now), "origin", "fleet", "hosts",
-	    jlist(&r->hosts), "dn", str(dn));
+	    json_pack("{s:o, s:b, s:s, s:o, s:o}", "old_secret_valid_until",
+	        show_json_time(grace_until(f, r)), "expired",
+	        record_expired(r, f->now), "origin", "fleet", "hosts",
+	        show_json_list(&r->hosts), "dn", show_json_text(dn)));
 
 	if (o != NULL && token != NULL)
 		json_object_set_new(o, "token", json_string(token));
 	return o;
 }
 
-/* Print j and free it, wiping what may hold a secret. */
-static int
-emit(json_t *j)
-{
-	char *s = j != NULL ?
-	    json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) :
-	    NULL;
-	int rc = 0;
-
-	if (s == NULL)
-		rc = fail(EXIT_REFUSED, "cannot encode the output as JSON");
-	else {
-		if (puts(s) == EOF || fflush(stdout) == EOF)
-			rc = fail(EXIT_REFUSED, "cannot write the output");
-		sodium_memzero(s, strlen(s));
-		free(s);
-	}
-	json_decref(j);
-	return rc;
-}
-
-static int
-flushed(void)
-{
-	if (fflush(stdout) == EOF || ferror(stdout))
-		return fail(EXIT_REFUSED, "cannot write the output");
-	return 0;
-}
-
-static void
-text_list(const char *key, const struct strlist *l, const char *none)
-{
-	struct shown e;
-
-	printf("%-18s", key);
-	for (int i = 0; i < l->n; i++)
-		printf("%s%s", i ? ", " : "", esc(l->v[i], &e));
-	printf("%s\n", l->n ? "" : none);
-}
-
 int
 entry_print(const struct fleet *f, const struct record *r, const char *dn,
     const char *token)
 {
-	char a[WHEN_BUF];
+	char a[WHEN_BUF], err[ERR_MAX];
 	struct shown e1, e2;
 
 	if (f->json)
-		return emit(to_json(f, r, dn, token));
+		return refused(show_json_print(to_json(f, r, dn, token), err),
+		    err);
 	printf("%-18s%s\n%-18s%s\n%-18s%s\n%-18s%s\n", "id:", r->id,
-	    "dn:", esc(dn, &e1), "name:", esc(r->name, &e2),
-	    "description:", r->description[0] ? esc(r->description, &e1) : "-");
+	    "dn:", show_esc(dn, &e1), "name:", show_esc(r->name, &e2),
+	    "description:",
+	    r->description[0] ? show_esc(r->description, &e1) : "-");
 	if (r->service_user)
 		printf("%-18s%s (uid %u on every host, service user)\n",
-		    "user:", esc(r->user, &e1), r->uid);
+		    "user:", show_esc(r->user, &e1), r->uid);
 	else
-		printf("%-18s%s\n", "user:", esc(r->user, &e1));
+		printf("%-18s%s\n", "user:", show_esc(r->user, &e1));
 	printf("%-18s%s%s\n", "status:", record_status_name(r->status),
 	    record_expired(r, f->now) ? " (expired)" : "");
 	printf("%-18s%s\n", "expires:", when_format(r->expires_at, a));
 	if (grace_until(f, r) != 0)
 		printf("%-18suntil %s (rotate --grace)\n",
 		    "old secret valid:", when_format(grace_until(f, r), a));
-	text_list("hosts:", &r->hosts, "-");
-	text_list("services:", &r->services,
-	    "- (each host's default_services)");
-	text_list("permissions:", &r->permissions, "-");
-	text_list("allowed from:", &r->allowed_addresses, "-");
-	printf("%-18s%s by %s\n", "created:", when_format(r->created_at, a),
-	    esc(r->created_by, &e1));
-	printf("%-18s%s by %s (revision %llu)\n",
-	    "updated:", when_format(r->updated_at, a), esc(r->updated_by, &e1),
-	    (unsigned long long)r->revision);
-	return flushed();
+	show_text_list("hosts:", &r->hosts, "-", NULL);
+	show_text_list("services:", &r->services,
+	    "- (each host's default_services)", NULL);
+	show_text_limits(r);
+	show_text_history(r);
+	return refused(show_flushed(err), err);
 }
 
 int
 entry_print_table(const struct fleet *f, const struct record *r, int n)
 {
-	char a[WHEN_BUF], hosts[LIST_MAX * (ITEM_MAX_LEN + 1) + 1];
+	char a[WHEN_BUF], hosts[LIST_MAX * (ITEM_MAX_LEN + 1) + 1],
+	    err[ERR_MAX];
 	struct shown e1, e2, e3;
 	json_t *all, *o;
 	char dn[FLEET_DN_MAX];
@@ -409,7 +327,7 @@ entry_print_table(const struct fleet *f, const struct record *r, int n)
 				all = NULL;
 			}
 		}
-		return emit(all);
+		return refused(show_json_print(all, err), err);
 	}
 	printf("%-12s  %-20s  %-16s  %-9s  %-20s  %s\n", "ID", "NAME", "USER",
 	    "STATUS", "EXPIRES", "HOSTS");
@@ -421,12 +339,12 @@ entry_print_table(const struct fleet *f, const struct record *r, int n)
 			    (size_t)snprintf(hosts + used, sizeof(hosts) - used,
 			        "%s%s", j ? "," : "", r[i].hosts.v[j]);
 		printf("%-12s  %-20s  %-16s  %-9s  %-20s  %s\n", r[i].id,
-		    esc(r[i].name, &e1), esc(r[i].user, &e2),
+		    show_esc(r[i].name, &e1), show_esc(r[i].user, &e2),
 		    record_expired(&r[i], f->now) &&
 		            r[i].status == STATUS_ACTIVE ?
 		        "expired" :
 		        record_status_name(r[i].status),
-		    when_format(r[i].expires_at, a), esc(hosts, &e3));
+		    when_format(r[i].expires_at, a), show_esc(hosts, &e3));
 	}
-	return flushed();
+	return refused(show_flushed(err), err);
 }

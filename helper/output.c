@@ -17,54 +17,16 @@
 #include <jansson.h>
 
 #include "apitoken.h"
+#include "err.h"
+#include "record_show.h"
 #include "store_fleet.h"
-#include "utf8.h"
 #include "when.h"
 
-/* Room for any escaped field: the description is the longest. */
-#define SHOWN_MAX UTF8_ESCAPED_MAX(DESC_MAX_LEN)
-
-struct shown {
-	char b[SHOWN_MAX];
-};
-
-static const char *
-esc(const char *s, struct shown *out)
+/* 0, or EXIT_REFUSED after saying why the output failed (rc < 0). */
+static int
+refused(int rc, const char *err)
 {
-	utf8_escape(s, out->b, sizeof(out->b));
-	return out->b;
-}
-
-static json_t *
-str(const char *s)
-{
-	struct shown e;
-
-	return json_string(esc(s, &e));
-}
-
-static json_t *
-time_or_null(int64_t t)
-{
-	char buf[WHEN_BUF];
-
-	return t == 0 ? json_null() : json_string(when_format(t, buf));
-}
-
-static json_t *
-list(const struct strlist *l)
-{
-	json_t *a = json_array();
-
-	for (int i = 0; i < l->n; i++)
-		json_array_append_new(a, str(l->v[i]));
-	return a;
-}
-
-static json_t *
-who_when(int64_t at, const char *by)
-{
-	return json_pack("{s:o, s:o}", "at", time_or_null(at), "by", str(by));
+	return rc < 0 ? fail(EXIT_REFUSED, "%s", err) : 0;
 }
 
 /* What PAM goes by: the token's services, or the configured default. */
@@ -91,8 +53,8 @@ locked_sources(const struct invocation *inv, const struct usage *u)
 		if (u->sources[i].locked_until > inv->now)
 			json_array_append_new(a,
 			    json_pack("{s:o, s:o}", "source",
-			        str(u->sources[i].source), "until",
-			        time_or_null(u->sources[i].locked_until)));
+			        show_json_text(u->sources[i].source), "until",
+			        show_json_time(u->sources[i].locked_until)));
 	return a;
 }
 
@@ -198,34 +160,27 @@ to_json(const struct invocation *inv, struct store *st, const struct record *r,
 	live = local && (status == STATUS_ACTIVE || status == STATUS_SUSPENDED);
 	for (int i = 0; i < USAGE_ADDRS; i++)
 		if (u.last_used_from[i][0] != '\0')
-			json_array_append_new(from, str(u.last_used_from[i]));
-	o = json_pack("{s:s, s:o, s:o, s:o, s:I, s:b, s:o, s:o, s:o, s:s, s:o, "
-	              "s:o, s:o,"
-	              " s:I, s:o, s:o, s:I, s:b, s:{s:b, s:b, s:b, s:b, s:b}}",
-	    "id", r->id, "name", str(r->name), "description",
-	    str(r->description), "user", str(r->user), "uid",
-	    (json_int_t)r->uid, "service_user", r->service_user, "services",
-	    list(&r->services), "permissions", list(&r->permissions),
-	    "allowed_addresses", list(&r->allowed_addresses), "status",
-	    record_status_name(status), "expires_at",
-	    time_or_null(r->expires_at), "created",
-	    who_when(r->created_at, r->created_by), "updated",
-	    who_when(r->updated_at, r->updated_by), "revision",
-	    (json_int_t)r->revision, "last_used_at",
-	    time_or_null(u.last_used_at), "last_used_from", from,
-	    "recorded_uses", (json_int_t)u.recorded_uses, "expired",
-	    record_expired(r, inv->now), "available_actions", "activate",
-	    local && !changed && status == STATUS_SUSPENDED, "suspend",
-	    local && status == STATUS_ACTIVE, "revoke", live || spent, "delete",
-	    local && r->status != STATUS_DELETED && r->status != STATUS_PENDING,
-	    "rotate", live && !changed);
+			json_array_append_new(from,
+			    show_json_text(u.last_used_from[i]));
+	o = show_json_record(r, status, json_integer((json_int_t)r->uid),
+	    json_pack("{s:o, s:o, s:I, s:b, s:{s:b, s:b, s:b, s:b, s:b}}",
+	        "last_used_at", show_json_time(u.last_used_at),
+	        "last_used_from", from, "recorded_uses",
+	        (json_int_t)u.recorded_uses, "expired",
+	        record_expired(r, inv->now), "available_actions", "activate",
+	        local && !changed && status == STATUS_SUSPENDED, "suspend",
+	        local && status == STATUS_ACTIVE, "revoke", live || spent,
+	        "delete",
+	        local && r->status != STATUS_DELETED &&
+	            r->status != STATUS_PENDING,
+	        "rotate", live && !changed));
 	if (o != NULL) {
 		json_object_set_new(o, "effective_services",
-		    list(effective_services(inv, r)));
+		    show_json_list(effective_services(inv, r)));
 		json_object_set_new(o, "old_secret_valid_until",
-		    time_or_null(old_secret_until(inv, r)));
+		    show_json_time(old_secret_until(inv, r)));
 		json_object_set_new(o, "locked_out_until",
-		    time_or_null(usage_locked_until(&u, inv->now)));
+		    show_json_time(usage_locked_until(&u, inv->now)));
 		json_object_set_new(o, "locked_out_sources",
 		    locked_sources(inv, &u));
 		json_object_set_new(o, "limits_set_by_uid",
@@ -234,10 +189,10 @@ to_json(const struct invocation *inv, struct store *st, const struct record *r,
 		    json_integer((json_int_t)r->status_uid));
 		json_object_set_new(o, "origin",
 		    json_string(local ? "local" : "fleet"));
-		json_object_set_new(o, "hosts", list(&r->hosts));
+		json_object_set_new(o, "hosts", show_json_list(&r->hosts));
 		/* How fresh the replica's view of a fleet token is. */
 		json_object_set_new(o, "fleet_last_contact",
-		    local ? json_null() : time_or_null(fleet_contact(st)));
+		    local ? json_null() : show_json_time(fleet_contact(st)));
 		json_object_set_new(o, "account_since",
 		    day_or_null(r->account_since));
 		json_object_set_new(o, "account_changed",
@@ -259,76 +214,30 @@ to_json(const struct invocation *inv, struct store *st, const struct record *r,
 	return o;
 }
 
-/* Print j, and free it; 0, or the refusal's exit status when it could not. */
-static int
-emit(json_t *j)
-{
-	char *s = j != NULL ?
-	    json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) :
-	    NULL;
-	int rc = 0;
-
-	if (s == NULL)
-		rc = fail(EXIT_REFUSED, "cannot encode the output as JSON");
-	else {
-		if (puts(s) == EOF || fflush(stdout) == EOF)
-			rc = fail(EXIT_REFUSED, "cannot write the output");
-		/* The one output that may hold a secret: wipe it before
-		 * freeing. */
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-	json_decref(j);
-	return rc;
-}
-
-/* After text output: whether it reached stdout. */
-static int
-flushed(void)
-{
-	if (fflush(stdout) == EOF || ferror(stdout))
-		return fail(EXIT_REFUSED, "cannot write the output");
-	return 0;
-}
-
-/* key, the items of l (or "-"), and note in parentheses when not NULL. */
-static void
-text_list(const char *key, const struct strlist *l, const char *note)
-{
-	struct shown e;
-
-	printf("%-18s", key);
-	for (int i = 0; i < l->n; i++)
-		printf("%s%s", i ? ", " : "", esc(l->v[i], &e));
-	printf("%s", l->n ? "" : "-");
-	if (note != NULL)
-		printf(" (%s)", note);
-	putchar('\n');
-}
-
 int
 print_record(const struct invocation *inv, struct store *st,
     const struct record *r, const char *token)
 {
-	char a[WHEN_BUF], b[WHEN_BUF];
+	char a[WHEN_BUF], err[ERR_MAX];
 	struct shown e1, e2;
 	struct usage u;
 
 	if (inv->json)
-		return emit(to_json(inv, st, r, token));
+		return refused(show_json_print(to_json(inv, st, r, token), err),
+		    err);
 	if (store_usage_get(st, r->id, &u, NULL) < 0)
 		memset(&u, 0, sizeof(u));
 	printf("%-18s%s\n%-18s%s\n%-18s%s\n", "id:", r->id,
-	    "name:", esc(r->name, &e1),
-	    "description:", r->description[0] ? esc(r->description, &e2) : "-");
-	printf("%-18s%s (uid %u%s)\n", "user:", esc(r->user, &e1), r->uid,
+	    "name:", show_esc(r->name, &e1), "description:",
+	    r->description[0] ? show_esc(r->description, &e2) : "-");
+	printf("%-18s%s (uid %u%s)\n", "user:", show_esc(r->user, &e1), r->uid,
 	    r->service_user ? ", service user" : "");
 	if (r->origin == ORIGIN_FLEET) {
 		char c[128];
 
 		printf("%-18sfleet, changed in the directory only\n",
 		    "origin:");
-		text_list("hosts:", &r->hosts, NULL);
+		show_text_list("hosts:", &r->hosts, "-", NULL);
 		printf("%-18s%s\n",
 		    "fleet replica:", contact_text(inv, fleet_contact(st), c));
 	}
@@ -346,35 +255,30 @@ print_record(const struct invocation *inv, struct store *st,
 	if (old_secret_until(inv, r) != 0)
 		printf("%-18suntil %s (rotate --grace)\n", "old secret valid:",
 		    when_format(old_secret_until(inv, r), a));
-	text_list("services:", effective_services(inv, r),
+	show_text_list("services:", effective_services(inv, r), "-",
 	    r->services.n == 0 ? "default_services" : NULL);
-	text_list("permissions:", &r->permissions, NULL);
-	text_list("allowed from:", &r->allowed_addresses, NULL);
-	printf("%-18s%s by %s\n", "created:", when_format(r->created_at, a),
-	    esc(r->created_by, &e1));
-	printf("%-18s%s by %s (revision %llu)\n",
-	    "updated:", when_format(r->updated_at, b), esc(r->updated_by, &e1),
-	    (unsigned long long)r->revision);
+	show_text_limits(r);
+	show_text_history(r);
 	printf("%-18slimits by uid %u, status by uid %u\n",
 	    "set by:", r->limits_uid, r->status_uid);
 	printf("%-18s%s", "last used:",
 	    u.last_used_at ? when_format(u.last_used_at, a) : "never");
 	if (u.last_used_from[0][0] != '\0')
-		printf(" from %s", esc(u.last_used_from[0], &e1));
+		printf(" from %s", show_esc(u.last_used_from[0], &e1));
 	printf(" (%llu recorded uses)\n", (unsigned long long)u.recorded_uses);
 	for (int i = 0; i < USAGE_SOURCES; i++)
 		if (u.sources[i].locked_until > inv->now)
 			printf("%-18s%s until %s (apitoken unlock lifts it)\n",
-			    "locked out:", esc(u.sources[i].source, &e1),
+			    "locked out:", show_esc(u.sources[i].source, &e1),
 			    when_format(u.sources[i].locked_until, a));
-	return flushed();
+	return refused(show_flushed(err), err);
 }
 
 int
 print_table(const struct invocation *inv, struct store *st,
     const struct record *r, int n)
 {
-	char a[WHEN_BUF], b[WHEN_BUF];
+	char a[WHEN_BUF], b[WHEN_BUF], err[ERR_MAX];
 	struct shown e1, e2;
 	struct usage u;
 	json_t *all, *o;
@@ -392,12 +296,12 @@ print_table(const struct invocation *inv, struct store *st,
 				json_decref(all);
 				all = NULL;
 			}
-		return emit(all);
+		return refused(show_json_print(all, err), err);
 	}
 	/* Columns as wide as their longest entry: names run to 32 bytes. */
 	for (int i = 0; i < n; i++) {
-		wname = MAX(wname, (int)strlen(esc(r[i].name, &e1)));
-		wuser = MAX(wuser, (int)strlen(esc(r[i].user, &e1)));
+		wname = MAX(wname, (int)strlen(show_esc(r[i].name, &e1)));
+		wuser = MAX(wuser, (int)strlen(show_esc(r[i].user, &e1)));
 		fleet |= r[i].origin == ORIGIN_FLEET;
 	}
 	/* An ORIGIN column only where there are fleet tokens to mark. */
@@ -408,7 +312,8 @@ print_table(const struct invocation *inv, struct store *st,
 		if (store_usage_get(st, r[i].id, &u, NULL) < 0)
 			memset(&u, 0, sizeof(u));
 		printf("%-12s  %-*s  %-*s  %-9s  %-20s  %-20s%s\n", r[i].id,
-		    wname, esc(r[i].name, &e1), wuser, esc(r[i].user, &e2),
+		    wname, show_esc(r[i].name, &e1), wuser,
+		    show_esc(r[i].user, &e2),
 		    orphaned(&r[i]) != ACCOUNT_SAME ?
 		        "orphaned" :
 		        record_expired(&r[i], inv->now) &&
@@ -424,5 +329,5 @@ print_table(const struct invocation *inv, struct store *st,
 	if (fleet)
 		printf("fleet replica: %s\n",
 		    contact_text(inv, fleet_contact(st), c));
-	return flushed();
+	return refused(show_flushed(err), err);
 }
