@@ -279,7 +279,7 @@ entry_print(const struct fleet *f, const struct record *r, const char *dn,
     const char *token)
 {
 	char a[WHEN_BUF], err[ERR_MAX];
-	struct shown e1, e2;
+	struct shown e1, e2, e3;
 
 	if (f->json)
 		return refused(show_json_print(to_json(f, r, dn, token), err),
@@ -287,7 +287,7 @@ entry_print(const struct fleet *f, const struct record *r, const char *dn,
 	printf("%-18s%s\n%-18s%s\n%-18s%s\n%-18s%s\n", "id:", r->id,
 	    "dn:", show_esc(dn, &e1), "name:", show_esc(r->name, &e2),
 	    "description:",
-	    r->description[0] ? show_esc(r->description, &e1) : "-");
+	    r->description[0] ? show_esc(r->description, &e3) : "-");
 	if (r->service_user)
 		printf("%-18s%s (uid %u on every host, service user)\n",
 		    "user:", show_esc(r->user, &e1), r->uid);

@@ -136,6 +136,10 @@ json '.id == "'"$ID1"'" and .name == "ci-one" and .user == "'"$USER1"'" and .sta
 	and .services == ["'"$SERVICE"'"] and .hosts == ["web"] and .origin == "fleet"
 	and .description == "CI deploys" and .service_user == false and .revision == 1
 	and (.created | has("at") and has("by")) and (has("token") | not)'
+fl show "$ID1" > "$WORK/show.txt" || fail "show"
+grep -qx "dn: *apitokenId=$ID1,$TOKENS" "$WORK/show.txt" &&
+	grep -qx "description: *CI deploys" "$WORK/show.txt" ||
+	{ cat "$WORK/show.txt"; fail "show: the dn or description line"; }
 OUT=$(adm list --fleet --json) || fail "list --fleet --json"
 json 'length == 1 and .[0].id == "'"$ID1"'"'
 ok "show and list --json name the fields as apitoken does"
