@@ -23,45 +23,14 @@ grep -q "^#define APITOKEN_TEST_HOOKS" "${top_builddir:-.}/config.h" ||
 fleet_host_init
 FLEET=$(cd "$top_builddir" && pwd)/apitoken-fleet
 [ -x "$FLEET" ] || fail "apitoken-fleet not built: $FLEET"
-EXTRA_CLEANUP='fleet_cleanup'
 
-CA=$FW/ca
-make_ca "$CA"
-P1=$(free_port)
-U1=ldap://127.0.0.1:$P1/
-HOSTS="ou=hosts,$SUFFIX"
-PEOPLE="ou=people,$SUFFIX"
-TOKENS="ou=tokens,$SUFFIX"
 USER1=${TAG}f
 OTHER=${TAG}o
 ADMU=${TAG}adm
 SELF_PW=self-$$-pw
 ADM_PW=adm-$$-pw
-provider_config 1 "$(free_port)" "$CA"
-load_base 1 <<EOL
-dn: cn=web01,$HOSTS
-objectClass: apitokenHostAccount
-cn: web01
-apitokenHostGroup: web
-userPassword: $(slappasswd -s web01-pw)
-
-dn: uid=$USER1,$PEOPLE
-objectClass: person
-objectClass: uidObject
-cn: $USER1
-sn: $USER1
-uid: $USER1
-userPassword: $(slappasswd -s "$SELF_PW")
-
-dn: uid=$ADMU,$PEOPLE
-objectClass: person
-objectClass: uidObject
-cn: $ADMU
-sn: $ADMU
-uid: $ADMU
-userPassword: $(slappasswd -s "$ADM_PW")
-EOL
-start_provider 1 "$P1"
+{ person_ldif "$USER1" "$SELF_PW"; person_ldif "$ADMU" "$ADM_PW"; } > "$FW/people.ldif"
+fleet_directory "$FW/people.ldif"
 printf 'dn: cn=admins,ou=groups,%s\nchangetype: modify\nadd: member\nmember: uid=%s,%s\n' \
 	"$SUFFIX" "$ADMU" "$PEOPLE" | ldm "$U1" "$ADMIN" "$ADMIN_PW" >/dev/null ||
 	fail "make $ADMU an admin"
@@ -87,23 +56,12 @@ adm() { APITOKEN_CONFIG=$ADMCONF APITOKEN_FLEET_PROGRAM=$FLEET "$APITOKEN" "$@";
 fl() { APITOKEN_CONFIG=$ADMCONF "$FLEET" "$@"; }
 
 # The host: its store, its PAM service, its sync daemon.
-printf 'web01-pw\n' > "$WORK/bind.pw"
-chmod 600 "$WORK/bind.pw"
-cat >> "$CONF" <<EOC
-fleet_providers = $U1
-fleet_base = $TOKENS
-fleet_bind_dn = cn=web01,$HOSTS
-fleet_bind_password_file = $WORK/bind.pw
-fleet_ca_file = $CA/ca.pem
-fleet_host = web01
-fleet_host_groups = web
-EOC
-syncd() {
-	"$SYNCD" --config "$CONF" --store "$STORE" --helper "$APITOKEN" --once 2> "$WORK/syncd.log" ||
+host_conf "$CONF" web01
+sync_once() {
+	syncd --helper "$APITOKEN" --once 2> "$WORK/syncd.log" ||
 		{ cat "$WORK/syncd.log"; fail "syncd --once"; }
 }
 login() { fleet_login "$@"; }
-refused() { ! fleet_login "$@"; }
 secret() { printf '%s' "$1" | cut -c21-52 | tr -d '\n'; }
 b64() { printf '%s' "$1" | base64 -w0; }
 dump() { lds "$U1" "$ADMIN" "$ADMIN_PW" -b "$SUFFIX" "$@"; }
@@ -115,7 +73,7 @@ T1=$(adm create ci-one --fleet --user "$USER1" --service "$SERVICE" --host web \
 printf '%s' "$T1" | grep -Eq '^apitok_[0-9A-Z]{12}_[0-9A-Za-z]{38}$' || fail "create printed '$T1'"
 grep -q "only time" "$WORK/create.err" || fail "no once-only notice: $(cat "$WORK/create.err")"
 ID1=$(tok_id "$T1")
-syncd
+sync_once
 login "$USER1" "$T1" || fail "a token created with --fleet does not log in on the host"
 at show "$ID1" --json | jq -e '.origin == "fleet"' >/dev/null || fail "the host's replica is not a fleet token"
 ok "apitoken create --fleet (first provider down, second answers) -> syncd --once -> the token logs in on web01"
@@ -148,7 +106,7 @@ ok "show and list --json name the fields as apitoken does"
 adm revoke ci-one --fleet 2> "$WORK/revoke.err" || fail "revoke --fleet: $(cat "$WORK/revoke.err")"
 OUT=$(fl show ci-one --json) || fail "show"
 json '.status == "revoked" and .revision == 2'
-syncd
+sync_once
 refused "$USER1" "$T1" || fail "revoked with --fleet, still logs in after syncd"
 out=$(adm revoke ci-one --fleet 2>&1) && fail "a second revoke succeeded"
 echo "$out" | grep -q "already revoked" || fail "second revoke: $out"
@@ -157,16 +115,16 @@ ok "revoke --fleet -> syncd --once -> refused on web01; revoking again says it i
 # suspend, activate and rotate (with a grace period for the old secret).
 T2=$(fl create ci-two --user "$USER1" --service "$SERVICE" --host web01 2>/dev/null) || fail "create ci-two"
 fl suspend ci-two 2>/dev/null || fail "suspend"
-syncd
+sync_once
 refused "$USER1" "$T2" || fail "a suspended fleet token logs in"
 fl activate ci-two 2>/dev/null || fail "activate"
 T2B=$(fl rotate ci-two --grace 1h 2>/dev/null) || fail "rotate --grace"
 [ "$(tok_id "$T2B")" = "$(tok_id "$T2")" ] && [ "$T2B" != "$T2" ] || fail "rotate: '$T2B'"
-syncd
+sync_once
 login "$USER1" "$T2B" || fail "the rotated secret does not log in"
 login "$USER1" "$T2" || fail "the old secret does not log in during the grace"
 T2C=$(fl rotate ci-two 2>/dev/null) || fail "rotate"
-syncd
+sync_once
 login "$USER1" "$T2C" || fail "the rotated secret does not log in"
 refused "$USER1" "$T2B" || fail "the old secret logs in after a rotate without grace"
 ok "suspend, activate, rotate --grace and rotate, each followed on the host"
@@ -233,7 +191,7 @@ M1=$(as "$USER1" create mine --fleet --user "$USER1" --service "$SERVICE" --host
 	fail "self-service create --fleet: $(cat "$WORK/self.err")"
 dump "(apitokenId=$(tok_id "$M1"))" creatorsName | grep -q "creatorsName: uid=$USER1,$PEOPLE" ||
 	fail "the self-service token was not written as uid=$USER1"
-syncd
+sync_once
 login "$USER1" "$M1" || fail "a self-service fleet token does not log in"
 ok "a self-service user creates its own token through setuid apitoken --fleet, bound as uid=$USER1"
 
@@ -286,7 +244,7 @@ L1=$(fl create ci-ldif --user "$USER1" --service "$SERVICE" --host web --ldif "$
 grep -qF "$(secret "$L1")" "$WORK/t.ldif" && fail "the LDIF holds the secret"
 dump "(cn=ci-ldif)" cn | grep -q "cn:" && fail "--ldif wrote to the directory"
 ldm "$U1" "uid=$ADMU,$PEOPLE" "$ADM_PW" -f "$WORK/t.ldif" >/dev/null || fail "ldapmodify -f the LDIF"
-syncd
+sync_once
 login "$USER1" "$L1" || fail "a token added from the --ldif output does not log in"
 ok "create --ldif: ldapmodify adds it, the printed token logs in, the LDIF holds the hash only"
 

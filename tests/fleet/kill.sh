@@ -11,37 +11,11 @@
 . "$srcdir/tests/fleet/lib.sh"
 . "$srcdir/tests/e2e/lib.sh"
 fleet_host_init
-EXTRA_CLEANUP='[ -n "${SPID:-}" ] && kill -KILL "$SPID" 2>/dev/null; [ -n "${APID:-}" ] && kill -KILL "$APID" 2>/dev/null; fleet_cleanup'
+TEST_CLEANUP='[ -n "${APID:-}" ] && kill -KILL "$APID" 2>/dev/null'
 
-CA=$FW/ca
-make_ca "$CA"
-P1=$(free_port)
-U1=ldap://127.0.0.1:$P1/
-HOSTS="ou=hosts,$SUFFIX"
-provider_config 1 "$(free_port)" "$CA"
-load_base 1 <<EOL
-dn: cn=web01,$HOSTS
-objectClass: apitokenHostAccount
-cn: web01
-apitokenHostGroup: web
-userPassword: $(slappasswd -s web01-pw)
-EOL
-start_provider 1 "$P1"
-USER1=${TAG}k
-add_user "$USER1"
-write_service
-printf 'web01-pw\n' > "$WORK/bind.pw"
-chmod 600 "$WORK/bind.pw"
-cat >> "$CONF" <<EOC
-fleet_providers = $U1
-fleet_base = ou=tokens,$SUFFIX
-fleet_bind_dn = cn=web01,$HOSTS
-fleet_bind_password_file = $WORK/bind.pw
-fleet_ca_file = $CA/ca.pem
-fleet_host = web01
-fleet_host_groups = web
-EOC
-syncd() { "$SYNCD" --config "$CONF" --store "$STORE" "$@"; }
+fleet_directory
+host_user k
+host_conf "$CONF" web01
 consistent() {
 	expect 0 at check
 	dups=$(store_ids | cut -d' ' -f1 | uniq -d)

@@ -26,15 +26,27 @@ SUFFIX=dc=fleet,dc=test
 ADMIN="cn=admin,$SUFFIX"
 ADMIN_PW=admin-$$-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
 REPL_PW=repl-$$-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+HOSTS="ou=hosts,$SUFFIX"
+TOKENS="ou=tokens,$SUFFIX"
+PEOPLE="ou=people,$SUFFIX"
 PIDS=""
 
+# On every exit path: a test's own undo steps (TEST_CLEANUP, evaluated),
+# the persisting apitoken-syncd it started (SPID, empty once stopped), the
+# providers.
 fleet_cleanup() {
+	[ -n "${TEST_CLEANUP:-}" ] && eval "$TEST_CLEANUP"
+	[ -n "${SPID:-}" ] && kill -KILL "$SPID" 2>/dev/null
 	for pid in $PIDS; do kill -KILL "$pid" 2>/dev/null; done
 	for pid in $PIDS; do wait "$pid" 2>/dev/null; done
 	rm -rf "$FW"
 }
-trap 'fleet_cleanup; [ -n "${EXTRA_CLEANUP:-}" ] && eval "$EXTRA_CLEANUP"' EXIT
+trap fleet_cleanup EXIT
 trap 'exit 1' INT TERM HUP
+# tests/e2e/lib.sh, when sourced after this file, traps EXIT itself; its
+# cleanup runs EXTRA_CLEANUP first, so this one still runs, also when a
+# test skips before it has started anything.
+EXTRA_CLEANUP=fleet_cleanup
 
 # A free TCP port on 127.0.0.1 (nothing listening there now).
 free_port() {
@@ -90,6 +102,35 @@ load_base() {
 	    "$LDAPDIR/base.ldif"; echo; cat; } > "$d/base.ldif"
 	slapadd -F "$d/slapd.d" -b "$SUFFIX" -w -l "$d/base.ldif" > "$d/slapadd-base.log" 2>&1 ||
 		{ cat "$d/slapadd-base.log"; fail "slapadd base into provider $1"; }
+}
+
+# host_ldif NAME [GROUP]: the entry of host NAME's account (password
+# NAME-pw, group web unless given), for load_base.
+host_ldif() {
+	printf 'dn: cn=%s,%s\nobjectClass: apitokenHostAccount\ncn: %s\napitokenHostGroup: %s\nuserPassword: %s\n\n' \
+		"$1" "$HOSTS" "$1" "${2:-web}" "$(slappasswd -s "$1-pw")"
+}
+# person_ldif UID PASSWORD: the entry of a person who binds as uid=UID.
+person_ldif() {
+	printf 'dn: uid=%s,%s\nobjectClass: person\nobjectClass: uidObject\ncn: %s\nsn: %s\nuid: %s\nuserPassword: %s\n\n' \
+		"$1" "$PEOPLE" "$1" "$1" "$1" "$(slappasswd -s "$2")"
+}
+
+# fleet_directory [LDIF]: the test CA in $CA (make_ca); a free port and
+# URI for each of providers 1 and 2 (P1 U1, P2 U2); provider 1, its mirror
+# peer on P2 (started by a test that wants it), loaded with the base, host
+# web01's account (host_ldif) and the file LDIF when given, and started.
+fleet_directory() {
+	CA=$FW/ca
+	make_ca "$CA"
+	P1=$(free_port)
+	P2=$(free_port)
+	U1=ldap://127.0.0.1:$P1/
+	U2=ldap://127.0.0.1:$P2/
+	{ host_ldif web01; [ -z "${1:-}" ] || cat "$1"; } > "$FW/load.ldif"
+	provider_config 1 "$P2" "$CA"
+	load_base 1 < "$FW/load.ldif"
+	start_provider 1 "$P1"
 }
 
 # start_provider N PORT: (the test CA in $CA) run slapd N in the foreground (so $! is its pid)
@@ -149,6 +190,11 @@ token_ldif() {
 	printf 'dn: apitokenId=%s,ou=tokens,%s\nchangetype: add\nobjectClass: apitoken\napitokenId: %s\ncn: %s\napitokenSecretHash:: %s\napitokenOwner: %s\napitokenStatus: active\napitokenService: %s\napitokenHost: %s\n\n' \
 		"$(tok_id "$1")" "$SUFFIX" "$(tok_id "$1")" "$2" "$(tok_hash "$1")" "$3" "$SERVICE" "$4"
 }
+# add_token TOKEN NAME HOST: its entry, owned by USER1, added on $U1.
+add_token() {
+	token_ldif "$1" "$2" "$USER1" "$3" | ldm "$U1" "$ADMIN" "$ADMIN_PW" >/dev/null ||
+		fail "ldapmodify add $2"
+}
 # status_ldif TOKEN STATUS: the modify that sets its apitokenStatus.
 status_ldif() {
 	printf 'dn: apitokenId=%s,ou=tokens,%s\nchangetype: modify\nreplace: apitokenStatus\napitokenStatus: %s\n\n' \
@@ -179,6 +225,56 @@ stop_syncd() {
 	[ "$_st" -eq 0 ] || { cat "$2"; fail "apitoken-syncd exited $_st after SIGTERM"; }
 	! grep -q 'Sanitizer\|runtime error' "$2" || { cat "$2"; fail "a sanitizer report from apitoken-syncd"; }
 }
+# host_user LETTER: USER1, a local account (${TAG}LETTER) whose tokens
+# the fleet holds, and the host's PAM service (write_service).
+host_user() {
+	USER1=$TAG$1
+	add_user "$USER1"
+	write_service
+}
+# host_conf CONF HOST [PROVIDERS]: what host HOST's apitoken-syncd needs,
+# appended to CONF: the providers ($U1 unless given), $TOKENS, its
+# identity with its password (in CONF.pw) and group web.
+host_conf() {
+	printf '%s-pw\n' "$2" > "$1.pw"
+	chmod 600 "$1.pw"
+	cat >> "$1" <<EOC
+fleet_providers = ${3:-$U1}
+fleet_base = $TOKENS
+fleet_bind_dn = cn=$2,$HOSTS
+fleet_bind_password_file = $1.pw
+fleet_ca_file = $CA/ca.pem
+fleet_host = $2
+fleet_host_groups = web
+EOC
+}
+# syncd ARGS...: the host's apitoken-syncd on $CONF and $STORE.
+syncd() { "$SYNCD" --config "$CONF" --store "$STORE" "$@"; }
+# syncd_start: the host's apitoken-syncd persisting in the background,
+# its own pid in SPID (see stop_syncd: not a subshell's, so not through
+# syncd), its log in LOG.
+syncd_start() {
+	LOG=$WORK/syncd.log
+	: > "$LOG" # there before the daemon writes to it, for logged
+	"$SYNCD" --config "$CONF" --store "$STORE" 2> "$LOG" &
+	SPID=$!
+}
+# logged PATTERN [N]: the daemon's log has N (1) lines matching PATTERN.
+logged() { [ "$(grep -c "$1" "$LOG")" -ge "${2:-1}" ]; }
+# until_ms LIMIT WHAT COMMAND...: run COMMAND until it succeeds, LIMIT ms
+# at most (else the daemon's log, and fail); the time taken in $MS.
+until_ms() {
+	limit=$1 what=$2
+	shift 2
+	t0=$(date +%s%N)
+	until "$@"; do
+		MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+		[ "$MS" -lt "$limit" ] || { cat "$LOG"; fail "$what: not within $limit ms"; }
+		sleep 0.01
+	done
+	MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+
 # fleet_login USER TOKEN: auth and account for $SERVICE against $STORE.
 fleet_login() {
 	if [ "$FLEET_SAN" = yes ]; then
@@ -189,6 +285,7 @@ fleet_login() {
 		printf '%s\n' "$2" | pamtester "$SERVICE" "$1" authenticate acct_mgmt >/dev/null 2>&1
 	fi
 }
+refused() { ! fleet_login "$@"; }
 
 # store_ids: the ids of the host's live fleet tokens (status as well),
 # sorted; dir_ids URI: the same from the directory, as root reads it.

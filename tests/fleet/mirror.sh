@@ -12,36 +12,17 @@
 . "$srcdir/tests/fleet/lib.sh"
 . "$srcdir/tests/e2e/lib.sh"
 fleet_host_init
-# Both libraries trap EXIT; the e2e clean-up runs this one too.
-EXTRA_CLEANUP='[ -n "${SPID:-}" ] && kill -KILL "$SPID" 2>/dev/null; fleet_cleanup'
 
-CA=$FW/ca
-make_ca "$CA"
-P1=$(free_port)
-P2=$(free_port)
-U1=ldap://127.0.0.1:$P1/
-U2=ldap://127.0.0.1:$P2/
-HOSTS="ou=hosts,$SUFFIX"
-provider_config 1 "$P2" "$CA"
+fleet_directory
 provider_config 2 "$P1" "$CA"
-load_base 1 <<EOL
-dn: cn=web01,$HOSTS
-objectClass: apitokenHostAccount
-cn: web01
-apitokenHostGroup: web
-userPassword: $(slappasswd -s web01-pw)
-EOL
-start_provider 1 "$P1"
 start_provider 2 "$P2"
 
-USER1=${TAG}m
-add_user "$USER1"
-write_service
+host_user m
 T1=$(mint 1 "$USER1")
 T2=$(mint 2 "$USER1")
 T3=$(mint 3 "$USER1")
-{ token_ldif "$T1" ci-one "$USER1" web; token_ldif "$T2" ci-two "$USER1" web01; } |
-	ldm "$U1" "$ADMIN" "$ADMIN_PW" >/dev/null || fail "ldapmodify add on provider 1"
+add_token "$T1" ci-one web
+add_token "$T2" ci-two web01
 
 # mirrored URI WANT [FILTER]: wait (10 s at most) until the directory at
 # URI holds exactly WANT (dir_ids' lines).
@@ -55,35 +36,8 @@ mirrored() {
 mirrored "$U2" "$(dir_ids "$U1")"
 ok "provider 2 replicated provider 1"
 
-printf 'web01-pw\n' > "$WORK/bind.pw"
-chmod 600 "$WORK/bind.pw"
-cat >> "$CONF" <<EOC
-fleet_providers = $U1, $U2
-fleet_base = ou=tokens,$SUFFIX
-fleet_bind_dn = cn=web01,$HOSTS
-fleet_bind_password_file = $WORK/bind.pw
-fleet_ca_file = $CA/ca.pem
-fleet_host = web01
-fleet_host_groups = web
-EOC
-LOG=$WORK/syncd.log
-"$SYNCD" --config "$CONF" --store "$STORE" 2> "$LOG" &
-SPID=$!
-# until_ms LIMIT WHAT COMMAND...: run COMMAND until it succeeds, LIMIT ms
-# at most; the time taken in $MS.
-until_ms() {
-	limit=$1 what=$2
-	shift 2
-	t0=$(date +%s%N)
-	until "$@"; do
-		MS=$(( ($(date +%s%N) - t0) / 1000000 ))
-		[ "$MS" -lt "$limit" ] || { cat "$LOG"; fail "$what: not within $limit ms"; }
-		sleep 0.01
-	done
-	MS=$(( ($(date +%s%N) - t0) / 1000000 ))
-}
-# logged PATTERN [N]: the daemon's log has N (1) lines matching PATTERN.
-logged() { [ "$(grep -c "$1" "$LOG")" -ge "${2:-1}" ]; }
+host_conf "$CONF" web01 "$U1, $U2"
+syncd_start
 until_ms 5000 "syncd connects to provider 1" logged "$U1: connected"
 until_ms 5000 "the tokens arrive" fleet_login "$USER1" "$T1"
 fleet_login "$USER1" "$T2" || fail "a token for host web01 does not log in"
@@ -95,7 +49,6 @@ echo "provider 1 killed -> syncd connected to provider 2: $MS ms"
 # Connected is not yet persisting: the resumed refresh comes first.
 until_ms 5000 "the refresh from provider 2" logged "$U2: refresh applied"
 status_ldif "$T1" revoked | ldm "$U2" "$ADMIN" "$ADMIN_PW" >/dev/null || fail "revoke on provider 2"
-refused() { ! fleet_login "$@"; }
 until_ms 2000 "a revoke on provider 2 refused on the host" refused "$USER1" "$T1"
 echo "revoke on provider 2 -> refused on web01: $MS ms"
 fleet_login "$USER1" "$T2" || fail "the other token stopped working after failover"

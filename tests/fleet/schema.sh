@@ -7,12 +7,6 @@
 # apitoken.ldif says what apitoken.schema says.
 . "$srcdir/tests/fleet/lib.sh"
 
-CA=$FW/ca
-make_ca "$CA"
-P1=$(free_port)
-P2=$(free_port)
-U1=ldap://127.0.0.1:$P1/
-U2=ldap://127.0.0.1:$P2/
 
 # apitoken.ldif is the cn=config form of apitoken.schema.
 mkdir -p "$FW/conv/d"
@@ -28,79 +22,24 @@ grep -q '1\.3\.6\.1\.4\.1\.4203\.666' "$LDAPDIR/apitoken.schema" "$LDAPDIR/apito
 ok "apitoken.ldif matches apitoken.schema (OIDs under 2.25)"
 
 hash=$(head -c 32 /dev/urandom | base64 -w0)
-pw() { slappasswd -s "$1"; }
-provider_config 1 "$P2" "$CA"
+# entry ID NAME OWNER HOST: an active token entry, as slapadd takes it.
+entry() {
+	printf 'dn: apitokenId=%s,%s\nobjectClass: apitoken\napitokenId: %s\ncn: %s\napitokenSecretHash:: %s\napitokenOwner: %s\napitokenStatus: active\napitokenHost: %s\n\n' \
+		"$1" "$TOKENS" "$1" "$2" "$hash" "$3" "$4"
+}
+{
+	host_ldif db01 db
+	person_ldif alice alice-pw
+	person_ldif bob bob-pw
+	entry WEBTOKEN0001 ci-web ci web
+	entry DBTOKEN00001 ci-db ci db
+	entry ALLTOKEN0001 ci-all ci '*'
+	entry BOBTOKEN0001 laptop bob web01
+} > "$FW/schema.ldif"
+fleet_directory "$FW/schema.ldif"
 provider_config 2 "$P1" "$CA"
-load_base 1 <<EOL
-dn: cn=web01,ou=hosts,$SUFFIX
-objectClass: apitokenHostAccount
-cn: web01
-apitokenHostGroup: web
-userPassword: $(pw web01-pw)
-
-dn: cn=db01,ou=hosts,$SUFFIX
-objectClass: apitokenHostAccount
-cn: db01
-apitokenHostGroup: db
-userPassword: $(pw db01-pw)
-
-dn: uid=alice,ou=people,$SUFFIX
-objectClass: person
-objectClass: uidObject
-cn: alice
-sn: alice
-uid: alice
-userPassword: $(pw alice-pw)
-
-dn: uid=bob,ou=people,$SUFFIX
-objectClass: person
-objectClass: uidObject
-cn: bob
-sn: bob
-uid: bob
-userPassword: $(pw bob-pw)
-
-dn: apitokenId=WEBTOKEN0001,ou=tokens,$SUFFIX
-objectClass: apitoken
-apitokenId: WEBTOKEN0001
-cn: ci-web
-apitokenSecretHash:: $hash
-apitokenOwner: ci
-apitokenStatus: active
-apitokenHost: web
-
-dn: apitokenId=DBTOKEN00001,ou=tokens,$SUFFIX
-objectClass: apitoken
-apitokenId: DBTOKEN00001
-cn: ci-db
-apitokenSecretHash:: $hash
-apitokenOwner: ci
-apitokenStatus: active
-apitokenHost: db
-
-dn: apitokenId=ALLTOKEN0001,ou=tokens,$SUFFIX
-objectClass: apitoken
-apitokenId: ALLTOKEN0001
-cn: ci-all
-apitokenSecretHash:: $hash
-apitokenOwner: ci
-apitokenStatus: active
-apitokenHost: *
-
-dn: apitokenId=BOBTOKEN0001,ou=tokens,$SUFFIX
-objectClass: apitoken
-apitokenId: BOBTOKEN0001
-cn: laptop
-apitokenSecretHash:: $hash
-apitokenOwner: bob
-apitokenStatus: active
-apitokenHost: web01
-EOL
-start_provider 1 "$P1"
 start_provider 2 "$P2"
 
-HOSTS="ou=hosts,$SUFFIX"
-TOKENS="ou=tokens,$SUFFIX"
 ids() { lds "$@" -b "$TOKENS" '(objectClass=apitoken)' apitokenId | sed -n 's/^apitokenId: //p' | sort | tr '\n' ' '; }
 
 # Mirror mode: provider 2 started empty and has everything from provider 1.

@@ -12,58 +12,24 @@
 . "$srcdir/tests/fleet/lib.sh"
 . "$srcdir/tests/e2e/lib.sh"
 fleet_host_init
-# Both libraries trap EXIT; the e2e clean-up runs this one too.
-EXTRA_CLEANUP='[ -n "${SPID:-}" ] && kill -KILL "$SPID" 2>/dev/null; fleet_cleanup'
 
-CA=$FW/ca
-make_ca "$CA"
 make_ca "$FW/other"
-P1=$(free_port)
-U1=ldap://127.0.0.1:$P1/
-HOSTS="ou=hosts,$SUFFIX"
-TOKENS="ou=tokens,$SUFFIX"
-# One provider; its mirror peer is a port nobody listens on.
-provider_config 1 "$(free_port)" "$CA"
-load_base 1 <<EOL
-dn: cn=web01,$HOSTS
-objectClass: apitokenHostAccount
-cn: web01
-apitokenHostGroup: web
-userPassword: $(slappasswd -s web01-pw)
-EOL
-start_provider 1 "$P1"
+fleet_directory
 
-USER1=${TAG}f
-add_user "$USER1"
-write_service
-add_entry() { # TOKEN NAME HOST
-	token_ldif "$1" "$2" "$USER1" "$3" | ldm "$U1" "$ADMIN" "$ADMIN_PW" >/dev/null ||
-		fail "ldapmodify add $2"
-}
+host_user f
 set_status() { # TOKEN STATUS
 	status_ldif "$1" "$2" | ldm "$U1" "$ADMIN" "$ADMIN_PW" >/dev/null || fail "ldapmodify $2"
 }
 login() { fleet_login "$USER1" "$1"; }
 
-printf 'web01-pw\n' > "$WORK/bind.pw"
-chmod 600 "$WORK/bind.pw"
-cat >> "$CONF" <<EOC
-fleet_providers = $U1
-fleet_base = $TOKENS
-fleet_bind_dn = cn=web01,$HOSTS
-fleet_bind_password_file = $WORK/bind.pw
-fleet_ca_file = $CA/ca.pem
-fleet_host = web01
-fleet_host_groups = web
-EOC
-syncd() { "$SYNCD" --config "$CONF" --store "$STORE" "$@"; }
+host_conf "$CONF" web01
 
 T1=$(mint 1 "$USER1")
 T2=$(mint 2 "$USER1")
 T3=$(mint 3 "$USER1")
-add_entry "$T1" ci-one web
-add_entry "$T2" ci-two web01
-add_entry "$T3" ci-db db
+add_token "$T1" ci-one web
+add_token "$T2" ci-two web01
+add_token "$T3" ci-db db
 syncd --once 2> "$WORK/once.log" || { cat "$WORK/once.log"; fail "syncd --once"; }
 login "$T1" || fail "a fleet token for group web does not log in on web01"
 login "$T2" || fail "a fleet token for host web01 does not log in"
@@ -80,13 +46,8 @@ at show "$(tok_id "$T1")" --json | jq -e '.origin == "fleet" and .hosts == ["web
 ok "a fleet token cannot be changed locally: $out"
 
 # The daemon, persisting: a revoke in the directory is refused here soon.
-"$SYNCD" --config "$CONF" --store "$STORE" 2> "$WORK/syncd.log" &
-SPID=$!
-i=0
-until grep -qs connected "$WORK/syncd.log"; do
-	i=$((i + 1)); [ $i -lt 100 ] || { cat "$WORK/syncd.log"; fail "syncd did not connect"; }
-	sleep 0.05
-done
+syncd_start
+until_ms 5000 "syncd connects" logged connected
 sleep 0.3
 t0=$(date +%s%N)
 set_status "$T1" revoked
@@ -97,10 +58,10 @@ echo "revoke in the directory -> refused on web01: $(( ($(date +%s%N) - t0) / 10
 login "$T2" || fail "the other token stopped working"
 ok "revoke reaches the host within 2 s"
 
-stop_syncd "$SPID" "$WORK/syncd.log"
+stop_syncd "$SPID" "$LOG"
 SPID=
 set_status "$T2" revoked
-login "$T2" || { cat "$WORK/syncd.log"; at show "$(tok_id "$T2")"; fail "revoked while the daemon was down, and the host knew it"; }
+login "$T2" || { cat "$LOG"; at show "$(tok_id "$T2")"; fail "revoked while the daemon was down, and the host knew it"; }
 syncd --once 2> "$WORK/once2.log" || { cat "$WORK/once2.log"; fail "syncd --once (resume)"; }
 grep -q resuming "$WORK/once2.log" || fail "syncd did not resume from its cookie"
 login "$T2" && fail "a revoke made while syncd was down was not applied"
@@ -108,7 +69,7 @@ ok "a revoke made while syncd was down is applied when it comes back (from the c
 
 # An entry deleted from the directory leaves the replica too.
 T4=$(mint 4 "$USER1")
-add_entry "$T4" ci-four web
+add_token "$T4" ci-four web
 syncd --once 2> "$WORK/add.log" || { cat "$WORK/add.log"; fail "syncd --once (add)"; }
 login "$T4" || fail "a new token does not log in"
 printf 'dn: apitokenId=%s,%s\nchangetype: delete\n' "$(tok_id "$T4")" "$TOKENS" |
@@ -117,7 +78,7 @@ syncd --once 2>/dev/null || fail "syncd --once (delete)"
 login "$T4" && fail "a token deleted in the directory still logs in"
 ok "a delete in the directory removes the token (by entryUUID)"
 T5=$(mint 5 "$USER1")
-add_entry "$T5" ci-five web
+add_token "$T5" ci-five web
 syncd --once 2>/dev/null || fail "syncd --once (T5)"
 
 # Another CA: the provider is refused, the store left alone.

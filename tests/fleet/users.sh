@@ -27,8 +27,7 @@ command -v setpriv >/dev/null || skip "no setpriv (util-linux)"
 SERVICE2=$SERVICE-2
 STORE2=$WORK/store2
 CONF2=$WORK/apitoken2.conf
-# Both libraries trap EXIT; the e2e clean-up runs this one too.
-EXTRA_CLEANUP='rm -f "/etc/pam.d/$SERVICE2"; fleet_cleanup'
+TEST_CLEANUP='rm -f "/etc/pam.d/$SERVICE2"'
 
 fleet_host_init
 SAN=$FLEET_SAN
@@ -42,27 +41,8 @@ login_at() { # SERVICE STORE CONF USER TOKEN
 	fi
 }
 
-CA=$FW/ca
-make_ca "$CA"
-P1=$(free_port)
-U1=ldap://127.0.0.1:$P1/
-HOSTS="ou=hosts,$SUFFIX"
-TOKENS="ou=tokens,$SUFFIX"
-provider_config 1 "$(free_port)" "$CA"
-load_base 1 <<EOL
-dn: cn=web01,$HOSTS
-objectClass: apitokenHostAccount
-cn: web01
-apitokenHostGroup: web
-userPassword: $(slappasswd -s web01-pw)
-
-dn: cn=web02,$HOSTS
-objectClass: apitokenHostAccount
-cn: web02
-apitokenHostGroup: web
-userPassword: $(slappasswd -s web02-pw)
-EOL
-start_provider 1 "$P1"
+host_ldif web02 > "$FW/web02.ldif"
+fleet_directory "$FW/web02.ldif"
 
 # free_uid FROM: the first uid from FROM that no account or group has
 free_uid() {
@@ -78,27 +58,15 @@ M=${TAG}m
 add_user "$M"
 write_service
 
-# A host: its own store, configuration and PAM service.
-host_conf() { # CONF HOST
-	cp "$WORK/base.conf" "$1"
-	printf '%s-pw\n' "$2" > "$1.pw"
-	chmod 600 "$1.pw"
-	cat >> "$1" <<EOC
-fleet_providers = $U1
-fleet_base = $TOKENS
-fleet_bind_dn = cn=$2,$HOSTS
-fleet_bind_password_file = $1.pw
-fleet_ca_file = $CA/ca.pem
-fleet_host = $2
-fleet_host_groups = web
-EOC
-}
-cp "$CONF" "$WORK/base.conf"
+# A second host: its own store, configuration and PAM service.
+cp "$CONF" "$CONF2"
 host_conf "$CONF2" web02
 host_conf "$CONF" web01
 sed -e "s|store=$STORE |store=$STORE2 |" -e "s|config=$CONF\$|config=$CONF2|" \
 	"/etc/pam.d/$SERVICE" > "/etc/pam.d/$SERVICE2"
 grep -q "store=$STORE2 config=$CONF2" "/etc/pam.d/$SERVICE2" || fail "the second host's PAM service"
+# syncd, and syncd2 for the second host, with the built helper: they
+# make the service users' accounts.
 syncd() { "$SYNCD" --config "$CONF" --store "$STORE" --helper "$APITOKEN" "$@"; }
 syncd2() { "$SYNCD" --config "$CONF2" --store "$STORE2" --helper "$APITOKEN" "$@"; }
 
