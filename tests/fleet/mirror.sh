@@ -3,8 +3,8 @@
 # Failover between two providers in mirror mode (both from the shipped
 # provider.ldif, replicating each other) on 127.0.0.1: a persisting
 # apitoken-syncd given both URIs goes on with provider 2 when provider 1
-# is killed (its log says so), and a revoke written on provider 2 is
-# refused on the host within 2 s (the times are printed); with both
+# is killed (its log says so), and a revoke and a delete written on
+# provider 2 are refused on the host within 2 s (the times are printed); with both
 # providers killed the host keeps logging in from its replica; provider 1
 # back, the daemon fails over to it in turn and the host's tokens are
 # exactly the directory's.
@@ -21,8 +21,10 @@ host_user m
 T1=$(mint 1 "$USER1")
 T2=$(mint 2 "$USER1")
 T3=$(mint 3 "$USER1")
+T4=$(mint 4 "$USER1")
 add_token "$T1" ci-one web
 add_token "$T2" ci-two web01
+add_token "$T4" ci-four web
 
 # mirrored URI WANT [FILTER]: wait (10 s at most) until the directory at
 # URI holds exactly WANT (dir_ids' lines).
@@ -52,7 +54,10 @@ status_ldif "$T1" revoked | ldm "$U2" "$ADMIN" "$ADMIN_PW" >/dev/null || fail "r
 until_ms 2000 "a revoke on provider 2 refused on the host" refused "$USER1" "$T1"
 echo "revoke on provider 2 -> refused on web01: $MS ms"
 fleet_login "$USER1" "$T2" || fail "the other token stopped working after failover"
-ok "provider 1 killed: syncd fails over to provider 2, whose revoke is refused within 2 s"
+printf 'dn: apitokenId=%s,ou=tokens,%s\nchangetype: delete\n' "$(tok_id "$T4")" "$SUFFIX" |
+	ldm "$U2" "$ADMIN" "$ADMIN_PW" >/dev/null || fail "delete on provider 2"
+until_ms 2000 "a delete on provider 2 refused on the host" refused "$USER1" "$T4"
+ok "provider 1 killed: syncd fails over to provider 2, whose revoke and delete are refused within 2 s"
 
 # Both providers gone: the replica goes on.
 stop_provider 2
