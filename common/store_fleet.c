@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: ISC */
-/* store_fleet.c - the replica's cookie, contact time and entryUUID map. */
+/*
+ * store_fleet.c - the replica's cookie, contact time, entryUUID map and
+ * entryCSNs.
+ */
 #include "config.h"
 
 #include <stdint.h>
@@ -15,6 +18,10 @@
 #define UUID_PREFIX_LEN (sizeof(UUID_PREFIX) - 1)
 #define UUID_KEY_LEN (UUID_PREFIX_LEN + FLEET_UUID_LEN)
 
+#define CSN_PREFIX "fleet_csn:"
+#define CSN_PREFIX_LEN (sizeof(CSN_PREFIX) - 1)
+#define CSN_KEY_LEN (CSN_PREFIX_LEN + FLEET_UUID_LEN)
+
 static const MDB_val cookie_key = { 12, (void *)"fleet_cookie" };
 static const MDB_val contact_key = { 13, (void *)"fleet_contact" };
 
@@ -24,6 +31,14 @@ uuid_key(uint8_t buf[UUID_KEY_LEN], const uint8_t uuid[FLEET_UUID_LEN])
 	memcpy(buf, UUID_PREFIX, UUID_PREFIX_LEN);
 	memcpy(buf + UUID_PREFIX_LEN, uuid, FLEET_UUID_LEN);
 	return mkval(buf, UUID_KEY_LEN);
+}
+
+static MDB_val
+csn_key(uint8_t buf[CSN_KEY_LEN], const uint8_t uuid[FLEET_UUID_LEN])
+{
+	memcpy(buf, CSN_PREFIX, CSN_PREFIX_LEN);
+	memcpy(buf + CSN_PREFIX_LEN, uuid, FLEET_UUID_LEN);
+	return mkval(buf, CSN_KEY_LEN);
 }
 
 int
@@ -143,6 +158,51 @@ store_fleet_unbind(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN],
 
 	rc = mdb_del(t->txn, t->st->meta, &k, NULL);
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : txn_error(t, rc, err);
+}
+
+/* The value: one byte of state, then the CSN. */
+int
+store_fleet_csn(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN],
+    char csn[FLEET_CSN_MAX + 1], enum fleet_csn_state *state, char *err)
+{
+	uint8_t kb[CSN_KEY_LEN];
+	MDB_val k = csn_key(kb, uuid), v;
+	const uint8_t *p;
+	int rc;
+
+	rc = mdb_get(t->txn, t->st->meta, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return ERR_NOTFOUND;
+	if (rc != 0)
+		return txn_error(t, rc, err);
+	p = v.mv_data;
+	if (v.mv_size < 2 || v.mv_size > FLEET_CSN_MAX + 1 ||
+	    (p[0] != FLEET_CSN_PRESENT && p[0] != FLEET_CSN_DELETED) ||
+	    memchr(p + 1, '\0', v.mv_size - 1) != NULL)
+		return err_set(err, ERR_CORRUPT,
+		    "%s: damaged store: entryCSN of a fleet entry", t->st->dir);
+	*state = p[0];
+	memcpy(csn, p + 1, v.mv_size - 1);
+	csn[v.mv_size - 1] = '\0';
+	return 0;
+}
+
+int
+store_fleet_set_csn(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN],
+    const char *csn, enum fleet_csn_state state, char *err)
+{
+	uint8_t kb[CSN_KEY_LEN], vb[1 + FLEET_CSN_MAX];
+	size_t len = strlen(csn);
+	MDB_val k = csn_key(kb, uuid), v = mkval(vb, 1 + len);
+	int rc;
+
+	if (len == 0 || len > FLEET_CSN_MAX ||
+	    (state != FLEET_CSN_PRESENT && state != FLEET_CSN_DELETED))
+		return err_set(err, ERR_INVAL, "invalid entryCSN");
+	vb[0] = (uint8_t)state;
+	memcpy(vb + 1, csn, len);
+	rc = mdb_put(t->txn, t->st->meta, &k, &v, 0);
+	return rc == 0 ? 0 : txn_error(t, rc, err);
 }
 
 int

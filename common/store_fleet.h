@@ -14,6 +14,13 @@
  *   fleet_contact       when the replica last heard from a provider (unix
  *                       time, big-endian), for the staleness policy.
  *   fleet_uuid:<16 b>   entryUUID -> token id of every fleet record.
+ *   fleet_csn:<16 b>    entryUUID -> the entryCSN of the last version
+ *                       of that entry applied, and whether it was then
+ *                       deleted.  Kept when the entry goes: a provider
+ *                       that missed changes (a mirror peer cut off, a
+ *                       restored backup) presents older versions, and
+ *                       the CSN is how the replica knows to refuse them,
+ *                       as OpenLDAP's own syncrepl consumer does.
  *
  * All functions run inside a transaction of store.h (store_read or
  * store_write); those that write need a write transaction.  Nothing here
@@ -50,6 +57,23 @@ int store_fleet_bind(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN],
     const char *id, char *err);
 int store_fleet_unbind(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN],
     char *err);
+
+#define FLEET_CSN_MAX 64 /* OpenLDAP's are 40 bytes */
+
+enum fleet_csn_state {
+	FLEET_CSN_PRESENT = 1, /* the version of csn is the record */
+	FLEET_CSN_DELETED = 2, /* deleted after the version of csn */
+};
+
+/*
+ * The CSN kept for uuid into csn (NUL-terminated) and its state: 0 or
+ * ERR_NOTFOUND.
+ */
+int store_fleet_csn(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN],
+    char csn[FLEET_CSN_MAX + 1], enum fleet_csn_state *state, char *err);
+/* Keep csn (1 to FLEET_CSN_MAX bytes, no NUL) and state for uuid. */
+int store_fleet_set_csn(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN],
+    const char *csn, enum fleet_csn_state state, char *err);
 
 /*
  * Every mapping, in uuid order; fn returns 0 to go on, anything else stops

@@ -45,14 +45,17 @@ batch_seen(struct batch *b, const uint8_t uuid[FLEET_UUID_LEN], char *err)
 
 int
 batch_change(struct batch *b, const uint8_t uuid[FLEET_UUID_LEN],
-    const struct record *r, char *err)
+    const struct record *r, const char *csn, char *err)
 {
 	struct change *ch;
 
+	if (csn != NULL && strlen(csn) != CSN_LEN)
+		return err_set(err, ERR_INVAL, "bad entryCSN");
 	if (grow_room(&b->v, b->n, &b->cap, sizeof(*b->v)) < 0)
 		return err_set(err, ERR_NOMEM, "out of memory");
 	ch = &b->v[b->n++];
 	memcpy(ch->uuid, uuid, FLEET_UUID_LEN);
+	strcpy(ch->csn, csn != NULL ? csn : "");
 	ch->gone = r == NULL;
 	if (r != NULL)
 		ch->rec = *r;
@@ -72,17 +75,74 @@ batch_set_cookie(struct batch *b, const struct berval *cookie, char *err)
 }
 
 /*
- * The fleet record of uuid becomes a tombstone: refused, id kept.  *users
- * is set when it was a service user's.
+ * *older is set when ch is older than what the host has of its entry: an
+ * older version than the last applied, or one not newer than the entry's
+ * delete.  The same version again is applied again (a swept entry named
+ * anew).  CSNs compare as text, which is time order when the providers'
+ * clocks agree, as OpenLDAP's mirror mode needs too.
  */
 static int
-drop(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN], bool *users,
-    char *err)
+stale(struct store_txn *t, const struct change *ch, bool *older, char *err)
 {
-	char id[TOKEN_ID_LEN + 1];
+	char csn[FLEET_CSN_MAX + 1], id[TOKEN_ID_LEN + 1] = "-";
+	enum fleet_csn_state state;
+	int rc, c;
+
+	*older = false;
+	if (ch->csn[0] == '\0')
+		return 0;
+	rc = store_fleet_csn(t, ch->uuid, csn, &state, err);
+	if (rc == ERR_NOTFOUND)
+		return 0;
+	if (rc < 0)
+		return rc;
+	c = strcmp(ch->csn, csn);
+	if (c > 0 || (c == 0 && state == FLEET_CSN_PRESENT))
+		return 0;
+	*older = true;
+	/* a version that could not be read has no record: name it by its map */
+	if (!ch->gone)
+		strcpy(id, ch->rec.id);
+	else if ((rc = store_fleet_id_of(t, ch->uuid, id, err)) < 0 &&
+	    rc != ERR_NOTFOUND)
+		return rc;
+	syslog(LOG_NOTICE,
+	    "fleet token %s not changed: the provider's version (entryCSN "
+	    "%s) is older than the host's %s (%s)",
+	    id, ch->csn, state == FLEET_CSN_DELETED ? "delete" : "version",
+	    csn);
+	return 0;
+}
+
+/*
+ * The fleet record of uuid becomes a tombstone: refused, id kept.  *users
+ * is set when it was a service user's.  ch is the change that deletes
+ * the entry, not older than the host's (stale): its CSN, or the last one
+ * applied when it carries none, is kept as the entry's delete.  A record
+ * swept because a refresh did not name it, or left behind by a new id,
+ * keeps its CSN as it is: a provider that missed the entry's add may name
+ * it again later.
+ */
+static int
+drop(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN],
+    const struct change *ch, bool *users, char *err)
+{
+	char id[TOKEN_ID_LEN + 1], csn[FLEET_CSN_MAX + 1];
+	enum fleet_csn_state state;
 	struct record r;
 	int rc;
 
+	if (ch != NULL) {
+		rc = store_fleet_csn(t, uuid, csn, &state, err);
+		if (rc < 0 && rc != ERR_NOTFOUND)
+			return rc;
+		if (rc == ERR_NOTFOUND || ch->csn[0] != '\0')
+			strcpy(csn, ch->csn);
+		if (csn[0] != '\0' &&
+		    (rc = store_fleet_set_csn(t, uuid, csn, FLEET_CSN_DELETED,
+		         err)) < 0)
+			return rc;
+	}
 	if ((rc = store_fleet_id_of(t, uuid, id, err)) == ERR_NOTFOUND)
 		return 0;
 	if (rc < 0)
@@ -112,7 +172,7 @@ put(struct store_txn *t, const struct change *ch, bool *users, char *err)
 	if (rc < 0 && rc != ERR_NOTFOUND)
 		return rc;
 	if (rc == 0 && strcmp(id, ch->rec.id) != 0 &&
-	    (rc = drop(t, ch->uuid, users, err)) < 0)
+	    (rc = drop(t, ch->uuid, NULL, users, err)) < 0)
 		return rc;
 	rc = store_txn_get(t, ch->rec.id, &old, err);
 	if (rc < 0 && rc != ERR_NOTFOUND)
@@ -123,10 +183,25 @@ put(struct store_txn *t, const struct change *ch, bool *users, char *err)
 		    ch->rec.id);
 		return 0;
 	}
-	if ((rc = store_txn_put(t, &ch->rec, err)) < 0)
+	if ((rc = store_txn_put(t, &ch->rec, err)) < 0 ||
+	    (rc = store_fleet_set_csn(t, ch->uuid, ch->csn, FLEET_CSN_PRESENT,
+	         err)) < 0)
 		return rc;
 	*users |= ch->rec.service_user;
 	return store_fleet_bind(t, ch->uuid, ch->rec.id, err);
+}
+
+/* One change of a batch, unless the host has a newer version of it. */
+static int
+apply(struct store_txn *t, const struct change *ch, bool *users, char *err)
+{
+	bool older;
+	int rc;
+
+	if ((rc = stale(t, ch, &older, err)) < 0 || older)
+		return rc;
+	return ch->gone ? drop(t, ch->uuid, ch, users, err) :
+	                  put(t, ch, users, err);
 }
 
 static int
@@ -172,8 +247,7 @@ commit_fn(struct store_txn *t, void *ctx, char *err)
 
 	k->users = false;
 	for (int i = 0; i < b->n && rc == 0; i++)
-		rc = b->v[i].gone ? drop(t, b->v[i].uuid, &k->users, err) :
-		                    put(t, &b->v[i], &k->users, err);
+		rc = apply(t, &b->v[i], &k->users, err);
 	if (rc == 0 && b->sweep) {
 		/* What the present phase did not name is gone. */
 		/* none seen: no array, which qsort and bsearch must not get */
@@ -183,7 +257,7 @@ commit_fn(struct store_txn *t, void *ctx, char *err)
 		if (rc == ERR_NOMEM)
 			err_set(err, rc, "out of memory");
 		for (int i = 0; i < s.n && rc == 0; i++)
-			rc = drop(t, s.gone[i], &k->users, err);
+			rc = drop(t, s.gone[i], NULL, &k->users, err);
 		free(s.gone);
 	}
 	if (rc == 0 && b->new_cookie)

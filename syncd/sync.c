@@ -28,7 +28,7 @@
 #include "syncd.h"
 
 static const char *const attrs[] = { "*", "createTimestamp", "modifyTimestamp",
-	NULL };
+	"entryCSN", NULL };
 
 struct session {
 	struct syncd *d;
@@ -268,10 +268,6 @@ csn_list(const uint8_t *c, size_t len, size_t *n)
 	return c;
 }
 
-/* A CSN: TIME#COUNT#SID#MOD, 40 bytes that sort as text. */
-#define CSN_LEN 40
-#define CSN_SID 30 /* where the 3-digit server id is */
-
 /* The CSN of the server id of ours in list (n bytes), or NULL. */
 static const uint8_t *
 csn_of_sid(const uint8_t *list, size_t n, const uint8_t *ours)
@@ -322,6 +318,52 @@ refresh_end(struct session *s, char *err)
 	return commit(s, err);
 }
 
+/* c fits place f of a CSN's form: d a digit, x a hex digit, else f. */
+static bool
+csn_char(char f, char c)
+{
+	switch (f) {
+	case 'd':
+		return c >= '0' && c <= '9';
+	case 'x':
+		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+	default:
+		return c == f;
+	}
+}
+
+/* The entryCSN of e into csn: 0, or -1 when it has none or a bad one. */
+static int
+entry_csn(LDAP *ld, LDAPMessage *e, char csn[CSN_LEN + 1])
+{
+	static const char form[] = "dddddddddddddd.ddddddZ#xxxxxx#xxx#xxxxxx";
+	struct berval **v = ldap_get_values_len(ld, e, "entryCSN");
+	int rc = -1;
+
+	if (v != NULL && v[0] != NULL && v[0]->bv_len == CSN_LEN) {
+		rc = 0;
+		for (size_t i = 0; i < CSN_LEN; i++)
+			if (!csn_char(form[i], v[0]->bv_val[i]))
+				rc = -1;
+		memcpy(csn, v[0]->bv_val, CSN_LEN);
+		csn[CSN_LEN] = '\0';
+	}
+	ldap_value_free_len(v);
+	return rc;
+}
+
+/* Never half a token: what cannot be read is gone. */
+static int
+refuse(struct session *s, LDAPMessage *m, const char *uuid, const char *csn,
+    const char *why, char *err)
+{
+	char *dn = ldap_get_dn(s->ld, m);
+
+	syslog(LOG_ERR, "%s refused: %s", dn ? dn : "entry", why);
+	ldap_memfree(dn);
+	return batch_change(&s->b, (const uint8_t *)uuid, NULL, csn, err);
+}
+
 static int
 on_entry(struct session *s, LDAPMessage *m, char *err)
 {
@@ -330,7 +372,7 @@ on_entry(struct session *s, LDAPMessage *m, char *err)
 	struct berval uuid, cookie;
 	ber_int_t state;
 	struct record r;
-	char why[ERR_MAX];
+	char why[ERR_MAX], csn[CSN_LEN + 1];
 	int rc = 0;
 
 	if (ldap_get_entry_controls(s->ld, m, &ctrls) != LDAP_SUCCESS ||
@@ -352,20 +394,20 @@ on_entry(struct session *s, LDAPMessage *m, char *err)
 		break;
 	case LDAP_SYNC_ADD:
 	case LDAP_SYNC_MODIFY:
-		if (entry_record(s->ld, m, &r, why) < 0) {
-			/* Never half a token: what cannot be read is gone. */
-			char *dn = ldap_get_dn(s->ld, m);
-			syslog(LOG_ERR, "%s refused: %s", dn ? dn : "entry",
-			    why);
-			ldap_memfree(dn);
-			rc = batch_change(&s->b, (uint8_t *)uuid.bv_val, NULL,
-			    err);
+		if (entry_csn(s->ld, m, csn) < 0) {
+			rc = refuse(s, m, uuid.bv_val, NULL,
+			    "no entryCSN, or a bad one", err);
 			break;
 		}
-		rc = batch_change(&s->b, (uint8_t *)uuid.bv_val, &r, err);
+		if (entry_record(s->ld, m, &r, why) < 0) {
+			rc = refuse(s, m, uuid.bv_val, csn, why, err);
+			break;
+		}
+		rc = batch_change(&s->b, (uint8_t *)uuid.bv_val, &r, csn, err);
 		break;
 	case LDAP_SYNC_DELETE:
-		rc = batch_change(&s->b, (uint8_t *)uuid.bv_val, NULL, err);
+		rc = batch_change(&s->b, (uint8_t *)uuid.bv_val, NULL, NULL,
+		    err);
 		break;
 	default:
 		rc = err_set(err, ERR_INVAL, "unknown sync state %d",
@@ -452,7 +494,8 @@ on_intermediate(struct session *s, LDAPMessage *m, char *err)
 				rc = err_set(err, ERR_INVAL, "bad entryUUID");
 			else if (deletes)
 				rc = batch_change(&s->b,
-				    (uint8_t *)uuids[i].bv_val, NULL, err);
+				    (uint8_t *)uuids[i].bv_val, NULL, NULL,
+				    err);
 			else
 				rc = batch_seen(&s->b,
 				    (uint8_t *)uuids[i].bv_val, err);

@@ -22,11 +22,20 @@
 #include "store.h"
 #include "store_fleet.h"
 
+/*
+ * An OpenLDAP CSN (change sequence number), as entryCSN and the cookie
+ * carry it: YYYYmmddHHMMSS.uuuuuuZ#count#sid#mod, the last three in hex,
+ * 40 bytes that sort as text in time order.
+ */
+#define CSN_LEN 40
+#define CSN_SID 30 /* where the 3-digit server id is */
+
 /* One change the provider sent, by entryUUID. */
 struct change {
 	uint8_t uuid[FLEET_UUID_LEN];
-	bool gone;         /* deleted (or out of scope) */
-	struct record rec; /* the new record, when not gone */
+	bool gone;             /* deleted (or out of scope) */
+	char csn[CSN_LEN + 1]; /* the entry's entryCSN; "" for a delete */
+	struct record rec;     /* the new record, when not gone */
 };
 
 /*
@@ -47,13 +56,17 @@ struct batch {
 
 void batch_reset(struct batch *b);
 void batch_free(struct batch *b);
+/* r NULL: the entry is gone; csn NULL: a delete, which carries none. */
 int batch_change(struct batch *b, const uint8_t uuid[FLEET_UUID_LEN],
-    const struct record *r, char *err);
+    const struct record *r, const char *csn, char *err);
 int batch_seen(struct batch *b, const uint8_t uuid[FLEET_UUID_LEN], char *err);
 int batch_set_cookie(struct batch *b, const struct berval *c, char *err);
 /*
  * Apply b, its cookie and the contact time now in one transaction; then,
- * when it changed a service user's record, users_settle.
+ * when it changed a service user's record, users_settle.  A version of an
+ * entry older than the one applied last (by entryCSN), or not newer than
+ * its delete, is refused: a provider that missed changes does not undo
+ * them on the host.
  */
 int batch_commit(struct store *st, struct batch *b, int64_t now, char *err);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_store_fleet.c - a replica's cookie, contact time and entryUUID map
- * (store_fleet.c): written with the records in one transaction.
+ * test_store_fleet.c - a replica's cookie, contact time, entryUUID map and
+ * entryCSNs (store_fleet.c): written with the records in one transaction.
  */
 #include "config.h"
 
@@ -121,6 +121,76 @@ START_TEST(batch_and_cookie_commit_together)
 }
 END_TEST
 
+#define CSN_1 "20261202101500.000001Z#000000#001#000000"
+#define CSN_2 "20261202101501.000001Z#000000#002#000000"
+
+static int
+keep_csns(struct store_txn *t, void *ctx, char *err)
+{
+	int rc;
+
+	(void)ctx;
+	if ((rc = store_fleet_set_csn(t, uuid_a, CSN_1, FLEET_CSN_PRESENT,
+	         err)) < 0 ||
+	    (rc = store_fleet_set_csn(t, uuid_a, CSN_2, FLEET_CSN_DELETED,
+	         err)) < 0 ||
+	    (rc = store_fleet_bind(t, uuid_a, "0123456789AB", err)) < 0)
+		return rc;
+	return store_fleet_unbind(t, uuid_a, err);
+}
+
+/* The last CSN written wins, and unbinding the uuid does not forget it. */
+static int
+csns_kept(struct store_txn *t, void *ctx, char *err)
+{
+	char csn[FLEET_CSN_MAX + 1], id[TOKEN_ID_LEN + 1];
+	enum fleet_csn_state state;
+	int n = 0;
+
+	(void)ctx;
+	ck_assert_int_eq(store_fleet_csn(t, uuid_a, csn, &state, err), 0);
+	ck_assert_str_eq(csn, CSN_2);
+	ck_assert_int_eq(state, FLEET_CSN_DELETED);
+	ck_assert_int_eq(store_fleet_csn(t, uuid_b, csn, &state, err),
+	    ERR_NOTFOUND);
+	ck_assert_int_eq(store_fleet_id_of(t, uuid_a, id, err), ERR_NOTFOUND);
+	/* the CSNs are not mappings: each visits none of them */
+	ck_assert_int_eq(store_fleet_each(t, count, &n, err), 0);
+	ck_assert_int_eq(n, 0);
+	return 0;
+}
+
+static int
+bad_csns(struct store_txn *t, void *ctx, char *err)
+{
+	char big[FLEET_CSN_MAX + 2];
+
+	(void)ctx;
+	memset(big, '1', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert_int_eq(store_fleet_set_csn(t, uuid_b, "", FLEET_CSN_PRESENT,
+	                     err),
+	    ERR_INVAL);
+	ck_assert_int_eq(store_fleet_set_csn(t, uuid_b, big, FLEET_CSN_PRESENT,
+	                     err),
+	    ERR_INVAL);
+	ck_assert_int_eq(store_fleet_set_csn(t, uuid_b, CSN_1, 0, err),
+	    ERR_INVAL);
+	return 0;
+}
+
+START_TEST(entry_csn_kept_by_uuid)
+{
+	struct store *st = tu_open(STORE_CREATE);
+	char err[ERR_MAX];
+
+	ck_assert_int_eq(store_write(st, keep_csns, NULL, err), 0);
+	ck_assert_int_eq(store_read(st, csns_kept, NULL, err), 0);
+	ck_assert_int_eq(store_write(st, bad_csns, NULL, err), 0);
+	store_close(st);
+}
+END_TEST
+
 Suite *
 store_fleet_suite(void)
 {
@@ -129,6 +199,7 @@ store_fleet_suite(void)
 
 	tcase_add_checked_fixture(tc, tu_store_setup, tu_store_teardown);
 	tcase_add_test(tc, batch_and_cookie_commit_together);
+	tcase_add_test(tc, entry_csn_kept_by_uuid);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;

@@ -4,10 +4,12 @@
 # provider.ldif, replicating each other) on 127.0.0.1: a persisting
 # apitoken-syncd given both URIs goes on with provider 2 when provider 1
 # is killed (its log says so), and a revoke and a delete written on
-# provider 2 are refused on the host within 2 s (the times are printed); with both
-# providers killed the host keeps logging in from its replica; provider 1
-# back, the daemon fails over to it in turn and the host's tokens are
-# exactly the directory's.
+# provider 2 are refused on the host within 2 s (the times are printed);
+# with both providers killed the host keeps logging in from its replica;
+# provider 1 back alone, which missed both, the daemon fails over to it,
+# reloads its older view and keeps the revoke and the delete (by
+# entryCSN); provider 2 back, the host's tokens are exactly the
+# directory's.
 [ "${WITH_FLEET:-yes}" = no ] && { echo "SKIP: configured --without-fleet"; exit 77; }
 . "$srcdir/tests/fleet/lib.sh"
 . "$srcdir/tests/e2e/lib.sh"
@@ -66,11 +68,24 @@ fleet_login "$USER1" "$T2" || fail "with both providers down the host refuses a 
 fleet_login "$USER1" "$T1" && fail "with both providers down a revoked token logs in"
 ok "both providers killed: the host logs in from its replica, the revoke stays"
 
-# Provider 1 back, alone: syncd resumes there with the cookie provider 2
-# gave it, though provider 1 missed the revoke; provider 2 back, the
-# providers agree again and the host with them.
+# Provider 1 back, alone: it missed the revoke of T1 and the delete of
+# T4, so its state is older than the cookie provider 2 gave the host, and
+# syncd reloads in full from it; the older versions it presents of T1
+# and T4 are refused by their entryCSN, so neither logs in again.
 start_provider 1 "$P1"
 until_ms 10000 "syncd back on provider 1" logged "$U1: connected" 2
+until_ms 5000 "the reload from provider 1" logged "$U1: full reload$"
+until_ms 5000 "the reload applied" logged "$U1: refresh applied" 2
+logged "fleet token $(tok_id "$T1") not changed: .* older than the host's version" ||
+	{ cat "$LOG"; fail "the log does not say T1's older version was refused"; }
+logged "fleet token $(tok_id "$T4") not changed: .* older than the host's delete" ||
+	{ cat "$LOG"; fail "the log does not say T4's deleted version was refused"; }
+refused "$USER1" "$T1" || fail "provider 1's older view undid the revoke made on provider 2"
+refused "$USER1" "$T4" || fail "provider 1's older view undid the delete made on provider 2"
+fleet_login "$USER1" "$T2" || fail "a token both providers agree on stopped working"
+ok "provider 1 back alone, behind: its older versions of a revoked and a deleted token are refused"
+
+# Provider 2 back: the providers agree again and the host with them.
 start_provider 2 "$P2"
 mirrored "$U1" "$(dir_ids "$U2")"
 { token_ldif "$T3" ci-three "$USER1" web; status_ldif "$T2" suspended; } |
