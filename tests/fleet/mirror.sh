@@ -1,15 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # Failover between two providers in mirror mode (both from the shipped
-# provider.ldif, replicating each other) on 127.0.0.1: a persisting
-# apitoken-syncd given both URIs goes on with provider 2 when provider 1
-# is killed (its log says so), and a revoke and a delete written on
-# provider 2 are refused on the host within 2 s (the times are printed);
-# with both providers killed the host keeps logging in from its replica;
-# provider 1 back alone, which missed both, the daemon fails over to it,
-# reloads its older view and keeps the revoke and the delete (by
-# entryCSN); provider 2 back, the host's tokens are exactly the
-# directory's.
+# provider.ldif, replicating each other) on 127.0.0.1, with a persisting
+# apitoken-syncd given both URIs: a token moved to another host leaves
+# this one within 2 s; provider 1 killed, syncd goes on with provider 2
+# (its log says so), and a revoke and a delete written there are refused
+# on the host within 2 s (the times are printed); with both providers
+# killed the host keeps logging in from its replica; provider 1 back
+# alone, which missed both, the daemon fails over to it, reloads its
+# older view and keeps the revoke and the delete (by entryCSN); provider
+# 2 back, the host's tokens are exactly the directory's.
 [ "${WITH_FLEET:-yes}" = no ] && { echo "SKIP: configured --without-fleet"; exit 77; }
 . "$srcdir/tests/fleet/lib.sh"
 . "$srcdir/tests/e2e/lib.sh"
@@ -24,9 +24,11 @@ T1=$(mint 1 "$USER1")
 T2=$(mint 2 "$USER1")
 T3=$(mint 3 "$USER1")
 T4=$(mint 4 "$USER1")
+T5=$(mint 5 "$USER1")
 add_token "$T1" ci-one web
 add_token "$T2" ci-two web01
 add_token "$T4" ci-four web
+add_token "$T5" ci-five web01
 
 # mirrored URI WANT [FILTER]: wait (10 s at most) until the directory at
 # URI holds exactly WANT (dir_ids' lines).
@@ -46,6 +48,13 @@ until_ms 5000 "syncd connects to provider 1" logged "$U1: connected"
 until_ms 5000 "the tokens arrive" fleet_login "$USER1" "$T1"
 fleet_login "$USER1" "$T2" || fail "a token for host web01 does not log in"
 ok "syncd with both URIs replicates from provider 1"
+# Moved to another host: the new version is not this host's to read, and
+# syncprov says so with a delete.
+fleet_login "$USER1" "$T5" || fail "token 5 does not log in"
+printf 'dn: apitokenId=%s,ou=tokens,%s\nchangetype: modify\nreplace: apitokenHost\napitokenHost: web02\n' \
+	"$(tok_id "$T5")" "$SUFFIX" | ldm "$U1" "$ADMIN" "$ADMIN_PW" >/dev/null || fail "move token 5"
+until_ms 2000 "a token moved to another host refused" refused "$USER1" "$T5"
+ok "a token moved to another host is refused on this one within 2 s"
 
 stop_provider 1
 until_ms 5000 "failover to provider 2" logged "$U2: connected"
