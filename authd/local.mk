@@ -6,7 +6,7 @@ apitoken_authd_SOURCES = authd/authd.h authd/main.c authd/loop.c authd/http.c \
 	authd/ask.c
 apitoken_authd_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(SODIUM_CFLAGS) $(LMDB_CFLAGS)
 apitoken_authd_LDFLAGS = $(HARDEN_LDFLAGS)
-apitoken_authd_LDADD = common/libcommon.la $(SODIUM_LIBS)
+apitoken_authd_LDADD = common/libdaemon.la common/libcommon.la $(SODIUM_LIBS)
 
 # systemd: socket activation (the socket of the web server's group), the
 # service as a dynamic user, sandboxed to the UNIX sockets it needs.

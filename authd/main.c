@@ -12,27 +12,21 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
-#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "authd.h"
-#include "daemonlog.h"
-
-#define SD_LISTEN_FDS_START 3
+#include "daemon.h"
+#include "err.h"
 
 static const char usage_text[] =
     "usage: apitoken-authd [--socket PATH] [--user USER] [--group GROUP]\n"
@@ -57,72 +51,6 @@ static void
 die_msg(const char *what, const char *why)
 {
 	fprintf(stderr, "apitoken-authd: %s: %s\n", what, why);
-}
-
-/* As apitoken-verifyd: one listening UNIX stream socket at fd 3, or -1
- * when not started so, -2 when started so but wrongly. */
-static int
-listen_fd_from_systemd(void)
-{
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	int type = 0, listening = 0;
-	socklen_t len = sizeof(int);
-	struct sockaddr_un sa;
-	socklen_t salen = sizeof(sa);
-
-	if (pid == NULL || fds == NULL || strtol(pid, NULL, 10) != getpid())
-		return -1;
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	if (strcmp(fds, "1") != 0 ||
-	    getsockopt(SD_LISTEN_FDS_START, SOL_SOCKET, SO_TYPE, &type, &len) <
-	        0 ||
-	    type != SOCK_STREAM ||
-	    getsockopt(SD_LISTEN_FDS_START, SOL_SOCKET, SO_ACCEPTCONN,
-	        &listening, &len) < 0 ||
-	    !listening ||
-	    getsockname(SD_LISTEN_FDS_START, (struct sockaddr *)&sa, &salen) <
-	        0 ||
-	    sa.sun_family != AF_UNIX)
-		return -2;
-	fcntl(SD_LISTEN_FDS_START, F_SETFD, FD_CLOEXEC);
-	return SD_LISTEN_FDS_START;
-}
-
-/*
- * Our own socket at path, mode 0660, of group gid when not -1: only the
- * web server's group may connect (the credentials it carries are its
- * clients').  A socket left by an earlier run is replaced; anything else
- * is not.
- */
-static int
-listen_on(const char *path, gid_t gid)
-{
-	struct sockaddr_un sa;
-	struct stat sb;
-	int fd;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (path[0] != '/' || strlen(path) >= sizeof(sa.sun_path)) {
-		die_msg(path, "expected an absolute path that fits sun_path");
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
-		unlink(path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	         0)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0) ||
-	    chmod(path, 0660) < 0 || listen(fd, SOMAXCONN) < 0) {
-		die_msg(path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 /* From root to pw, for good: no groups but its own, no way back. */
@@ -173,28 +101,6 @@ realm_ok(const char *s)
 	return true;
 }
 
-static int
-daemonize(void)
-{
-	pid_t pid = fork();
-	int fd;
-
-	if (pid < 0)
-		return -1;
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		return -1;
-	if ((fd = open("/dev/null", O_RDWR)) < 0)
-		return -1;
-	dup2(fd, STDIN_FILENO);
-	dup2(fd, STDOUT_FILENO);
-	dup2(fd, STDERR_FILENO);
-	if (fd > STDERR_FILENO)
-		close(fd);
-	return chdir("/");
-}
-
 int
 main(int argc, char **argv)
 {
@@ -210,12 +116,12 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct authd d = { -1, AUTHD_MAX_CONNS, VERIFY_SOCKET, "nginx", "api" };
-	const char *socket_path = NULL, *user = NULL, *group = NULL;
+	const char *socket_path = AUTHD_SOCKET, *user = NULL, *group = NULL;
 	struct passwd *pw = NULL;
 	struct group *gr;
 	gid_t gid = (gid_t)-1;
 	bool foreground = false;
-	struct sigaction sa;
+	char err[ERR_MAX];
 	int o, rc;
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -285,36 +191,28 @@ main(int argc, char **argv)
 		return 1;
 	}
 	umask(077);
-	if ((d.listen_fd = listen_fd_from_systemd()) == -2) {
-		die_msg("LISTEN_FDS",
-		    "expected one listening UNIX stream socket");
+	/* 0660: only the web server's group may connect (the credentials
+	 * it carries are its clients'). */
+	if ((d.listen_fd = daemon_systemd_socket(err)) >= 0)
+		socket_path = NULL; /* systemd's: systemd removes it */
+	else if (d.listen_fd == ERR_NOTFOUND)
+		d.listen_fd = daemon_listen(socket_path, 0660, gid, err);
+	if (d.listen_fd < 0) {
+		fprintf(stderr, "apitoken-authd: %s\n", err);
 		return 1;
 	}
-	if (d.listen_fd >= 0)
-		socket_path = NULL; /* systemd's: systemd removes it */
-	else if ((d.listen_fd = listen_on(socket_path != NULL ?
-	                  socket_path :
-	                  (socket_path = AUTHD_SOCKET),
-	              gid)) < 0)
-		return 1;
-	fcntl(d.listen_fd, F_SETFL, fcntl(d.listen_fd, F_GETFL) | O_NONBLOCK);
 	if (pw != NULL && become(pw) < 0) {
 		die_msg(user, "cannot become this account");
 		return 1;
 	}
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	daemonlog_open("apitoken-authd", LOG_DAEMON, foreground);
-	if (!foreground && daemonize() < 0) {
-		die_msg("daemonize", strerror(errno));
+	daemon_log_open("apitoken-authd", LOG_DAEMON, foreground);
+	if (!foreground && daemon_detach(err) < 0) {
+		fprintf(stderr, "apitoken-authd: %s\n", err);
 		return 1;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	daemon_signals(on_signal);
 	syslog(LOG_INFO, "answering on %s for service %s, asking %s",
 	    socket_path != NULL ? socket_path : "the socket systemd passed",
 	    d.service, d.verify_socket);

@@ -4,7 +4,6 @@
 noinst_LTLIBRARIES += common/libcommon.la
 common_libcommon_la_SOURCES = \
 	common/err.c common/err.h \
-	common/daemonlog.c common/daemonlog.h \
 	common/fdio.c common/fdio.h \
 	common/grow.c common/grow.h \
 	common/token.c common/token.h \
@@ -26,6 +25,13 @@ common_libcommon_la_SOURCES = \
 	common/verifier.c common/verifier.h
 common_libcommon_la_CFLAGS = $(AM_CFLAGS) $(LMDB_CFLAGS)
 common_libcommon_la_LIBADD = $(LMDB_LIBS)
+
+# What the daemons alone do: fork, take fd 3 from systemd, bind a socket,
+# open the log.  Never in libcommon: the PAM module links that, and none of
+# this may run inside an application.
+noinst_LTLIBRARIES += common/libdaemon.la
+common_libdaemon_la_SOURCES = common/daemon.c common/daemon.h
+common_libdaemon_la_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS)
 
 # Token generation alone needs libsodium (its CSPRNG); the PAM module, which
 # never creates tokens, links only libcommon and so never loads libsodium.

@@ -12,7 +12,8 @@ apitoken_syncd_SOURCES = syncd/syncd.h syncd/main.c syncd/sync.c \
 apitoken_syncd_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(LMDB_CFLAGS) \
 	$(LDAP_CFLAGS) $(SODIUM_CFLAGS)
 apitoken_syncd_LDFLAGS = $(HARDEN_LDFLAGS)
-apitoken_syncd_LDADD = common/libcommon.la $(LDAP_LIBS) $(SODIUM_LIBS)
+apitoken_syncd_LDADD = common/libdaemon.la common/libcommon.la \
+	$(LDAP_LIBS) $(SODIUM_LIBS)
 # systemd: sandboxed, and not started until fleet_providers is set
 # (unit_subst: verifyd/local.mk).
 systemdsystemunit_DATA += syncd/apitoken-syncd.service

@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +16,7 @@
 
 #include <sodium/randombytes.h>
 
-#include "daemonlog.h"
+#include "daemon.h"
 #include "err.h"
 #include "syncd.h"
 
@@ -105,7 +104,6 @@ main(int argc, char **argv)
 	const char *config = CONF_DEFAULT_PATH, *dir = STOREDIR,
 	           *helper = SBINDIR "/apitoken";
 	struct syncd d = { .stop = &stop, .probe_interval = 30 };
-	struct sigaction sa = { .sa_handler = on_signal };
 	char err[ERR_MAX];
 	unsigned backoff = 1;
 	size_t next = 0, failed = 0;
@@ -139,7 +137,7 @@ main(int argc, char **argv)
 	}
 	/* Only the CA of fleet_ca_file: no ldap.conf, no ~/.ldaprc. */
 	setenv("LDAPNOINIT", "1", 1);
-	daemonlog_open("apitoken-syncd", LOG_AUTHPRIV, true);
+	daemon_log_open("apitoken-syncd", LOG_AUTHPRIV, true);
 	if (getenv("APITOKEN_SYNCD_PROBE") != NULL)
 		d.probe_interval = atoi(getenv("APITOKEN_SYNCD_PROBE"));
 	if ((rc = conf_load(config, &d.conf, err)) < 0 ||
@@ -152,9 +150,7 @@ main(int argc, char **argv)
 	/* What a daemon killed between a commit and the helper left. */
 	if (users_any(d.st))
 		users_settle();
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	daemon_signals(on_signal);
 	/*
 	 * Each provider in turn.  After a session that worked and was lost
 	 * every provider gets one try at once, starting with the next; after

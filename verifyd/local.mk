@@ -4,7 +4,7 @@ sbin_PROGRAMS += apitoken-verifyd
 apitoken_verifyd_SOURCES = verifyd/verifyd.h verifyd/main.c verifyd/loop.c
 apitoken_verifyd_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(LMDB_CFLAGS)
 apitoken_verifyd_LDFLAGS = $(HARDEN_LDFLAGS)
-apitoken_verifyd_LDADD = common/libcommon.la
+apitoken_verifyd_LDADD = common/libdaemon.la common/libcommon.la
 
 # systemd: socket activation, and the service sandboxed to what it needs.
 systemdsystemunit_DATA += verifyd/apitoken-verifyd.socket \
