@@ -35,8 +35,6 @@ ask_start(struct ask *a, const char *path, const char *user,
     size_t password_len)
 {
 	struct sockaddr_un sa;
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
 	int n;
 
 	a->fd = -1;
@@ -59,8 +57,7 @@ ask_start(struct ask *a, const char *path, const char *user,
 	strcpy(sa.sun_path, path);
 	/* Only root's verifyd may answer: anyone can put a socket there. */
 	if (connect(a->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockopt(a->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-	    len != sizeof(cred) || cred.uid != 0) {
+	    !vproto_served_by_root(a->fd)) {
 		closed(a);
 		return ASK_FAILED;
 	}

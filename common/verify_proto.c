@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "err.h"
 #include "verify_proto.h"
@@ -205,4 +206,14 @@ vproto_answer_decode(const char *buf, size_t len, struct verify_result *res)
 		res->reason = VREASON_BAD_ANSWER;
 	}
 	return rc;
+}
+
+bool
+vproto_served_by_root(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+	    len == sizeof(cred) && cred.uid == 0;
 }

@@ -89,4 +89,13 @@ int vproto_answer_encode(const struct verify_result *res, char *buf,
 int vproto_answer_decode(const char *buf, size_t len,
     struct verify_result *res);
 
+/*
+ * True when the peer of fd, a connected UNIX stream socket, is root's:
+ * SO_PEERCRED, the credentials its server had when it called listen(2).
+ * A client asks only root's verifyd, and refuses any other, never sending
+ * it the password: whoever can write the socket's directory can put a
+ * socket of theirs at the path.
+ */
+bool vproto_served_by_root(int fd);
+
 #endif

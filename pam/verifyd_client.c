@@ -35,16 +35,6 @@ connect_to(const char *path, int timeout_ms)
 	return fd;
 }
 
-static bool
-served_by_root(int fd)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-
-	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
-	    len == sizeof(cred) && cred.uid == 0;
-}
-
 enum verify_code
 verifyd_verify(const char *path, int timeout_ms, const char *user,
     const char *service, const char *rhost, const char *password, size_t len,
@@ -59,7 +49,7 @@ verifyd_verify(const char *path, int timeout_ms, const char *user,
 	if ((fd = connect_to(path, timeout_ms)) < 0)
 		return res->code;
 	*reached = true;
-	if (!served_by_root(fd))
+	if (!vproto_served_by_root(fd))
 		goto out;
 	if ((n = vproto_request_encode(user, service, rhost, password, len, req,
 	         sizeof(req))) < 0) {
