@@ -12,11 +12,11 @@ tests_unit_SOURCES = tests/unit.c tests/unit.h \
 	tests/test_store_fleet.c \
 	tests/test_conf.c tests/test_when.c tests/test_cidr.c tests/test_redact.c tests/test_utf8.c \
 	tests/test_verify.c tests/test_verify_usage.c tests/verifyfix.c tests/verifyfix.h \
-	tests/test_verify_proto.c \
+	tests/test_verify_proto.c tests/test_daemon.c \
 	tests/test_http.c authd/http.c authd/authd.h
 tests_unit_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/authd
 tests_unit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SODIUM_CFLAGS) $(LMDB_CFLAGS)
-tests_unit_LDADD = common/libtokengen.la $(CHECK_LIBS)
+tests_unit_LDADD = common/libdaemon.la common/libtokengen.la $(CHECK_LIBS)
 else
 tests_unit_SOURCES = tests/skip.c
 tests_unit_CPPFLAGS = -DSKIP_WHY='"Check was not found by configure (apt-get install check)"'

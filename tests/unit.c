@@ -28,6 +28,7 @@ main(void)
 	srunner_add_suite(sr, verify_suite());
 	srunner_add_suite(sr, verify_usage_suite());
 	srunner_add_suite(sr, verify_proto_suite());
+	srunner_add_suite(sr, daemon_suite());
 	srunner_add_suite(sr, http_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -24,6 +24,7 @@ Suite *utf8_suite(void);
 Suite *verify_suite(void);
 Suite *verify_usage_suite(void);
 Suite *verify_proto_suite(void);
+Suite *daemon_suite(void);
 Suite *http_suite(void);
 
 #endif
