@@ -79,8 +79,7 @@ int fleet_lderr(struct fleet *f, char *err, int code, const char *what, int rc);
 int entry_record(LDAP *ld, LDAPMessage *e, struct record *r,
     char dn[FLEET_DN_MAX], char *err);
 /* The DN of token id under fleet_base. */
-void entry_dn(const struct fleet *f, const char *id,
-    char dn[FLEET_DN_MAX]);
+void entry_dn(const struct fleet *f, const char *id, char dn[FLEET_DN_MAX]);
 /*
  * The modifications that add r: NULL-terminated, for ldap_add_ext_s;
  * entry_mods_free releases them.  NULL when out of memory.
