@@ -22,6 +22,23 @@ tests_unit_SOURCES = tests/skip.c
 tests_unit_CPPFLAGS = -DSKIP_WHY='"Check was not found by configure (apt-get install check)"'
 endif
 
+# apitoken-syncd's batches against a store (syncd/apply.c): a program of
+# its own, as apply.c needs libldap, which the other unit tests never load.
+if FLEET
+if HAVE_CHECK
+check_PROGRAMS += tests/syncd_apply
+TESTS += tests/syncd_apply
+tests_syncd_apply_SOURCES = tests/test_apply.c tests/testutil.c tests/testutil.h \
+	syncd/apply.c syncd/users.c syncd/syncd.h \
+	common/fleet_entry.c common/fleet_entry.h
+tests_syncd_apply_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/syncd
+tests_syncd_apply_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LMDB_CFLAGS) \
+	$(LDAP_CFLAGS) $(SODIUM_CFLAGS)
+tests_syncd_apply_LDADD = common/libtokengen.la $(CHECK_LIBS) $(LDAP_LIBS) \
+	$(SODIUM_LIBS)
+endif
+endif
+
 # Fuzzing with libFuzzer: `make fuzz` builds each target with clang under
 # ASan+UBSan and runs it for FUZZ_SECONDS from its seed corpus; any crash,
 # leak or sanitizer report fails.  Findings land in tests/fuzz/ of the build.
