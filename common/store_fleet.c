@@ -14,31 +14,36 @@
 #include "store_fleet.h"
 #include "store_int.h"
 
+/* The per-entry keys: a prefix, then the 16 bytes of the entryUUID. */
 #define UUID_PREFIX "fleet_uuid:"
 #define UUID_PREFIX_LEN (sizeof(UUID_PREFIX) - 1)
 #define UUID_KEY_LEN (UUID_PREFIX_LEN + FLEET_UUID_LEN)
-
 #define CSN_PREFIX "fleet_csn:"
-#define CSN_PREFIX_LEN (sizeof(CSN_PREFIX) - 1)
-#define CSN_KEY_LEN (CSN_PREFIX_LEN + FLEET_UUID_LEN)
+#define KEY_MAX UUID_KEY_LEN /* the longer prefix */
 
 static const MDB_val cookie_key = { 12, (void *)"fleet_cookie" };
 static const MDB_val contact_key = { 13, (void *)"fleet_contact" };
 
 static MDB_val
-uuid_key(uint8_t buf[UUID_KEY_LEN], const uint8_t uuid[FLEET_UUID_LEN])
+entry_key(uint8_t buf[KEY_MAX], const char *prefix,
+    const uint8_t uuid[FLEET_UUID_LEN])
 {
-	memcpy(buf, UUID_PREFIX, UUID_PREFIX_LEN);
-	memcpy(buf + UUID_PREFIX_LEN, uuid, FLEET_UUID_LEN);
-	return mkval(buf, UUID_KEY_LEN);
+	size_t n = strlen(prefix);
+
+	memcpy(buf, prefix, n);
+	memcpy(buf + n, uuid, FLEET_UUID_LEN);
+	return mkval(buf, n + FLEET_UUID_LEN);
 }
 
-static MDB_val
-csn_key(uint8_t buf[CSN_KEY_LEN], const uint8_t uuid[FLEET_UUID_LEN])
+/* The meta value of k: 0, ERR_NOTFOUND, or the transaction's error. */
+static int
+meta_get(struct store_txn *t, const MDB_val *k, MDB_val *v, char *err)
 {
-	memcpy(buf, CSN_PREFIX, CSN_PREFIX_LEN);
-	memcpy(buf + CSN_PREFIX_LEN, uuid, FLEET_UUID_LEN);
-	return mkval(buf, CSN_KEY_LEN);
+	int rc = mdb_get(t->txn, t->st->meta, (MDB_val *)k, v);
+
+	if (rc == MDB_NOTFOUND)
+		return ERR_NOTFOUND;
+	return rc == 0 ? 0 : txn_error(t, rc, err);
 }
 
 int
@@ -49,11 +54,8 @@ store_fleet_cookie(struct store_txn *t, uint8_t *buf, size_t cap, size_t *len,
 	int rc;
 
 	*len = 0;
-	rc = mdb_get(t->txn, t->st->meta, (MDB_val *)&cookie_key, &v);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc != 0)
-		return txn_error(t, rc, err);
+	if ((rc = meta_get(t, &cookie_key, &v, err)) < 0)
+		return rc == ERR_NOTFOUND ? 0 : rc;
 	if (v.mv_size > cap || v.mv_size > FLEET_COOKIE_MAX)
 		return err_set(err, ERR_CORRUPT,
 		    "%s: damaged store: sync cookie", t->st->dir);
@@ -87,11 +89,8 @@ store_fleet_contact(struct store_txn *t, int64_t *at, char *err)
 	int rc;
 
 	*at = 0;
-	rc = mdb_get(t->txn, t->st->meta, (MDB_val *)&contact_key, &v);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc != 0)
-		return txn_error(t, rc, err);
+	if ((rc = meta_get(t, &contact_key, &v, err)) < 0)
+		return rc == ERR_NOTFOUND ? 0 : rc;
 	if (v.mv_size != 8)
 		return err_set(err, ERR_CORRUPT,
 		    "%s: damaged store: fleet contact time", t->st->dir);
@@ -117,15 +116,12 @@ int
 store_fleet_id_of(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN],
     char id[TOKEN_ID_LEN + 1], char *err)
 {
-	uint8_t kb[UUID_KEY_LEN];
-	MDB_val k = uuid_key(kb, uuid), v;
+	uint8_t kb[KEY_MAX];
+	MDB_val k = entry_key(kb, UUID_PREFIX, uuid), v;
 	int rc;
 
-	rc = mdb_get(t->txn, t->st->meta, &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return ERR_NOTFOUND;
-	if (rc != 0)
-		return txn_error(t, rc, err);
+	if ((rc = meta_get(t, &k, &v, err)) < 0)
+		return rc;
 	if (v.mv_size != TOKEN_ID_LEN)
 		return err_set(err, ERR_CORRUPT,
 		    "%s: damaged store: entryUUID map", t->st->dir);
@@ -138,8 +134,9 @@ int
 store_fleet_bind(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN],
     const char *id, char *err)
 {
-	uint8_t kb[UUID_KEY_LEN];
-	MDB_val k = uuid_key(kb, uuid), v = mkval(id, TOKEN_ID_LEN);
+	uint8_t kb[KEY_MAX];
+	MDB_val k = entry_key(kb, UUID_PREFIX, uuid),
+	        v = mkval(id, TOKEN_ID_LEN);
 	int rc;
 
 	if (!token_id_valid(id))
@@ -152,8 +149,8 @@ int
 store_fleet_unbind(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN],
     char *err)
 {
-	uint8_t kb[UUID_KEY_LEN];
-	MDB_val k = uuid_key(kb, uuid);
+	uint8_t kb[KEY_MAX];
+	MDB_val k = entry_key(kb, UUID_PREFIX, uuid);
 	int rc;
 
 	rc = mdb_del(t->txn, t->st->meta, &k, NULL);
@@ -165,16 +162,13 @@ int
 store_fleet_csn(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN],
     char csn[FLEET_CSN_MAX + 1], enum fleet_csn_state *state, char *err)
 {
-	uint8_t kb[CSN_KEY_LEN];
-	MDB_val k = csn_key(kb, uuid), v;
+	uint8_t kb[KEY_MAX];
+	MDB_val k = entry_key(kb, CSN_PREFIX, uuid), v;
 	const uint8_t *p;
 	int rc;
 
-	rc = mdb_get(t->txn, t->st->meta, &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return ERR_NOTFOUND;
-	if (rc != 0)
-		return txn_error(t, rc, err);
+	if ((rc = meta_get(t, &k, &v, err)) < 0)
+		return rc;
 	p = v.mv_data;
 	if (v.mv_size < 2 || v.mv_size > FLEET_CSN_MAX + 1 ||
 	    (p[0] != FLEET_CSN_PRESENT && p[0] != FLEET_CSN_DELETED) ||
@@ -191,9 +185,9 @@ int
 store_fleet_set_csn(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN],
     const char *csn, enum fleet_csn_state state, char *err)
 {
-	uint8_t kb[CSN_KEY_LEN], vb[1 + FLEET_CSN_MAX];
+	uint8_t kb[KEY_MAX], vb[1 + FLEET_CSN_MAX];
 	size_t len = strlen(csn);
-	MDB_val k = csn_key(kb, uuid), v = mkval(vb, 1 + len);
+	MDB_val k = entry_key(kb, CSN_PREFIX, uuid), v = mkval(vb, 1 + len);
 	int rc;
 
 	if (len == 0 || len > FLEET_CSN_MAX ||
