@@ -75,31 +75,31 @@ batch_set_cookie(struct batch *b, const struct berval *cookie, char *err)
 }
 
 /*
- * *older is set when ch is older than what the host has of its entry: an
- * older version than the last applied, or one not newer than the entry's
- * delete.  The same version again is applied again (a swept entry named
- * anew).  CSNs compare as text, which is time order when the providers'
- * clocks agree, as OpenLDAP's mirror mode needs too.
+ * The version ch carries is older than what the host has of its entry
+ * (known, in state): older than the last version applied, or not newer
+ * than the entry's delete.  The same version again is applied again (a
+ * swept entry named anew).  CSNs compare as text, which is time order
+ * when the providers' clocks agree, as OpenLDAP's mirror mode needs too.
  */
-static int
-stale(struct store_txn *t, const struct change *ch, bool *older, char *err)
+static bool
+older(const struct change *ch, const char *known, enum fleet_csn_state state)
 {
-	char csn[FLEET_CSN_MAX + 1], id[TOKEN_ID_LEN + 1] = "-";
-	enum fleet_csn_state state;
-	int rc, c;
+	int c;
 
-	*older = false;
-	if (ch->csn[0] == '\0')
-		return 0;
-	rc = store_fleet_csn(t, ch->uuid, csn, &state, err);
-	if (rc == ERR_NOTFOUND)
-		return 0;
-	if (rc < 0)
-		return rc;
-	c = strcmp(ch->csn, csn);
-	if (c > 0 || (c == 0 && state == FLEET_CSN_PRESENT))
-		return 0;
-	*older = true;
+	if (ch->csn[0] == '\0' || known[0] == '\0')
+		return false;
+	c = strcmp(ch->csn, known);
+	return c < 0 || (c == 0 && state == FLEET_CSN_DELETED);
+}
+
+/* ch is left unapplied (older): say so, naming the token. */
+static int
+refused(struct store_txn *t, const struct change *ch, const char *known,
+    enum fleet_csn_state state, char *err)
+{
+	char id[TOKEN_ID_LEN + 1] = "-";
+	int rc;
+
 	/* a version that could not be read has no record: name it by its map */
 	if (!ch->gone)
 		strcpy(id, ch->rec.id);
@@ -110,39 +110,25 @@ stale(struct store_txn *t, const struct change *ch, bool *older, char *err)
 	    "fleet token %s not changed: the provider's version (entryCSN "
 	    "%s) is older than the host's %s (%s)",
 	    id, ch->csn, state == FLEET_CSN_DELETED ? "delete" : "version",
-	    csn);
+	    known);
 	return 0;
 }
 
 /*
  * The fleet record of uuid becomes a tombstone: refused, id kept.  *users
- * is set when it was a service user's.  ch is the change that deletes
- * the entry, not older than the host's (stale): its CSN, or the last one
- * applied when it carries none, is kept as the entry's delete.  A record
- * swept because a refresh did not name it, or left behind by a new id,
- * keeps its CSN as it is: a provider that missed the entry's add may name
- * it again later.
+ * is set when it was a service user's.  The entry's CSN is left as it is:
+ * apply keeps a delete's, and a record swept because a refresh did not
+ * name it, or left behind by a new id, keeps the one of its last version,
+ * as a provider that missed the entry's add may name it again later.
  */
 static int
-drop(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN],
-    const struct change *ch, bool *users, char *err)
+drop(struct store_txn *t, const uint8_t uuid[FLEET_UUID_LEN], bool *users,
+    char *err)
 {
-	char id[TOKEN_ID_LEN + 1], csn[FLEET_CSN_MAX + 1];
-	enum fleet_csn_state state;
+	char id[TOKEN_ID_LEN + 1];
 	struct record r;
 	int rc;
 
-	if (ch != NULL) {
-		rc = store_fleet_csn(t, uuid, csn, &state, err);
-		if (rc < 0 && rc != ERR_NOTFOUND)
-			return rc;
-		if (rc == ERR_NOTFOUND || ch->csn[0] != '\0')
-			strcpy(csn, ch->csn);
-		if (csn[0] != '\0' &&
-		    (rc = store_fleet_set_csn(t, uuid, csn, FLEET_CSN_DELETED,
-		         err)) < 0)
-			return rc;
-	}
 	if ((rc = store_fleet_id_of(t, uuid, id, err)) == ERR_NOTFOUND)
 		return 0;
 	if (rc < 0)
@@ -172,7 +158,7 @@ put(struct store_txn *t, const struct change *ch, bool *users, char *err)
 	if (rc < 0 && rc != ERR_NOTFOUND)
 		return rc;
 	if (rc == 0 && strcmp(id, ch->rec.id) != 0 &&
-	    (rc = drop(t, ch->uuid, NULL, users, err)) < 0)
+	    (rc = drop(t, ch->uuid, users, err)) < 0)
 		return rc;
 	rc = store_txn_get(t, ch->rec.id, &old, err);
 	if (rc < 0 && rc != ERR_NOTFOUND)
@@ -195,13 +181,26 @@ put(struct store_txn *t, const struct change *ch, bool *users, char *err)
 static int
 apply(struct store_txn *t, const struct change *ch, bool *users, char *err)
 {
-	bool older;
+	char known[FLEET_CSN_MAX + 1] = "";
+	enum fleet_csn_state state = FLEET_CSN_PRESENT;
 	int rc;
 
-	if ((rc = stale(t, ch, &older, err)) < 0 || older)
+	rc = store_fleet_csn(t, ch->uuid, known, &state, err);
+	if (rc < 0 && rc != ERR_NOTFOUND)
 		return rc;
-	return ch->gone ? drop(t, ch->uuid, ch, users, err) :
-	                  put(t, ch, users, err);
+	if (older(ch, known, state))
+		return refused(t, ch, known, state, err);
+	if (!ch->gone)
+		return put(t, ch, users, err);
+	/* The delete is kept at its CSN, or at the last version applied when
+	 * it carries none: no version up to it comes back. */
+	if (ch->csn[0] != '\0')
+		strcpy(known, ch->csn);
+	if (known[0] != '\0' &&
+	    (rc = store_fleet_set_csn(t, ch->uuid, known, FLEET_CSN_DELETED,
+	         err)) < 0)
+		return rc;
+	return drop(t, ch->uuid, users, err);
 }
 
 static int
@@ -257,7 +256,7 @@ commit_fn(struct store_txn *t, void *ctx, char *err)
 		if (rc == ERR_NOMEM)
 			err_set(err, rc, "out of memory");
 		for (int i = 0; i < s.n && rc == 0; i++)
-			rc = drop(t, s.gone[i], NULL, &k->users, err);
+			rc = drop(t, s.gone[i], &k->users, err);
 		free(s.gone);
 	}
 	if (rc == 0 && b->new_cookie)
