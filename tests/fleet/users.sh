@@ -88,8 +88,17 @@ del_entry() {
 }
 # A host that is really another: /etc of its own (a copy from before any
 # fleet account existed), so that its passwd files start without S.
+# A useradd of a test running beside this one holds shadow-utils' lock
+# files, which vanish mid-copy (cp: cannot stat '/etc/gshadow.lock'):
+# the copy is tried again, and the locks it caught are removed, as they
+# are the real /etc's and would lock the copy's files.
 ETC2=$WORK/etc2
-cp -a /etc "$ETC2" || fail "copy /etc"
+n=0
+until rm -rf "$ETC2" && cp -a /etc "$ETC2" 2> "$WORK/cp.err"; do
+	n=$((n + 1)); [ $n -lt 5 ] || { cat "$WORK/cp.err"; fail "copy /etc"; }
+	sleep 0.2
+done
+rm -f "$ETC2"/*.lock "$ETC2/.pwd.lock"
 getent passwd "$S" >/dev/null && fail "$S exists before the test made it"
 
 T=$(mint 1 "$M")
