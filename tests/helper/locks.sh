@@ -56,18 +56,36 @@ in_cg() {
 		exec sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CG" "$@"
 	fi
 }
-# A freeze waits up to 10 s for every task to stop; a cgroup whose last
-# task exited meanwhile (a helper that finished first) has nothing to
+# joined LIST: every process of PIDS is in the cgroup (LIST is its
+# cgroup.procs or tasks), or gone.  A process started a moment ago may not
+# have moved itself in yet: the empty cgroup reads as frozen, and then the
+# process joins it and is frozen only after that.
+joined() {
+	for p in $PIDS; do
+		grep -qx "$p" "$1" && continue
+		kill -0 "$p" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null &&
+			return 1
+	done
+	return 0
+}
+# A freeze waits up to 10 s for every task to join and stop; a cgroup whose
+# last task exited meanwhile (a helper that finished first) has nothing to
 # freeze, which is as good for the test, and so is a process gone before
 # its SIGSTOP.
 freeze() {
 	case $KIND in
 	v2) echo 1 > "$CG/cgroup.freeze"
-	    i=0; until grep -qx 'frozen 1' "$CG/cgroup.events" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-	    grep -qx 'frozen 1' "$CG/cgroup.events" || [ -z "$(cat "$CG/cgroup.procs")" ] ;;
+	    i=0
+	    until { joined "$CG/cgroup.procs" && grep -qx 'frozen 1' "$CG/cgroup.events"; } || [ $i -ge 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	    done
+	    joined "$CG/cgroup.procs" && grep -qx 'frozen 1' "$CG/cgroup.events" ;;
 	v1) echo FROZEN > "$CG/freezer.state"
-	    i=0; until grep -qx FROZEN "$CG/freezer.state" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-	    grep -qx FROZEN "$CG/freezer.state" || [ -z "$(cat "$CG/tasks")" ] ;;
+	    i=0
+	    until { joined "$CG/tasks" && grep -qx FROZEN "$CG/freezer.state"; } || [ $i -ge 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	    done
+	    joined "$CG/tasks" && grep -qx FROZEN "$CG/freezer.state" ;;
 	*) for p in $PIDS; do kill -STOP "$p" 2>/dev/null || ! kill -0 "$p" 2>/dev/null || return 1; done ;;
 	esac
 }
