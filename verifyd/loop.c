@@ -109,54 +109,6 @@ identify(int fd, struct verifier_caller *who)
 	return 0;
 }
 
-/* Room for one more: the longest-reading client goes, or -1 for none. */
-static int
-make_room(struct loop *l)
-{
-	int oldest = -1;
-
-	for (int i = 0; i < l->n; i++)
-		if (l->clients[i]->state == C_READ &&
-		    (oldest < 0 ||
-		        l->clients[i]->deadline < l->clients[oldest]->deadline))
-			oldest = i;
-	if (oldest >= 0)
-		drop(l, oldest);
-	return oldest;
-}
-
-static void
-accept_clients(struct loop *l)
-{
-	struct client *cl;
-	int fd;
-
-	for (int k = 0; k < 64; k++) {
-		fd = accept4(l->d->listen_fd, NULL, NULL,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				syslog(LOG_ERR, "accept: %m");
-			return;
-		}
-		if ((l->n == VERIFYD_MAX_CLIENTS && make_room(l) < 0) ||
-		    (cl = calloc(1, sizeof(*cl))) == NULL) {
-			close(fd);
-			continue;
-		}
-		if (identify(fd, &cl->who) < 0) {
-			close(fd);
-			free(cl);
-			continue;
-		}
-		cl->fd = fd;
-		cl->state = C_READ;
-		cl->deadline = now_ms() + l->d->client_timeout_ms;
-		l->clients[l->n++] = cl;
-	}
-}
-
 /* The settings as they are now: one lstat per request when unchanged. */
 static void
 refresh_conf(struct loop *l)
@@ -228,6 +180,74 @@ on_writable(struct client *cl)
 	return cl->sent < cl->alen;
 }
 
+/* Reads what has come, answers when whole; false when done with. */
+static bool
+serve(struct loop *l, struct client *cl)
+{
+	bool keep = true;
+
+	if (cl->state == C_READ)
+		keep = on_readable(l, cl);
+	if (keep && cl->state == C_WRITE)
+		keep = on_writable(cl);
+	return keep;
+}
+
+/* Room for one more: the longest-reading client goes, or -1 for none. */
+static int
+make_room(struct loop *l)
+{
+	int oldest = -1;
+
+	for (int i = 0; i < l->n; i++)
+		if (l->clients[i]->state == C_READ &&
+		    (oldest < 0 ||
+		        l->clients[i]->deadline < l->clients[oldest]->deadline))
+			oldest = i;
+	if (oldest >= 0)
+		drop(l, oldest);
+	return oldest;
+}
+
+static void
+accept_clients(struct loop *l)
+{
+	struct client *cl;
+	int fd;
+
+	for (int k = 0; k < 64; k++) {
+		fd = accept4(l->d->listen_fd, NULL, NULL,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				syslog(LOG_ERR, "accept: %m");
+			return;
+		}
+		if ((l->n == VERIFYD_MAX_CLIENTS && make_room(l) < 0) ||
+		    (cl = calloc(1, sizeof(*cl))) == NULL) {
+			close(fd);
+			continue;
+		}
+		if (identify(fd, &cl->who) < 0) {
+			close(fd);
+			free(cl);
+			continue;
+		}
+		cl->fd = fd;
+		cl->state = C_READ;
+		cl->deadline = now_ms() + l->d->client_timeout_ms;
+		l->clients[l->n++] = cl;
+		/*
+		 * A client sends its request right after connecting: most are
+		 * whole by now, and answering at once saves a trip through
+		 * poll.
+		 */
+		if (!serve(l, cl))
+			drop(l, l->n - 1);
+	}
+}
+
 static int
 poll_timeout(const struct loop *l, int64_t now)
 {
@@ -287,16 +307,9 @@ verifyd_loop(const struct verifyd *d)
 		}
 		for (int k = 1; rc > 0 && k < np; k++) {
 			struct client *cl = polled[k];
-			bool keep = true;
 			int i;
 
-			if (pfd[k].revents == 0)
-				continue;
-			if (cl->state == C_READ)
-				keep = on_readable(&l, cl);
-			if (keep && cl->state == C_WRITE)
-				keep = on_writable(cl);
-			if (keep)
+			if (pfd[k].revents == 0 || serve(&l, cl))
 				continue;
 			for (i = 0; l.clients[i] != cl; i++)
 				;
