@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <grp.h>
-#include <pwd.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -95,13 +94,9 @@ verifier_parse(const char *value, struct verifier_rule *rule, const char **why)
 }
 
 static bool
-is_user(const char *name, uid_t uid)
+is_user(const struct verify_user *u, uid_t uid)
 {
-	struct passwd pw, *found = NULL;
-	char buf[4096];
-
-	return getpwnam_r(name, &pw, buf, sizeof(buf), &found) == 0 &&
-	    found != NULL && pw.pw_uid == uid;
+	return u->lookup == VLOOKUP_FOUND && u->uid == uid;
 }
 
 static bool
@@ -121,19 +116,35 @@ in_group(const char *name, const struct verifier_caller *who)
 	return false;
 }
 
+/* Whether rule names the caller: its account, or a group it is in. */
+static bool
+names_caller(const struct verifier_rule *rule,
+    const struct verifier_caller *who)
+{
+	struct verify_user u;
+
+	if (rule->group)
+		return in_group(rule->name, who);
+	verify_user_lookup(rule->name, &u);
+	return is_user(&u, who->uid);
+}
+
 enum verify_reason
 verifier_allows(const struct verifier_rule *rules, int nrules,
     const struct verifier_caller *who, const char *user, const char *service,
-    bool *as_verifier)
+    struct verify_user *user_pw, bool *as_verifier)
 {
 	enum verify_reason reason = VREASON_NOT_VERIFIER;
 
 	*as_verifier = false;
-	if (who->uid == 0 || is_user(user, who->uid))
+	memset(user_pw, 0, sizeof(*user_pw));
+	if (who->uid == 0)
+		return VREASON_ACCEPTED;
+	verify_user_lookup(user, user_pw);
+	if (is_user(user_pw, who->uid))
 		return VREASON_ACCEPTED;
 	for (int i = 0; i < nrules; i++) {
-		if (!(rules[i].group ? in_group(rules[i].name, who) :
-		                       is_user(rules[i].name, who->uid)))
+		if (!names_caller(&rules[i], who))
 			continue;
 		if (strlist_contains(&rules[i].services, service)) {
 			*as_verifier = true;
@@ -168,6 +179,7 @@ verifier_answer(const struct conf *cf, const char *store_dir, int64_t now,
 	struct vproto_request rq;
 	struct verify_request vr;
 	struct verify_result res;
+	struct verify_user user_pw;
 	bool as_verifier = false, tested = false;
 	int n;
 
@@ -177,12 +189,13 @@ verifier_answer(const struct conf *cf, const char *store_dir, int64_t now,
 		res.code = VERIFY_DENIED;
 		res.reason = VREASON_BAD_REQUEST;
 	} else if ((res.reason = verifier_allows(cf->verifiers, cf->nverifiers,
-	                who, rq.user, rq.service, &as_verifier)) !=
+	                who, rq.user, rq.service, &user_pw, &as_verifier)) !=
 	    VREASON_ACCEPTED) {
 		res.code = VERIFY_DENIED;
 		token_peek_id(rq.password, rq.password_len, res.id);
 	} else {
 		memset(&vr, 0, sizeof(vr));
+		vr.looked_up = user_pw;
 		vr.password = rq.password;
 		vr.password_len = rq.password_len;
 		vr.user = rq.user;

@@ -42,6 +42,7 @@
 #define VERIFIER_MAX_GROUPS 256 /* caller's groups looked at, the first */
 
 struct conf;
+struct verify_user;
 
 struct verifier_rule {
 	bool group; /* name is a group (written @name) */
@@ -67,11 +68,14 @@ int verifier_parse(const char *value, struct verifier_rule *rule,
 /*
  * The policy above for rules[0..nrules): VREASON_ACCEPTED or why not.
  * *as_verifier is true when a verifier line, not the caller's own
- * account or root, allowed it.
+ * account or root, allowed it.  *user_pw is what the lookup of user that
+ * tells the caller's own account found (verify.h's verify_user_lookup),
+ * for the verify_request of the same decision; VLOOKUP_NOT_DONE for
+ * root, which needs none.
  */
 enum verify_reason verifier_allows(const struct verifier_rule *rules,
     int nrules, const struct verifier_caller *who, const char *user,
-    const char *service, bool *as_verifier);
+    const char *service, struct verify_user *user_pw, bool *as_verifier);
 
 /*
  * The privileged side of the verify protocol (verify_proto.h), the same

@@ -106,23 +106,39 @@ address_allowed(const struct record *r, const char *rhost)
 	return false;
 }
 
-/*
- * The account must still be the one the token was made for: when a name is
- * deleted and later given to someone else, the old tokens must not follow.
- */
-static bool
-same_account(const struct record *r, const char *user)
+void
+verify_user_lookup(const char *user, struct verify_user *u)
 {
 	struct passwd pw, *found = NULL;
 	/* Off the stack, for PAM threads with small stacks; no memory, no
 	 * login. */
 	char *buf = malloc(VERIFY_PW_BUF_LEN);
-	bool same = buf != NULL &&
-	    getpwnam_r(user, &pw, buf, VERIFY_PW_BUF_LEN, &found) == 0 &&
-	    found != NULL && pw.pw_uid == r->uid;
 
+	u->lookup = VLOOKUP_NO_USER;
+	if (buf != NULL &&
+	    getpwnam_r(user, &pw, buf, VERIFY_PW_BUF_LEN, &found) == 0 &&
+	    found != NULL) {
+		u->lookup = VLOOKUP_FOUND;
+		u->uid = pw.pw_uid;
+	}
 	free(buf);
-	return same;
+}
+
+/*
+ * The account must still be the one the token was made for: when a name is
+ * deleted and later given to someone else, the old tokens must not follow.
+ */
+static bool
+same_account(const struct record *r, const char *user,
+    const struct verify_user *known)
+{
+	struct verify_user u;
+
+	if (known == NULL || known->lookup == VLOOKUP_NOT_DONE) {
+		verify_user_lookup(user, &u);
+		known = &u;
+	}
+	return known->lookup == VLOOKUP_FOUND && known->uid == r->uid;
 }
 
 /* sp_lstchg as record.account_since keeps it: 0 when empty (-1) or 0. */
@@ -197,8 +213,8 @@ account_open(const struct record *r, const char *user, int64_t now)
 
 /* Checks that hold for the whole life of a login, auth and account alike. */
 static enum verify_code
-check_state(const struct record *r, const char *user, int64_t now,
-    struct verify_result *res)
+check_state(const struct record *r, const char *user,
+    const struct verify_user *known, int64_t now, struct verify_result *res)
 {
 	enum verify_reason why;
 
@@ -212,7 +228,7 @@ check_state(const struct record *r, const char *user, int64_t now,
 		return deny(res, VREASON_EXPIRED);
 	if (strcmp(r->user, user) != 0)
 		return deny(res, VREASON_OTHER_USER);
-	if (!same_account(r, user))
+	if (!same_account(r, user, known))
 		return deny(res, VREASON_UID_CHANGED);
 	if ((why = account_open(r, user, now)) != VREASON_ACCEPTED)
 		return deny(res, why);
@@ -299,7 +315,8 @@ check_use(const struct conf *cf, struct store *st,
 {
 	enum verify_reason why;
 
-	if (check_state(&res->rec, req->user, req->now, res) != VERIFY_OK)
+	if (check_state(&res->rec, req->user, &req->looked_up, req->now, res) !=
+	    VERIFY_OK)
 		return res->code;
 	if (!verify_service_allowed(cf, &res->rec, req->service))
 		return deny(res, VREASON_SERVICE);
@@ -439,7 +456,7 @@ verify_account(const char *store_dir, const char *id, const char *user,
 		return deny(res, VREASON_DELETED);
 	if (rc < 0)
 		return unavail(res, err);
-	if (check_state(&res->rec, user, now, res) != VERIFY_OK)
+	if (check_state(&res->rec, user, NULL, now, res) != VERIFY_OK)
 		return res->code;
 	res->code = VERIFY_OK;
 	res->reason = VREASON_ACCEPTED;

@@ -84,6 +84,23 @@
  */
 #define VERIFY_PW_BUF_LEN 16384
 
+/*
+ * What a password-database lookup of a request's user found, when the
+ * caller made it for a decision of its own just before (the verify
+ * service does, to tell a caller's own tokens): verify_token then does
+ * not make the same lookup again.
+ */
+enum verify_lookup {
+	VLOOKUP_NOT_DONE = 0, /* verify_token looks the user up itself */
+	VLOOKUP_NO_USER,      /* no such user, or the lookup failed */
+	VLOOKUP_FOUND,        /* the user's uid is uid */
+};
+
+struct verify_user {
+	enum verify_lookup lookup;
+	uid_t uid;
+};
+
 struct verify_request {
 	const char *password;
 	size_t password_len;
@@ -91,6 +108,7 @@ struct verify_request {
 	const char *service;
 	const char *rhost; /* may be NULL */
 	uid_t caller_uid;  /* who asks: the lockout's source without rhost */
+	struct verify_user looked_up; /* zero unless the caller looked */
 	const char *store_dir;
 	int64_t now;
 	/*
@@ -141,6 +159,12 @@ bool verify_service_listed(const struct strlist *l, const char *service);
  * is no evidence either way.
  */
 int verify_account_since(const char *user, int64_t *since);
+
+/*
+ * Look user up in the password database (getpwnam_r, with its buffer off
+ * the stack) into *u: VLOOKUP_FOUND and the uid, or VLOOKUP_NO_USER.
+ */
+void verify_user_lookup(const char *user, struct verify_user *u);
 
 /* Decide; fills res and returns res->code. */
 enum verify_code verify_token(const struct conf *cf,

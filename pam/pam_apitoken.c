@@ -7,7 +7,6 @@
 
 #include <limits.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,21 +213,17 @@ warn_expiry(pam_handle_t *pamh, int flags, const struct conf *cf,
 }
 
 /*
- * getpwnam_r, not pam_modutil_getpwnam: that one keeps each answer in the
- * handle's data list under a new name, so a handle that authenticates many
- * times slows down with every login.
+ * getpwnam_r (verify_user_lookup), not pam_modutil_getpwnam: that one
+ * keeps each answer in the handle's data list under a new name, so a
+ * handle that authenticates many times slows down with every login.
  */
 static bool
 user_exists(const char *user)
 {
-	struct passwd pw, *res = NULL;
-	char *buf = malloc(VERIFY_PW_BUF_LEN);
-	bool exists = buf != NULL &&
-	    getpwnam_r(user, &pw, buf, VERIFY_PW_BUF_LEN, &res) == 0 &&
-	    res != NULL;
+	struct verify_user u;
 
-	free(buf);
-	return exists;
+	verify_user_lookup(user, &u);
+	return u.lookup == VLOOKUP_FOUND;
 }
 
 static const char *

@@ -322,6 +322,48 @@ START_TEST(account_recheck)
 END_TEST
 
 /*
+ * A lookup of the user that the verify service made for its policy is the
+ * one verify_token goes by: it does not look again (it would find vf_me).
+ */
+static enum verify_code
+try_looked_up(const char *tok, enum verify_lookup lookup, uid_t uid,
+    struct verify_result *res)
+{
+	struct verify_request req = {
+		.password = tok,
+		.password_len = strlen(tok),
+		.user = vf_me,
+		.service = "sshd",
+		.caller_uid = vf_caller,
+		.store_dir = vf_dir,
+		.now = NOW,
+		.looked_up = { lookup, uid },
+	};
+
+	return verify_token(&vf_conf, &req, res);
+}
+
+START_TEST(user_looked_up_once)
+{
+	struct record r;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1];
+
+	vf_make_token(&r, tok);
+	ck_assert_int_eq(try_looked_up(tok, VLOOKUP_FOUND, vf_uid, &res),
+	    VERIFY_OK);
+	ck_assert_int_eq(try_looked_up(tok, VLOOKUP_NO_USER, 0, &res),
+	    VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_UID_CHANGED);
+	ck_assert_int_eq(try_looked_up(tok, VLOOKUP_FOUND, vf_uid + 1, &res),
+	    VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_UID_CHANGED);
+	ck_assert_int_eq(try_looked_up(tok, VLOOKUP_NOT_DONE, 0, &res),
+	    VERIFY_OK);
+}
+END_TEST
+
+/*
  * Name and uid the same, but not the shadow last-change day recorded at
  * create: the account was re-created (or its password changed) since, and
  * the token is refused at auth and after.  A record with no day (0) is
@@ -399,6 +441,7 @@ verify_suite(void)
 
 	tcase_add_checked_fixture(tc, vf_setup, vf_teardown);
 	tcase_add_test(tc, accepts_right_token);
+	tcase_add_test(tc, user_looked_up_once);
 	tcase_add_test(tc, not_a_token_is_ignored_before_io);
 	tcase_add_test(tc, denials);
 	tcase_add_test(tc, states);

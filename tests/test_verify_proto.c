@@ -236,6 +236,7 @@ START_TEST(verifier_policy)
 	struct group *gr = getgrgid(getgid());
 	struct verifier_rule rules[2];
 	struct verifier_caller who = { 4242, 4242, 0, { 0 } };
+	struct verify_user user_pw;
 	const char *why;
 	char line[128];
 	bool as_verifier;
@@ -246,39 +247,47 @@ START_TEST(verifier_policy)
 	/* nobody asks: only its own tokens, whatever the service */
 	who.uid = other->pw_uid;
 	who.gid = other->pw_gid;
-	ck_assert_int_eq(verifier_allows(NULL, 0, &who, "nobody", "x",
+	ck_assert_int_eq(verifier_allows(NULL, 0, &who, "nobody", "x", &user_pw,
 	                     &as_verifier),
 	    VREASON_ACCEPTED);
 	ck_assert(!as_verifier);
+	/* the lookup that told it, kept for verify_token */
+	ck_assert_int_eq(user_pw.lookup, VLOOKUP_FOUND);
+	ck_assert_int_eq(user_pw.uid, other->pw_uid);
+	ck_assert_int_eq(verifier_allows(NULL, 0, &who, "zzapt-no-such-user",
+	                     "x", &user_pw, &as_verifier),
+	    VREASON_NOT_VERIFIER);
+	ck_assert_int_eq(user_pw.lookup, VLOOKUP_NO_USER);
 	ck_assert_int_eq(verifier_allows(NULL, 0, &who, pw->pw_name, "nginx",
-	                     &as_verifier),
+	                     &user_pw, &as_verifier),
 	    VREASON_NOT_VERIFIER);
 	/* named as a verifier for nginx: nginx only */
 	snprintf(line, sizeof(line), "nobody: nginx");
 	ck_assert_int_eq(verifier_parse(line, &rules[0], &why), 0);
 	ck_assert_int_eq(verifier_allows(rules, 1, &who, pw->pw_name, "nginx",
-	                     &as_verifier),
+	                     &user_pw, &as_verifier),
 	    VREASON_ACCEPTED);
 	ck_assert(as_verifier);
 	ck_assert_int_eq(verifier_allows(rules, 1, &who, pw->pw_name, "sshd",
-	                     &as_verifier),
+	                     &user_pw, &as_verifier),
 	    VREASON_VERIFIER_SERVICE);
 	/* a group rule counts the primary group and the others */
 	snprintf(line, sizeof(line), "@%s: dovecot", gr->gr_name);
 	ck_assert_int_eq(verifier_parse(line, &rules[1], &why), 0);
 	ck_assert_int_eq(verifier_allows(&rules[1], 1, &who, pw->pw_name,
-	                     "dovecot", &as_verifier),
+	                     "dovecot", &user_pw, &as_verifier),
 	    gr->gr_gid == who.gid ? VREASON_ACCEPTED : VREASON_NOT_VERIFIER);
 	who.ngroups = 1;
 	who.groups[0] = gr->gr_gid;
 	ck_assert_int_eq(verifier_allows(&rules[1], 1, &who, pw->pw_name,
-	                     "dovecot", &as_verifier),
+	                     "dovecot", &user_pw, &as_verifier),
 	    VREASON_ACCEPTED);
-	/* root may ask anything */
+	/* root may ask anything, and looks nobody up */
 	who.uid = 0;
-	ck_assert_int_eq(verifier_allows(NULL, 0, &who, "nobody", "x",
+	ck_assert_int_eq(verifier_allows(NULL, 0, &who, "nobody", "x", &user_pw,
 	                     &as_verifier),
 	    VREASON_ACCEPTED);
+	ck_assert_int_eq(user_pw.lookup, VLOOKUP_NOT_DONE);
 }
 END_TEST
 
