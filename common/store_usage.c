@@ -186,13 +186,11 @@ usage_read(void *arg)
  * disk): with every writer passing the gate first the mutex is never
  * contended, and a login that finds the gate busy skips its write.  A
  * separate open per call: flock excludes open files, so threads of one
- * process exclude each other too.  Returns the locked fd, ERR_UNAVAIL
- * when busy or on a bad lock file.
+ * process exclude each other too.  Waits at most wait_ms; returns the
+ * locked fd, ERR_UNAVAIL when busy or on a bad lock file.
  */
-#define USAGE_GATE_WAIT_MS 20
-
 static int
-usage_gate(const struct store *st, char *err)
+usage_gate(const struct store *st, int wait_ms, char *err)
 {
 	const struct timespec ms = { 0, 1000000 };
 	char path[PATH_MAX + 16];
@@ -210,7 +208,7 @@ usage_gate(const struct store *st, char *err)
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno == EINTR)
 			continue;
-		if (errno != EWOULDBLOCK || waited++ >= USAGE_GATE_WAIT_MS) {
+		if (errno != EWOULDBLOCK || waited++ >= wait_ms) {
 			rc = err_set(err, ERR_UNAVAIL, "%s: %s", path,
 			    errno == EWOULDBLOCK ?
 			        "busy: another process is writing usage" :
@@ -310,7 +308,7 @@ usage_update(struct store *st, const char *id,
  */
 static int
 usage_write(struct store *st, const char *id, bool exact, int64_t since,
-    int (*fn)(struct usage *u, void *ctx), void *ctx, char *err)
+    int wait_ms, int (*fn)(struct usage *u, void *ctx), void *ctx, char *err)
 {
 	int gate, rc;
 
@@ -325,7 +323,7 @@ usage_write(struct store *st, const char *id, bool exact, int64_t since,
 		    "%s/%s is younger than token %s: its count of uses may "
 		    "have been lost",
 		    st->dir, USAGE_FILE, id);
-	if ((gate = usage_gate(st, err)) < 0)
+	if ((gate = usage_gate(st, wait_ms, err)) < 0)
 		return gate;
 	rc = usage_update(st, id, fn, ctx, exact, err);
 	close(gate);
@@ -333,17 +331,18 @@ usage_write(struct store *st, const char *id, bool exact, int64_t since,
 }
 
 int
-store_usage_update(struct store *st, const char *id,
+store_usage_update(struct store *st, const char *id, int wait_ms,
     int (*fn)(struct usage *u, void *ctx), void *ctx, char *err)
 {
-	return usage_write(st, id, false, 0, fn, ctx, err);
+	return usage_write(st, id, false, 0, wait_ms, fn, ctx, err);
 }
 
 int
 store_usage_count(struct store *st, const char *id, int64_t since,
     int (*fn)(struct usage *u, void *ctx), void *ctx, char *err)
 {
-	return usage_write(st, id, true, since, fn, ctx, err);
+	return usage_write(st, id, true, since, STORE_USAGE_WAIT_MS, fn, ctx,
+	    err);
 }
 
 int

@@ -46,8 +46,9 @@ static const struct {
 	    "fleet replica stale: no contact with the directory for longer "
 	    "than fleet_stale_after (fleet_staleness = strict)" },
 	[VREASON_UNCOUNTED] = { "uncounted",
-	    "this source has failed before and the attempt cannot be counted "
-	    "now (another process is writing usage)" },
+	    "the attempt, a wrong secret or from a source that has failed "
+	    "before, cannot be counted now (another process is writing "
+	    "usage)" },
 	[VREASON_USES_SPENT] = { "uses-spent",
 	    "all of its uses are spent (create --uses)" },
 	[VREASON_USES_UNCOUNTED] = { "uses-uncounted",

@@ -47,7 +47,7 @@ enum verify_reason {
 	VREASON_ACCOUNT_LOCKED,  /* its password is locked */
 	VREASON_FLEET_HOST,  /* a fleet token not for this host or its groups */
 	VREASON_FLEET_STALE, /* strict: the replica is older than allowed */
-	VREASON_UNCOUNTED,   /* a source with failures, and no count possible */
+	VREASON_UNCOUNTED,   /* a failure, or a failed source, not countable */
 	VREASON_USES_SPENT,  /* a use limit reached: the token is spent */
 	VREASON_USES_UNCOUNTED, /* the use could not be counted (busy, lost) */
 	VREASON_USES_NEED_ROOT, /* a use limit, and a verifier that can't count

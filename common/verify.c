@@ -419,15 +419,22 @@ verify_token(const struct conf *cf, const struct verify_request *req,
 		/* The usage writer only when a write is due. */
 		if (uctx.accepted &&
 		    (!have_use || verify_usage_due(&uctx, &use)))
-			store_usage_update(st, tok.id, verify_usage_record,
-			    &uctx, err);
+			store_usage_update(st, tok.id, STORE_USAGE_WAIT_MS,
+			    verify_usage_record, &uctx, err);
 		goto out;
 	}
-	rc = store_usage_update(st, tok.id, verify_usage_attempt, &uctx, err);
+	rc = store_usage_update(st, tok.id,
+	    uctx.match ? STORE_USAGE_WAIT_MS : STORE_USAGE_WAIT_FAILURE_MS,
+	    verify_usage_attempt, &uctx, err);
 	if (uctx.locked)
 		deny(res, VREASON_LOCKED_OUT);
-	else if (rc == ERR_UNAVAIL && seen != NULL && seen->failures > 0)
-		/* The gate stayed busy: answer no source that has failed. */
+	else if (rc == ERR_UNAVAIL &&
+	    (!uctx.match || (seen != NULL && seen->failures > 0)))
+		/*
+		 * The gate stayed busy: no wrong secret is told so uncounted
+		 * (else guesses at once would outrun the lockout), and no
+		 * source that has failed is answered.
+		 */
 		refuse(res, VREASON_UNCOUNTED, NULL);
 out:
 	if (res->code != VERIFY_OK)

@@ -39,11 +39,12 @@
  *      name as given), else the real uid that asked (caller_uid: for su
  *      and sudo the user who ran them).  One source's failures never lock
  *      out another: a public id is not enough to lock its owner out.
- *      When the usage writer is busy for longer than a login waits (a
- *      stopped writer: see store_usage_update), a source with failures on
- *      record is VREASON_UNCOUNTED (VERIFY_UNAVAIL) and any other is
- *      answered uncounted: a stopped writer can then cost one source its
- *      logins, never every source.
+ *      When the usage writer is busy for longer than an attempt waits (a
+ *      stopped writer: see store_usage_update), a wrong secret and any
+ *      attempt from a source with failures on record are
+ *      VREASON_UNCOUNTED (VERIFY_UNAVAIL), and a right secret from any
+ *      other source is answered uncounted: a stopped writer can then cost
+ *      one source its logins, never every source.
  *   7. a token with a use limit (max_uses) has a use left, and consumes it:
  *      counted exactly and synced (store_usage_count), in the usage write
  *      that records the login.  None left is VREASON_USES_SPENT; a use that

@@ -47,7 +47,8 @@ cmd_unlock(struct invocation *inv, int argc, char **argv)
 		return fail(EXIT_REFUSED, "only root may lift a lockout");
 	if ((rc = change_begin(inv, &a, NULL, &st, &r)) != 0)
 		goto out;
-	if (store_usage_update(st, r.id, clear_lockout, &x, err) < 0) {
+	if (store_usage_update(st, r.id, STORE_USAGE_WAIT_MS, clear_lockout, &x,
+	        err) < 0) {
 		rc = fail(EXIT_REFUSED, "unlock: %s", err);
 		goto out;
 	}

@@ -276,8 +276,8 @@ START_TEST(limited_address_space)
 		if (store_get(st, r.id, &back, NULL) != 0 ||
 		    strcmp(back.id, r.id) != 0)
 			_exit(2);
-		if (store_usage_update(st, r.id, tu_usage_bump, "192.0.2.1",
-		        NULL) != 0 ||
+		if (store_usage_update(st, r.id, STORE_USAGE_WAIT_MS,
+		        tu_usage_bump, "192.0.2.1", NULL) != 0 ||
 		    store_usage_get(st, r.id, &u, NULL) != 0 ||
 		    u.recorded_uses != 1)
 			_exit(3);

@@ -64,8 +64,9 @@ START_TEST(usage_fault_releases_the_writer_lock)
 	int status;
 	pid_t pid;
 
-	ck_assert_int_eq(store_usage_update(st, "0123456789AB", tu_usage_bump,
-	                     "192.0.2.1", err),
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB",
+	                     STORE_USAGE_WAIT_MS, tu_usage_bump, "192.0.2.1",
+	                     err),
 	    0);
 	snprintf(path, sizeof(path), "%s/usage.mdb", tu_dir);
 	snprintf(good, sizeof(good), "%s/usage.good", tu_tmp);
@@ -74,8 +75,9 @@ START_TEST(usage_fault_releases_the_writer_lock)
 	 */
 	ck_assert_int_eq(truncate(path, 2 * sysconf(_SC_PAGESIZE)), 0);
 	tu_leaks_ignored(1);
-	ck_assert_int_eq(store_usage_update(st, "0123456789AB", tu_usage_bump,
-	                     "192.0.2.2", err),
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB",
+	                     STORE_USAGE_WAIT_MS, tu_usage_bump, "192.0.2.2",
+	                     err),
 	    ERR_CORRUPT);
 	store_close(st);
 	tu_leaks_ignored(0);
@@ -83,8 +85,9 @@ START_TEST(usage_fault_releases_the_writer_lock)
 	if ((pid = fork()) == 0) {
 		alarm(10);
 		st = tu_open(STORE_RDONLY);
-		_exit(store_usage_update(st, "0123456789AB", tu_usage_bump,
-		          "192.0.2.3", err) == 0 ?
+		_exit(
+		    store_usage_update(st, "0123456789AB", STORE_USAGE_WAIT_MS,
+		        tu_usage_bump, "192.0.2.3", err) == 0 ?
 		        0 :
 		        1);
 	}

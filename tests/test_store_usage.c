@@ -109,14 +109,16 @@ START_TEST(usage_data)
 
 	ck_assert_int_eq(store_usage_get(st, "0123456789AB", &u, err), 0);
 	ck_assert_uint_eq(u.recorded_uses, 0);
-	ck_assert_int_eq(store_usage_update(st, "0123456789AB", tu_usage_bump,
-	                     "192.0.2.1", err),
-	    0);
-	ck_assert_int_eq(store_usage_update(st, "0123456789AB", tu_usage_bump,
-	                     "192.0.2.2", err),
-	    0);
-	ck_assert_int_eq(store_usage_update(st, "0123456789AB", leave, NULL,
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB",
+	                     STORE_USAGE_WAIT_MS, tu_usage_bump, "192.0.2.1",
 	                     err),
+	    0);
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB",
+	                     STORE_USAGE_WAIT_MS, tu_usage_bump, "192.0.2.2",
+	                     err),
+	    0);
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB",
+	                     STORE_USAGE_WAIT_MS, leave, NULL, err),
 	    0);
 	ck_assert_int_eq(store_usage_get(st, "0123456789AB", &u, err), 0);
 	ck_assert_uint_eq(u.recorded_uses, 2);
@@ -128,8 +130,9 @@ START_TEST(usage_data)
 
 	/* a read-only (PAM) handle can still record usage */
 	st = tu_open(STORE_RDONLY);
-	ck_assert_int_eq(store_usage_update(st, "0123456789AB", tu_usage_bump,
-	                     "192.0.2.3", err),
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB",
+	                     STORE_USAGE_WAIT_MS, tu_usage_bump, "192.0.2.3",
+	                     err),
 	    0);
 	store_close(st);
 }
@@ -209,8 +212,9 @@ START_TEST(exact_counts)
 	ck_assert_int_eq(store_usage_get(st, "0123456789AB", &u, err),
 	    ERR_CORRUPT);
 	/* replaced by an ordinary usage write, which must not block logins */
-	ck_assert_int_eq(store_usage_update(st, "0123456789AB", tu_usage_bump,
-	                     "192.0.2.1", err),
+	ck_assert_int_eq(store_usage_update(st, "0123456789AB",
+	                     STORE_USAGE_WAIT_MS, tu_usage_bump, "192.0.2.1",
+	                     err),
 	    0);
 	ck_assert_int_eq(store_usage_get(st, "0123456789AB", &u, err), 0);
 	store_close(st);

@@ -141,7 +141,7 @@ i=0
 until grep -q held "$WORK/hold" || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
 grep -q held "$WORK/hold" || fail "the usage writer did not start"
 freeze || fail "cannot freeze the usage writer ($KIND)"
-answers 1 "$WRONG" "a wrong token (counts a failure) while a usage writer is frozen"
+answers 1 "$WRONG" "a wrong token (refused uncounted) while a usage writer is frozen"
 answers 0 "$TOK" "the token (records its first use) while a usage writer is frozen"
 for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
 thaw

@@ -37,7 +37,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (store_open(&st, argv[1], STORE_RDONLY, err) < 0 ||
-	    store_usage_update(st, argv[2], hold, NULL, err) < 0) {
+	    store_usage_update(st, argv[2], STORE_USAGE_WAIT_MS, hold, NULL,
+	        err) < 0) {
 		fprintf(stderr, "usagehold: %s\n", err);
 		return 1;
 	}
