@@ -52,7 +52,8 @@ open_call(void *arg)
 	rc = env_open(a->st->dir, TOKENS_FILE,
 	    (rdonly ? MDB_RDONLY : 0) |
 	        (a->st->flags & STORE_NOLOCK ? MDB_NOLOCK : 0),
-	    a->create, rdonly, &a->st->env, &a->fresh, a->err);
+	    a->create ? ENV_MAKE : ENV_EXISTING, rdonly, &a->st->env, &a->fresh,
+	    a->err);
 	if (rc < 0)
 		return rc;
 	return env_open_dbis(a->st, a->fresh, &a->txn, a->err);

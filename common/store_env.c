@@ -182,8 +182,8 @@ check_length(MDB_env *env, const char *path, char *err)
  * mapped to size too: correct for one thread, as before.
  */
 int
-env_open(const char *dir, const char *file, unsigned envflags, bool create,
-    bool shared, MDB_env **out, bool *fresh, char *err)
+env_open(const char *dir, const char *file, unsigned envflags,
+    enum env_make make, bool shared, MDB_env **out, bool *fresh, char *err)
 {
 	char path[PATH_MAX + 32], lock[PATH_MAX + 40];
 	MDB_env *env = NULL;
@@ -195,11 +195,11 @@ env_open(const char *dir, const char *file, unsigned envflags, bool create,
 	snprintf(lock, sizeof(lock), "%s-lock", path);
 	rc = env_check_path(path, false, &size, err);
 	*fresh = rc == ERR_NOTFOUND;
-	if (rc == ERR_NOTFOUND && !create)
+	if (rc == ERR_NOTFOUND && make == ENV_EXISTING)
 		return err_set(err, ERR_NOTFOUND, "no store in %s", dir);
 	if (rc < 0 && rc != ERR_NOTFOUND)
 		return rc;
-	if (!*fresh && size == 0)
+	if (!*fresh && size == 0 && make != ENV_MAKE_OVER_EMPTY)
 		return err_set(err, ERR_CORRUPT,
 		    "%s: store file is empty (truncated?); restore it from a "
 		    "backup",

@@ -100,8 +100,19 @@ void fault_end_read(MDB_txn *txn, bool damaged);
 int env_error(char *err, const char *where, int rc);
 int env_check_path(const char *path, bool dir, off_t *size, char *err);
 int env_refuse_broken_lmdb(char *err);
-int env_open(const char *dir, const char *file, unsigned envflags, bool create,
-    bool shared, MDB_env **out, bool *fresh, char *err);
+/* What env_open may do with a data file that is missing or empty. */
+enum env_make {
+	ENV_EXISTING, /* a missing or empty file is an error */
+	ENV_MAKE,     /* a missing one is made; an empty one is damage */
+	/*
+	 * An empty one too is left to LMDB, which initialises it under its
+	 * lock file: it may be being made by another process this moment.
+	 * For a file whose loss is noticed otherwise (usage.mdb's birth).
+	 */
+	ENV_MAKE_OVER_EMPTY,
+};
+int env_open(const char *dir, const char *file, unsigned envflags,
+    enum env_make make, bool shared, MDB_env **out, bool *fresh, char *err);
 int env_begin(MDB_env *env, unsigned flags, MDB_txn **txn);
 int env_open_dbis(struct store *st, bool fresh, MDB_txn **txnp, char *err);
 

@@ -87,10 +87,17 @@ usage_env_open(void *arg)
 	bool fresh, nolock = st->flags & STORE_NOLOCK;
 	int rc;
 
-	/* Statistics only: never fsync, so logins never wait on the disk. */
+	/*
+	 * Statistics only: never fsync, so logins never wait on the disk.
+	 * Made by the first login that writes, and first logins may come at
+	 * once: one that finds the file still empty lets LMDB wait for its
+	 * maker.  One lost or emptied is made afresh, with a later birth than
+	 * its tokens' (store_usage_count).
+	 */
 	rc = env_open(st->dir, USAGE_FILE,
-	    nolock ? MDB_RDONLY | MDB_NOLOCK : MDB_NOSYNC, !nolock, true,
-	    &st->uenv, &fresh, err);
+	    nolock ? MDB_RDONLY | MDB_NOLOCK : MDB_NOSYNC,
+	    nolock ? ENV_EXISTING : ENV_MAKE_OVER_EMPTY, true, &st->uenv,
+	    &fresh, err);
 	if (rc < 0)
 		return rc;
 	/* A write transaction only the first time, to create the tables. */

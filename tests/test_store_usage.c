@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -138,6 +139,37 @@ START_TEST(usage_data)
 }
 END_TEST
 
+/*
+ * An empty usage.mdb is what a first login finds while another makes it,
+ * and what is left of one emptied: a login writes into it, made afresh
+ * with a new birth, rather than count it as damage (which would leave
+ * that login's failure uncounted).
+ */
+START_TEST(empty_usage_is_made)
+{
+	struct store *st = tu_open(STORE_CREATE);
+	struct usage u;
+	char err[ERR_MAX], path[PATH_MAX + 32];
+	int64_t born;
+	int fd;
+
+	store_close(st);
+	snprintf(path, sizeof(path), "%s/usage.mdb", tu_dir);
+	ck_assert_int_ge(fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600), 0);
+	close(fd);
+	st = tu_open(STORE_RDONLY);
+	ck_assert_msg(store_usage_update(st, "0123456789AB",
+	                  STORE_USAGE_WAIT_MS, tu_usage_bump, "192.0.2.1",
+	                  err) == 0,
+	    "%s", err);
+	ck_assert_int_eq(store_usage_get(st, "0123456789AB", &u, err), 0);
+	ck_assert_uint_eq(u.recorded_uses, 1);
+	ck_assert_int_eq(store_usage_birth(st, &born, err), 0);
+	ck_assert_int_gt(born, 0);
+	store_close(st);
+}
+END_TEST
+
 /* In a child, so that this process opens usage.mdb only once: make the
  * store, then store raw bytes as the usage entry of id. */
 static void
@@ -230,6 +262,7 @@ store_usage_suite(void)
 	tcase_add_checked_fixture(tc, tu_store_setup, tu_store_teardown);
 	tcase_add_test(tc, threads_share_one_usage_env);
 	tcase_add_test(tc, usage_data);
+	tcase_add_test(tc, empty_usage_is_made);
 	tcase_add_test(tc, exact_counts);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
