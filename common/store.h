@@ -164,15 +164,14 @@ int store_usage_get(struct store *st, const char *id, struct usage *u,
  * save it, 1 to leave it unchanged, or an error code.  It never waits
  * more than wait_ms for another usage writer: then it writes nothing and
  * returns ERR_UNAVAIL.  Whoever can stop the calling process (the user
- * who runs the setuid helper) can therefore stop usage writes, lockout
- * counting among them, but never a login: such processes must not write
- * usage at all.  A login waits STORE_USAGE_WAIT_MS; a wrong secret, which
- * fail_delay holds up anyway and whose failure must count, may wait
- * STORE_USAGE_WAIT_FAILURE_MS (still bounded: a verify service decides
- * one request at a time).
+ * who runs the setuid helper, or su) can therefore stop usage writes,
+ * lockout counting among them, but never a login: such processes must
+ * not write usage at all, or only within wait_ms.  A login of its own
+ * (one PAM conversation per process) waits STORE_USAGE_WAIT_MS; a process
+ * that answers many clients in one loop (apitoken-verifyd) passes 0: a
+ * wait there would be every client's.
  */
 #define STORE_USAGE_WAIT_MS 20
-#define STORE_USAGE_WAIT_FAILURE_MS 250
 int store_usage_update(struct store *st, const char *id, int wait_ms,
     int (*fn)(struct usage *u, void *ctx), void *ctx, char *err);
 /*
@@ -184,10 +183,10 @@ int store_usage_update(struct store *st, const char *id, int wait_ms,
  * when the entry of
  * id is damaged (a damaged entry is never read as no uses).  A commit is
  * synced to disk before 0 is returned.  Busy as store_usage_update:
- * ERR_UNAVAIL after STORE_USAGE_WAIT_MS.  Not under STORE_NOLOCK (ERR_PERM).
+ * ERR_UNAVAIL after wait_ms.  Not under STORE_NOLOCK (ERR_PERM).
  */
 int store_usage_count(struct store *st, const char *id, int64_t since,
-    int (*fn)(struct usage *u, void *ctx), void *ctx, char *err);
+    int wait_ms, int (*fn)(struct usage *u, void *ctx), void *ctx, char *err);
 /*
  * When usage.mdb was born (see store_usage_count), opening it (and, not
  * under STORE_NOLOCK, making it) when not open yet; *at is 0 when unknown.

@@ -345,11 +345,10 @@ store_usage_update(struct store *st, const char *id, int wait_ms,
 }
 
 int
-store_usage_count(struct store *st, const char *id, int64_t since,
+store_usage_count(struct store *st, const char *id, int64_t since, int wait_ms,
     int (*fn)(struct usage *u, void *ctx), void *ctx, char *err)
 {
-	return usage_write(st, id, true, since, STORE_USAGE_WAIT_MS, fn, ctx,
-	    err);
+	return usage_write(st, id, true, since, wait_ms, fn, ctx, err);
 }
 
 int

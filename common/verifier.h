@@ -77,15 +77,22 @@ enum verify_reason verifier_allows(const struct verifier_rule *rules,
     int nrules, const struct verifier_caller *who, const char *user,
     const char *service, struct verify_user *user_pw, bool *as_verifier);
 
+/* What answers: see verify.h's stoppable and shared_loop. */
+enum verifier_role {
+	VROLE_STOPPABLE, /* the setuid helper run by a user, who can stop it */
+	VROLE_ROOT,      /* the setuid helper run by root for itself */
+	VROLE_SERVICE,   /* apitoken-verifyd: one loop for every client */
+};
+
 /*
  * The privileged side of the verify protocol (verify_proto.h), the same
  * in the setuid helper and in apitoken-verifyd: decode the request of len
  * bytes (a malformed one is answered VREASON_BAD_REQUEST), apply the
- * policy, then verify_token with c, store_dir, now and stoppable (true
- * in a process the caller can stop: see verify.h); write one
- * answer line into answer (cap >= VPROTO_ANSWER_MAX) and log one line to
- * syslog (LOG_AUTHPRIV) naming the caller's uid, the token id, user,
- * service, rhost ("-" when none) and the reason.  Returns the answer's
+ * policy, then verify_token with c, store_dir, now and what role says of
+ * the answering process; write one answer line into answer
+ * (cap >= VPROTO_ANSWER_MAX) and log one line to syslog (LOG_AUTHPRIV)
+ * naming the caller's uid, the token id, user, service, rhost ("-" when
+ * none) and the reason.  Returns the answer's
  * length.  *delay is how many seconds the caller's answer should wait:
  * fail_delay after verify_token refused a caller verifying its own
  * tokens; 0 for successes, requests refused before any secret was
@@ -94,7 +101,7 @@ enum verify_reason verifier_allows(const struct verifier_rule *rules,
  * process, and the lockout bounds guessing).  req is wiped.
  */
 size_t verifier_answer(const struct conf *cf, const char *store_dir,
-    int64_t now, const struct verifier_caller *who, bool stoppable, char *req,
-    size_t len, char *answer, size_t cap, int64_t *delay);
+    int64_t now, const struct verifier_caller *who, enum verifier_role role,
+    char *req, size_t len, char *answer, size_t cap, int64_t *delay);
 
 #endif

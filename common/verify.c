@@ -274,6 +274,13 @@ fleet_allowed(const struct conf *cf, struct store *st, const struct record *r,
 	return VREASON_ACCEPTED;
 }
 
+/* How long a usage write of req waits for the gate (verify.h). */
+static int
+usage_wait(const struct verify_request *req)
+{
+	return req->shared_loop ? 0 : STORE_USAGE_WAIT_MS;
+}
+
 /*
  * An accepted login of a token with a use limit consumes one use, or is
  * refused: spent when none is left (seen in the earlier read too, so a
@@ -299,7 +306,7 @@ spend_use(struct store *st, const struct verify_request *req,
 		return;
 	}
 	rc = store_usage_count(st, res->rec.id, res->rec.created_at,
-	    verify_usage_count, x, err);
+	    usage_wait(req), verify_usage_count, x, err);
 	if (rc < 0)
 		refuse(res, VREASON_USES_UNCOUNTED, err);
 	else if (x->locked)
@@ -419,12 +426,11 @@ verify_token(const struct conf *cf, const struct verify_request *req,
 		/* The usage writer only when a write is due. */
 		if (uctx.accepted &&
 		    (!have_use || verify_usage_due(&uctx, &use)))
-			store_usage_update(st, tok.id, STORE_USAGE_WAIT_MS,
+			store_usage_update(st, tok.id, usage_wait(req),
 			    verify_usage_record, &uctx, err);
 		goto out;
 	}
-	rc = store_usage_update(st, tok.id,
-	    uctx.match ? STORE_USAGE_WAIT_MS : STORE_USAGE_WAIT_FAILURE_MS,
+	rc = store_usage_update(st, tok.id, usage_wait(req),
 	    verify_usage_attempt, &uctx, err);
 	if (uctx.locked)
 		deny(res, VREASON_LOCKED_OUT);

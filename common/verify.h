@@ -39,8 +39,9 @@
  *      name as given), else the real uid that asked (caller_uid: for su
  *      and sudo the user who ran them).  One source's failures never lock
  *      out another: a public id is not enough to lock its owner out.
- *      When the usage writer is busy for longer than an attempt waits (a
- *      stopped writer: see store_usage_update), a wrong secret and any
+ *      When the usage writer is busy for longer than an attempt waits
+ *      (STORE_USAGE_WAIT_MS, not at all in a shared_loop: a stopped
+ *      writer, see store_usage_update), a wrong secret and any
  *      attempt from a source with failures on record are
  *      VREASON_UNCOUNTED (VERIFY_UNAVAIL), and a right secret from any
  *      other source is answered uncounted: a stopped writer can then cost
@@ -49,10 +50,11 @@
  *      counted exactly and synced (store_usage_count), in the usage write
  *      that records the login.  None left is VREASON_USES_SPENT; a use that
  *      cannot be counted (the usage writer busy for more than a few
- *      milliseconds, usage.mdb damaged or not older than the token) is
- *      VREASON_USES_UNCOUNTED, and a stoppable request (which writes
- *      nothing) VREASON_USES_NEED_ROOT: both unavailable, never "count
- *      from 0".  The account step (verify_account) consumes nothing.
+ *      milliseconds, or busy at all for a shared_loop request, usage.mdb
+ *      damaged or not older than the token) is VREASON_USES_UNCOUNTED,
+ *      and a stoppable request (which writes nothing)
+ *      VREASON_USES_NEED_ROOT: both unavailable, never "count from 0".
+ *      The account step (verify_account) consumes nothing.
  * Success of any other token records use (throttled by
  * usage_write_interval, never waiting on fsync or on another usage
  * writer).  A usage store that does not exist or cannot be written
@@ -120,6 +122,13 @@ struct verify_request {
 	 * and so does a token with a use limit (it cannot be counted here).
 	 */
 	bool stoppable;
+	/*
+	 * The process answers many callers in one loop (apitoken-verifyd):
+	 * its usage writes never wait for the gate, since a process that a
+	 * user can stop (su, sudo) may hold it, and a wait here would be
+	 * every other caller's.  A busy gate then answers as in steps 6 and 7.
+	 */
+	bool shared_loop;
 };
 
 struct verify_result {

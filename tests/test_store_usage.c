@@ -229,17 +229,20 @@ START_TEST(exact_counts)
 	ck_assert_int_eq(store_usage_birth(st, &born, err), 0);
 	ck_assert_int_gt(born, 0);
 	ck_assert_int_eq(store_usage_count(st, "ABCDEFGHJKMN", born,
-	                     tu_usage_bump, "192.0.2.1", err),
+	                     STORE_USAGE_WAIT_MS, tu_usage_bump, "192.0.2.1",
+	                     err),
 	    ERR_CORRUPT);
 	ck_assert_msg(strstr(err, "younger") != NULL, "%s", err);
 	ck_assert_int_eq(store_usage_count(st, "ABCDEFGHJKMN", born + 1,
-	                     tu_usage_bump, "192.0.2.1", err),
+	                     STORE_USAGE_WAIT_MS, tu_usage_bump, "192.0.2.1",
+	                     err),
 	    0);
 	ck_assert_int_eq(store_usage_get(st, "ABCDEFGHJKMN", &u, err), 0);
 	ck_assert_uint_eq(u.recorded_uses, 1);
 	/* the damaged entry: refused by the exact count, left as it is */
 	ck_assert_int_eq(store_usage_count(st, "0123456789AB", born + 1,
-	                     tu_usage_bump, "192.0.2.1", err),
+	                     STORE_USAGE_WAIT_MS, tu_usage_bump, "192.0.2.1",
+	                     err),
 	    ERR_CORRUPT);
 	ck_assert_int_eq(store_usage_get(st, "0123456789AB", &u, err),
 	    ERR_CORRUPT);

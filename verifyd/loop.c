@@ -6,8 +6,8 @@
  * client_timeout_ms to send its request, which is bounded
  * (VPROTO_REQUEST_MAX); its answer is computed as soon as the request is
  * whole (verify_token is CPU and page-cache work, no waiting on anyone:
- * the usage write takes no lock a client can hold, since only root's
- * processes write usage and no client can stop this one), then written
+ * its usage write never waits for the gate, which su and sudo, root's
+ * processes that the user who ran them can stop, may hold), then written
  * when the socket takes it.  A refusal that must wait (fail_delay) waits
  * in this loop's timer, not in a sleep: the other clients go on.  When
  * every slot is taken, the client that has been sending its request the
@@ -131,8 +131,8 @@ answer(struct loop *l, struct client *cl)
 	refresh_conf(l);
 	if (l->conf_ok) {
 		cl->alen = verifier_answer(&l->conf, l->d->store_dir,
-		    when_now(), &cl->who, false, cl->req, cl->got, cl->answer,
-		    sizeof(cl->answer), &delay);
+		    when_now(), &cl->who, VROLE_SERVICE, cl->req, cl->got,
+		    cl->answer, sizeof(cl->answer), &delay);
 	} else {
 		/* As the module answers itself with a broken file. */
 		explicit_bzero(cl->req, sizeof(cl->req));

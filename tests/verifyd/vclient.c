@@ -13,6 +13,10 @@
  *   vclient SOCKET race USER SERVICE GOOD BAD
  *       sends BAD, then GOOD on a second connection; prints the ms each
  *       answer took, BAD's first
+ *   vclient SOCKET flood USER SERVICE GOOD BAD N
+ *       sends BAD on N connections at once, then GOOD on one more; prints
+ *       the ms GOOD's answer took (-1 when it was not ok) and how many
+ *       BADs were answered unavailable
  */
 #include "config.h"
 
@@ -190,6 +194,32 @@ race(const char *user, const char *service, const char *good, const char *bad)
 	return 0;
 }
 
+static int
+flood(const char *user, const char *service, const char *good, const char *bad,
+    int n)
+{
+	char line[VPROTO_ANSWER_MAX];
+	int *fds, fg, unavail = 0;
+	double t0, t_good;
+
+	if (n < 1 || n > 900 || (fds = calloc((size_t)n, sizeof(*fds))) == NULL)
+		return 2;
+	for (int i = 0; i < n; i++)
+		fds[i] = send_request(user, service, "", bad);
+	t0 = ms();
+	fg = send_request(user, service, "", good);
+	t_good = read_answer(fg, 10000, line, sizeof(line)) == VERIFY_OK ?
+	    ms() - t0 :
+	    -1;
+	for (int i = 0; i < n; i++)
+		if (read_answer(fds[i], 10000, line, sizeof(line)) ==
+		    VERIFY_UNAVAIL)
+			unavail++;
+	free(fds);
+	printf("%.0f %d\n", t_good, unavail);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -202,5 +232,7 @@ main(int argc, char **argv)
 		return hostile(argv[3], argv[4], argv[5], argv[6]);
 	if (strcmp(argv[2], "race") == 0 && argc == 7)
 		return race(argv[3], argv[4], argv[5], argv[6]);
+	if (strcmp(argv[2], "flood") == 0 && argc == 8)
+		return flood(argv[3], argv[4], argv[5], argv[6], atoi(argv[7]));
 	return 2;
 }
