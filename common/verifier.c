@@ -173,7 +173,7 @@ log_decision(const struct verifier_caller *who, const struct vproto_request *rq,
 
 size_t
 verifier_answer(const struct conf *cf, const char *store_dir, int64_t now,
-    const struct verifier_caller *who, enum verifier_role role, char *req,
+    const struct verifier_caller *who, enum verify_process process, char *req,
     size_t len, char *answer, size_t cap, int64_t *delay)
 {
 	struct vproto_request rq;
@@ -204,8 +204,7 @@ verifier_answer(const struct conf *cf, const char *store_dir, int64_t now,
 		vr.caller_uid = who->uid;
 		vr.store_dir = store_dir;
 		vr.now = now;
-		vr.stoppable = role == VROLE_STOPPABLE;
-		vr.shared_loop = role == VROLE_SERVICE;
+		vr.process = process;
 		verify_token(cf, &vr, &res);
 		tested = true;
 	}

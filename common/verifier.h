@@ -77,19 +77,33 @@ enum verify_reason verifier_allows(const struct verifier_rule *rules,
     int nrules, const struct verifier_caller *who, const char *user,
     const char *service, struct verify_user *user_pw, bool *as_verifier);
 
-/* What answers: see verify.h's stoppable and shared_loop. */
-enum verifier_role {
-	VROLE_STOPPABLE, /* the setuid helper run by a user, who can stop it */
-	VROLE_ROOT,      /* the setuid helper run by root for itself */
-	VROLE_SERVICE,   /* apitoken-verifyd: one loop for every client */
+/* What kind of process decides, which bounds what it may wait for. */
+enum verify_process {
+	/* Root's, for one login (the module as root, root's verify mode). */
+	VPROC_OWN = 0,
+	/*
+	 * Stoppable by the user it answers (the setuid helper run by a user),
+	 * and a stopped process must hold nothing another login needs: it
+	 * opens the store with STORE_NOLOCK and never writes usage.  No use
+	 * is recorded and no failure counted; a lockout still refuses, and so
+	 * does a token with a use limit (it cannot be counted here).
+	 */
+	VPROC_STOPPABLE,
+	/*
+	 * Answers many callers in one loop (apitoken-verifyd): its usage
+	 * writes never wait for the gate, since a process that a user can
+	 * stop (su, sudo) may hold it, and a wait here would be every other
+	 * caller's.  A busy gate then answers as in steps 6 and 7 of verify.h.
+	 */
+	VPROC_SHARED_LOOP,
 };
 
 /*
  * The privileged side of the verify protocol (verify_proto.h), the same
  * in the setuid helper and in apitoken-verifyd: decode the request of len
  * bytes (a malformed one is answered VREASON_BAD_REQUEST), apply the
- * policy, then verify_token with c, store_dir, now and what role says of
- * the answering process; write one answer line into answer
+ * policy, then verify_token with c, store_dir, now and process (the
+ * answering process); write one answer line into answer
  * (cap >= VPROTO_ANSWER_MAX) and log one line to syslog (LOG_AUTHPRIV)
  * naming the caller's uid, the token id, user, service, rhost ("-" when
  * none) and the reason.  Returns the answer's
@@ -101,7 +115,7 @@ enum verifier_role {
  * process, and the lockout bounds guessing).  req is wiped.
  */
 size_t verifier_answer(const struct conf *cf, const char *store_dir,
-    int64_t now, const struct verifier_caller *who, enum verifier_role role,
+    int64_t now, const struct verifier_caller *who, enum verify_process process,
     char *req, size_t len, char *answer, size_t cap, int64_t *delay);
 
 #endif

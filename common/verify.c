@@ -278,7 +278,7 @@ fleet_allowed(const struct conf *cf, struct store *st, const struct record *r,
 static int
 usage_wait(const struct verify_request *req)
 {
-	return req->shared_loop ? 0 : STORE_USAGE_WAIT_MS;
+	return req->process == VPROC_SHARED_LOOP ? 0 : STORE_USAGE_WAIT_MS;
 }
 
 /*
@@ -301,7 +301,7 @@ spend_use(struct store *st, const struct verify_request *req,
 		refuse(res, VREASON_USES_SPENT, NULL);
 		return;
 	}
-	if (req->stoppable) {
+	if (req->process == VPROC_STOPPABLE) {
 		refuse(res, VREASON_USES_NEED_ROOT, NULL);
 		return;
 	}
@@ -370,8 +370,9 @@ verify_token(const struct conf *cf, const struct verify_request *req,
 	}
 
 	if ((rc = store_open(&st, req->store_dir,
-	         STORE_RDONLY | (req->stoppable ? STORE_NOLOCK : 0), err)) <
-	    0) {
+	         STORE_RDONLY |
+	             (req->process == VPROC_STOPPABLE ? STORE_NOLOCK : 0),
+	         err)) < 0) {
 		unavail(res, err);
 		goto out;
 	}
@@ -420,7 +421,7 @@ verify_token(const struct conf *cf, const struct verify_request *req,
 		spend_use(st, req, have_use ? &use : NULL, &uctx, res);
 		goto out;
 	}
-	if (req->stoppable)
+	if (req->process == VPROC_STOPPABLE)
 		goto out;
 	if (!lockout) {
 		/* The usage writer only when a write is due. */

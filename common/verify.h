@@ -40,7 +40,7 @@
  *      and sudo the user who ran them).  One source's failures never lock
  *      out another: a public id is not enough to lock its owner out.
  *      When the usage writer is busy for longer than an attempt waits
- *      (STORE_USAGE_WAIT_MS, not at all in a shared_loop: a stopped
+ *      (STORE_USAGE_WAIT_MS, not at all in VPROC_SHARED_LOOP: a stopped
  *      writer, see store_usage_update), a wrong secret and any
  *      attempt from a source with failures on record are
  *      VREASON_UNCOUNTED (VERIFY_UNAVAIL), and a right secret from any
@@ -50,9 +50,9 @@
  *      counted exactly and synced (store_usage_count), in the usage write
  *      that records the login.  None left is VREASON_USES_SPENT; a use that
  *      cannot be counted (the usage writer busy for more than a few
- *      milliseconds, or busy at all for a shared_loop request, usage.mdb
+ *      milliseconds, or busy at all for VPROC_SHARED_LOOP, usage.mdb
  *      damaged or not older than the token) is VREASON_USES_UNCOUNTED,
- *      and a stoppable request (which writes nothing)
+ *      and a VPROC_STOPPABLE request (which writes nothing)
  *      VREASON_USES_NEED_ROOT: both unavailable, never "count from 0".
  *      The account step (verify_account) consumes nothing.
  * Success of any other token records use (throttled by
@@ -114,21 +114,7 @@ struct verify_request {
 	struct verify_user looked_up; /* zero unless the caller looked */
 	const char *store_dir;
 	int64_t now;
-	/*
-	 * The process can be stopped by the user it answers (the setuid helper
-	 * run by a user), and a stopped process must hold nothing another
-	 * login needs: open the store with STORE_NOLOCK and never write usage.
-	 * No use is recorded and no failure counted; a lockout still refuses,
-	 * and so does a token with a use limit (it cannot be counted here).
-	 */
-	bool stoppable;
-	/*
-	 * The process answers many callers in one loop (apitoken-verifyd):
-	 * its usage writes never wait for the gate, since a process that a
-	 * user can stop (su, sudo) may hold it, and a wait here would be
-	 * every other caller's.  A busy gate then answers as in steps 6 and 7.
-	 */
-	bool shared_loop;
+	enum verify_process process; /* verifier.h */
 };
 
 struct verify_result {

@@ -43,7 +43,7 @@ cmd_verify(struct invocation *inv, int argc, char **argv)
 	 * writes no usage, so it never holds what a login waits for.
 	 */
 	len = verifier_answer(&inv->conf, inv->store_dir, inv->now, &inv->who,
-	    inv->root ? VROLE_ROOT : VROLE_STOPPABLE, req, n, answer,
+	    inv->root ? VPROC_OWN : VPROC_STOPPABLE, req, n, answer,
 	    sizeof(answer), &delay);
 	explicit_bzero(req, sizeof(req));
 	/* This process is the caller's alone: waiting here stalls nobody else.

@@ -66,7 +66,7 @@ try_stoppable(const char *pw, struct verify_result *res)
 		.service = "sshd",
 		.store_dir = vf_dir,
 		.now = NOW,
-		.stoppable = true,
+		.process = VPROC_STOPPABLE,
 	};
 
 	return verify_token(&vf_conf, &req, res);

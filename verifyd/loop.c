@@ -131,7 +131,7 @@ answer(struct loop *l, struct client *cl)
 	refresh_conf(l);
 	if (l->conf_ok) {
 		cl->alen = verifier_answer(&l->conf, l->d->store_dir,
-		    when_now(), &cl->who, VROLE_SERVICE, cl->req, cl->got,
+		    when_now(), &cl->who, VPROC_SHARED_LOOP, cl->req, cl->got,
 		    cl->answer, sizeof(cl->answer), &delay);
 	} else {
 		/* As the module answers itself with a broken file. */
