@@ -152,7 +152,8 @@ answers 0 "$TOK" "the token (records its first use) while a usage writer is froz
 # service: each wrong one is answered unavailable (uncounted), and the
 # right one comes back at once, not after 250 waits of 20 ms (5 s).
 start_verifyd
-FLOOD=$("$top_builddir/tests/verifyd/vclient" "$SOCK" flood "$U" "$SERVICE" "$TOK" "$WRONG" 250) ||
+FLOOD=$(printf '%s\n%s\n' "$TOK" "$WRONG" |
+	"$top_builddir/tests/verifyd/vclient" "$SOCK" flood "$U" "$SERVICE" 250) ||
 	fail "vclient flood: $FLOOD"
 set -- $FLOOD
 [ "${2:-}" = 250 ] || fail "the verify service answered ${2:-no} of 250 uncounted wrong tokens unavailable"

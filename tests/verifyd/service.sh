@@ -74,14 +74,14 @@ pass_msg "a caller outside the policy is refused and logged with its uid"
 
 # fail_delay waits per client: the owner's wrong token waits 1 s, while a
 # good request on another connection is answered at once.
-T=$(setpriv --reuid="$U" --regid="$(id -g "$U")" --init-groups \
-	"$WORK/vclient" "$SOCK" race "$U" "$SERVICE" "$TOK" "$WRONG") || fail "race"
+T=$(printf '%s\n%s\n' "$TOK" "$WRONG" | setpriv --reuid="$U" --regid="$(id -g "$U")" \
+	--init-groups "$WORK/vclient" "$SOCK" race "$U" "$SERVICE") || fail "race"
 set -- $T
 [ "$1" -ge 900 ] || fail "a refusal was not delayed ($1 ms)"
 [ "$2" -le 300 ] || fail "a good request waited for another client's delay ($2 ms)"
 pass_msg "fail_delay: the refused client waited $1 ms, the other $2 ms"
 
-"$WORK/vclient" "$SOCK" hostile "$U" "$SERVICE" "$TOK" "$WRONG" ||
+printf '%s\n%s\n' "$TOK" "$WRONG" | "$WORK/vclient" "$SOCK" hostile "$U" "$SERVICE" ||
 	fail "hostile clients: $(tail -5 "$WORK/verifyd.log")"
 kill -0 "$(cat "$WORK/verifyd.pid")" || fail "the service died"
 [ "$(verdict "$(ask "$U" "$U" "$SERVICE" "$TOK")")" = "ok	accepted" ] ||

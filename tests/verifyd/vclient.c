@@ -3,17 +3,19 @@
  * vclient - a client of apitoken-verifyd for tests/verifyd/service.sh:
  * well-behaved, slow, or hostile.
  *
- *   vclient SOCKET ask USER SERVICE RHOST     password on stdin; prints
- *                                             the answer line
- *   vclient SOCKET hostile USER SERVICE GOOD BAD
+ * Secrets come on stdin, one a line, never in argv: GOOD, then BAD.
+ *
+ *   vclient SOCKET ask USER SERVICE RHOST     one password; prints the
+ *                                             answer line
+ *   vclient SOCKET hostile USER SERVICE
  *       while 1000 connections sit idle, one sends 1 MiB, one closes half
  *       way through its request and one sends a byte a time too slowly,
  *       asks with GOOD (must be ok, each answered within 1 s) and BAD
  *       (must be denied), 20 times each; exits 0 when all held
- *   vclient SOCKET race USER SERVICE GOOD BAD
+ *   vclient SOCKET race USER SERVICE
  *       sends BAD, then GOOD on a second connection; prints the ms each
  *       answer took, BAD's first
- *   vclient SOCKET flood USER SERVICE GOOD BAD N
+ *   vclient SOCKET flood USER SERVICE N
  *       sends BAD on N connections at once, then GOOD on one more; prints
  *       the ms GOOD's answer took (-1 when it was not ok) and how many
  *       BADs were answered unavailable
@@ -96,14 +98,23 @@ read_answer(int fd, int timeout_ms, char *line, size_t cap)
 	return (int)res.code;
 }
 
+/* The next line of stdin, without its newline; "" at the end. */
+static void
+read_secret(char *pw, size_t cap)
+{
+	if (fgets(pw, (int)cap, stdin) != NULL)
+		pw[strcspn(pw, "\n")] = '\0';
+	else
+		pw[0] = '\0';
+}
+
 static int
 ask(const char *user, const char *service, const char *rhost)
 {
-	char pw[VERIFY_MAX_INPUT + 2] = "", line[VPROTO_ANSWER_MAX];
+	char pw[VERIFY_MAX_INPUT + 2], line[VPROTO_ANSWER_MAX];
 	int fd;
 
-	if (fgets(pw, sizeof(pw), stdin) != NULL)
-		pw[strcspn(pw, "\n")] = '\0';
+	read_secret(pw, sizeof(pw));
 	fd = send_request(user, service, rhost, pw);
 	read_answer(fd, 10000, line, sizeof(line));
 	fputs(line, stdout);
@@ -223,16 +234,23 @@ flood(const char *user, const char *service, const char *good, const char *bad,
 int
 main(int argc, char **argv)
 {
+	char good[VERIFY_MAX_INPUT + 2], bad[VERIFY_MAX_INPUT + 2];
+	int rc = 2;
+
 	if (argc < 3)
 		return 2;
 	sock = argv[1];
 	if (strcmp(argv[2], "ask") == 0 && argc == 6)
 		return ask(argv[3], argv[4], argv[5]);
-	if (strcmp(argv[2], "hostile") == 0 && argc == 7)
-		return hostile(argv[3], argv[4], argv[5], argv[6]);
-	if (strcmp(argv[2], "race") == 0 && argc == 7)
-		return race(argv[3], argv[4], argv[5], argv[6]);
-	if (strcmp(argv[2], "flood") == 0 && argc == 8)
-		return flood(argv[3], argv[4], argv[5], argv[6], atoi(argv[7]));
-	return 2;
+	read_secret(good, sizeof(good));
+	read_secret(bad, sizeof(bad));
+	if (strcmp(argv[2], "hostile") == 0 && argc == 5)
+		rc = hostile(argv[3], argv[4], good, bad);
+	else if (strcmp(argv[2], "race") == 0 && argc == 5)
+		rc = race(argv[3], argv[4], good, bad);
+	else if (strcmp(argv[2], "flood") == 0 && argc == 6)
+		rc = flood(argv[3], argv[4], good, bad, atoi(argv[5]));
+	explicit_bzero(good, sizeof(good));
+	explicit_bzero(bad, sizeof(bad));
+	return rc;
 }
