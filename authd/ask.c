@@ -39,8 +39,8 @@ ask_start(struct ask *a, const char *path, const char *user,
 
 	a->fd = -1;
 	a->sent = a->got = 0;
-	n = vproto_request_encode(user, service, rhost, password, password_len,
-	    a->buf, sizeof(a->buf));
+	n = vproto_request_encode(user, service, rhost, NULL, password,
+	    password_len, a->buf, sizeof(a->buf));
 	if (n < 0) {
 		closed(a);
 		return ASK_REFUSED;

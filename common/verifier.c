@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <grp.h>
+#include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -160,13 +161,18 @@ log_decision(const struct verifier_caller *who, const struct vproto_request *rq,
     const struct verify_result *res)
 {
 	char u[USER_MAX_LEN * 2 + 8], s[ITEM_MAX_LEN * 2 + 8], h[128];
+	char by[32] = "";
 
+	if (rq->has_run_by)
+		snprintf(by, sizeof(by), " run by uid %u",
+		    (unsigned)rq->run_by);
 	redact_text(rq->user[0] ? rq->user : "-", u, sizeof(u));
 	redact_text(rq->service[0] ? rq->service : "-", s, sizeof(s));
 	redact_text(rq->rhost[0] ? rq->rhost : "-", h, sizeof(h));
 	syslog(LOG_AUTHPRIV | (res->code == VERIFY_OK ? LOG_INFO : LOG_NOTICE),
-	    "token %s for user %s service %s rhost %s, asked by uid %u: %s%s%s",
-	    res->id[0] ? res->id : "-", u, s, h, (unsigned)who->uid,
+	    "token %s for user %s service %s rhost %s, asked by uid %u%s: "
+	    "%s%s%s",
+	    res->id[0] ? res->id : "-", u, s, h, (unsigned)who->uid, by,
 	    verdict_reason_text(res->reason), res->detail[0] ? ": " : "",
 	    res->detail);
 }
@@ -188,6 +194,10 @@ verifier_answer(const struct conf *cf, const char *store_dir, int64_t now,
 	if (vproto_request_decode(req, len, &rq) < 0) {
 		res.code = VERIFY_DENIED;
 		res.reason = VREASON_BAD_REQUEST;
+	} else if (rq.has_run_by && who->uid != 0) {
+		/* Anyone else would choose whose failures its guesses are. */
+		res.code = VERIFY_DENIED;
+		res.reason = VREASON_BAD_REQUEST;
 	} else if ((res.reason = verifier_allows(cf->verifiers, cf->nverifiers,
 	                who, rq.user, rq.service, &user_pw, &as_verifier)) !=
 	    VREASON_ACCEPTED) {
@@ -201,7 +211,7 @@ verifier_answer(const struct conf *cf, const char *store_dir, int64_t now,
 		vr.user = rq.user;
 		vr.service = rq.service;
 		vr.rhost = rq.rhost[0] != '\0' ? rq.rhost : NULL;
-		vr.caller_uid = who->uid;
+		vr.caller_uid = rq.has_run_by ? rq.run_by : who->uid;
 		vr.store_dir = store_dir;
 		vr.now = now;
 		vr.process = process;

@@ -82,8 +82,9 @@ enum verify_process {
 	/* Root's, for one login (the module as root, root's verify mode). */
 	VPROC_OWN = 0,
 	/*
-	 * Stoppable by the user it answers (the setuid helper run by a user),
-	 * and a stopped process must hold nothing another login needs: it
+	 * Stoppable by the user it answers (the setuid helper run by a user;
+	 * the module in su or sudo when no verify service answers), and a
+	 * stopped process must hold nothing another login needs: it
 	 * opens the store with STORE_NOLOCK and never writes usage.  No use
 	 * is recorded and no failure counted; a lockout still refuses, and so
 	 * does a token with a use limit (it cannot be counted here).
@@ -105,8 +106,10 @@ enum verify_process {
  * policy, then verify_token with c, store_dir, now and process (the
  * answering process); write one answer line into answer
  * (cap >= VPROTO_ANSWER_MAX) and log one line to syslog (LOG_AUTHPRIV)
- * naming the caller's uid, the token id, user, service, rhost ("-" when
- * none) and the reason.  Returns the answer's
+ * naming the caller's uid (and the request's RUN_BY), the token id, user,
+ * service, rhost ("-" when none) and the reason.  A RUN_BY is taken from
+ * root alone, as the attempt's caller_uid; from anyone else the request
+ * is VREASON_BAD_REQUEST.  Returns the answer's
  * length.  *delay is how many seconds the caller's answer should wait:
  * fail_delay after verify_token refused a caller verifying its own
  * tokens; 0 for successes, requests refused before any secret was

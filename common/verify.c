@@ -454,7 +454,7 @@ out:
 
 enum verify_code
 verify_account(const char *store_dir, const char *id, const char *user,
-    int64_t now, struct verify_result *res)
+    int64_t now, enum verify_process process, struct verify_result *res)
 {
 	struct store *st = NULL;
 	char err[ERR_MAX];
@@ -462,7 +462,9 @@ verify_account(const char *store_dir, const char *id, const char *user,
 
 	memset(res, 0, sizeof(*res));
 	snprintf(res->id, sizeof(res->id), "%s", id);
-	if ((rc = store_open(&st, store_dir, STORE_RDONLY, err)) < 0)
+	if ((rc = store_open(&st, store_dir,
+	         STORE_RDONLY | (process == VPROC_STOPPABLE ? STORE_NOLOCK : 0),
+	         err)) < 0)
 		return unavail(res, err);
 	rc = store_get(st, id, &res->rec, err);
 	store_close(st);

@@ -4,8 +4,9 @@
  *
  * One function decides whether a password is a usable token for a user,
  * service and source address.  The PAM module calls it when it runs as
- * root; for non-root callers the module runs the helper's verify mode,
- * which calls the same function, so the decision is made in one place.
+ * root; without root, or as root run by a user (su, sudo), it asks
+ * apitoken-verifyd or the helper's verify mode, which call the same
+ * function, so the decision is made in one place.
  *
  * The checks, in order (the first that fails decides):
  *   1. the password looks like a token (else VERIFY_NOT_TOKEN: the caller
@@ -170,9 +171,12 @@ enum verify_code verify_token(const struct conf *cf,
  * Re-check a token that authenticated earlier in this PAM transaction
  * (the account step): it still exists, belongs to user (same uid), is
  * active and not expired, and so is the account (as in step 5 above).
- * Same result codes; the hash is not checked again.
+ * Same result codes; the hash is not checked again.  process is the
+ * deciding process's, as in verify_request (VPROC_STOPPABLE: the store
+ * is opened with STORE_NOLOCK).
  */
 enum verify_code verify_account(const char *store_dir, const char *id,
-    const char *user, int64_t now, struct verify_result *res);
+    const char *user, int64_t now, enum verify_process process,
+    struct verify_result *res);
 
 #endif

@@ -41,16 +41,20 @@ put_field(char *buf, size_t cap, size_t *n, const char *s, size_t len)
 
 int
 vproto_request_encode(const char *user, const char *service, const char *rhost,
-    const char *password, size_t password_len, char *buf, size_t cap)
+    const uid_t *run_by, const char *password, size_t password_len, char *buf,
+    size_t cap)
 {
+	char uid[VPROTO_UID_MAX + 1] = "";
 	const char *f[] = { VPROTO_MAGIC, user, service,
-		rhost != NULL ? rhost : "" };
+		rhost != NULL ? rhost : "", uid };
 	size_t n = 0;
 
 	if (password_len > VERIFY_MAX_INPUT ||
 	    memchr(password, '\0', password_len) != NULL)
 		return ERR_LIMIT;
-	for (size_t i = 0; i < 4; i++) {
+	if (run_by != NULL)
+		snprintf(uid, sizeof(uid), "%u", (unsigned)*run_by);
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		if (f[i] == NULL || strlen(f[i]) > VPROTO_FIELD_MAX)
 			return ERR_LIMIT;
 		if (!printable(f[i]))
@@ -68,9 +72,9 @@ vproto_request_complete(const char *buf, size_t len)
 {
 	int nuls = 0;
 
-	for (size_t i = 0; i < len && nuls < 5; i++)
+	for (size_t i = 0; i < len && nuls < 6; i++)
 		nuls += buf[i] == '\0';
-	return nuls == 5;
+	return nuls == 6;
 }
 
 /* Copy the NUL-terminated field at *p (inside end) into dst of cap bytes. */
@@ -90,10 +94,33 @@ take_field(const char **p, const char *end, char *dst, size_t cap,
 	return 0;
 }
 
+/*
+ * RUN_BY: empty, or a uid in decimal as the encoder writes it (no sign,
+ * no leading zero, not (uid_t)-1, which means "no uid" to setresuid).
+ */
+static int
+take_uid(const char *s, struct vproto_request *rq)
+{
+	unsigned long long v = 0;
+
+	if (*s == '\0')
+		return 0;
+	if (s[0] == '0' && s[1] != '\0')
+		return ERR_INVAL;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' ||
+		    (v = v * 10 + (unsigned)(*s - '0')) >= (uid_t)-1)
+			return ERR_INVAL;
+	}
+	rq->has_run_by = true;
+	rq->run_by = (uid_t)v;
+	return 0;
+}
+
 int
 vproto_request_decode(const char *buf, size_t len, struct vproto_request *rq)
 {
-	char magic[sizeof(VPROTO_MAGIC)];
+	char magic[sizeof(VPROTO_MAGIC)], uid[VPROTO_UID_MAX + 1];
 	const char *p = buf, *end = buf + len;
 
 	memset(rq, 0, sizeof(*rq));
@@ -103,6 +130,8 @@ vproto_request_decode(const char *buf, size_t len, struct vproto_request *rq)
 	    take_field(&p, end, rq->user, sizeof(rq->user), NULL) < 0 ||
 	    take_field(&p, end, rq->service, sizeof(rq->service), NULL) < 0 ||
 	    take_field(&p, end, rq->rhost, sizeof(rq->rhost), NULL) < 0 ||
+	    take_field(&p, end, uid, sizeof(uid), NULL) < 0 ||
+	    take_uid(uid, rq) < 0 ||
 	    take_field(&p, end, rq->password, sizeof(rq->password),
 	        &rq->password_len) < 0 ||
 	    p != end || !printable(rq->user) || !printable(rq->service) ||

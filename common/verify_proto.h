@@ -8,16 +8,21 @@
  * bytes, encoded and decoded only here, so the two can never answer
  * differently.
  *
- * Request, five NUL-terminated fields:
- *   "apitoken-verify-1" NUL USER NUL SERVICE NUL RHOST NUL PASSWORD NUL
- * RHOST is empty when the application set none.  USER, SERVICE and RHOST
- * are at most VPROTO_FIELD_MAX bytes, PASSWORD at most VERIFY_MAX_INPUT,
- * none contains a control character but PASSWORD; the whole request is
- * at most VPROTO_REQUEST_MAX bytes.  The password is the only secret in
- * either direction.
+ * Request, six NUL-terminated fields:
+ *   "apitoken-verify-2" NUL USER NUL SERVICE NUL RHOST NUL RUN_BY NUL
+ *   PASSWORD NUL
+ * RHOST is empty when the application set none.  RUN_BY is empty, or the
+ * real uid, in decimal, of the user who ran a caller that is root: su and
+ * sudo are root, yet the user who ran them can stop them, so they ask
+ * instead of opening the store (SECURITY.md), and the attempt is that
+ * user's (the lockout's source, the log).  Only root's RUN_BY is taken
+ * (verifier.h).  USER, SERVICE and RHOST are at most VPROTO_FIELD_MAX
+ * bytes, PASSWORD at most VERIFY_MAX_INPUT, none contains a control
+ * character but PASSWORD; the whole request is at most VPROTO_REQUEST_MAX
+ * bytes.  The password is the only secret in either direction.
  *
  * Answer, one line of seven TAB-separated fields:
- *   "apitoken-verify-1" VERDICT REASON ID NAME PERMISSIONS EXPIRES_AT LF
+ *   "apitoken-verify-2" VERDICT REASON ID NAME PERMISSIONS EXPIRES_AT LF
  * VERDICT is ok, ignore, denied or unavail (enum verify_code); REASON the
  * name of an enum verify_reason (verify_reason_name); ID the token id when
  * one could be read, else empty; NAME, PERMISSIONS (comma separated) and
@@ -35,6 +40,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "verify.h"
 
@@ -43,17 +49,20 @@
 #define VERIFY_SOCKET "/run/apitoken/verify.sock"
 #endif
 
-#define VPROTO_MAGIC "apitoken-verify-1"
+#define VPROTO_MAGIC "apitoken-verify-2"
 #define VPROTO_FIELD_MAX 255
+#define VPROTO_UID_MAX 10 /* digits of a uid_t */
 #define VPROTO_REQUEST_MAX                                   \
 	(sizeof(VPROTO_MAGIC) + 3 * (VPROTO_FIELD_MAX + 1) + \
-	    VERIFY_MAX_INPUT + 1)
+	    VPROTO_UID_MAX + 1 + VERIFY_MAX_INPUT + 1)
 #define VPROTO_ANSWER_MAX 2048
 
 struct vproto_request {
 	char user[VPROTO_FIELD_MAX + 1];
 	char service[VPROTO_FIELD_MAX + 1];
 	char rhost[VPROTO_FIELD_MAX + 1]; /* "" when none */
+	bool has_run_by;
+	uid_t run_by; /* when has_run_by */
 	char password[VERIFY_MAX_INPUT + 1];
 	size_t password_len;
 };
@@ -61,13 +70,14 @@ struct vproto_request {
 /*
  * Encode a request into buf (cap bytes); returns its length, or ERR_LIMIT
  * when a field is too long or ERR_INVAL when one holds a control
- * character.  rhost may be NULL.  The caller wipes buf after sending it.
+ * character.  rhost and run_by may be NULL (none).  The caller wipes buf
+ * after sending it.
  */
 int vproto_request_encode(const char *user, const char *service,
-    const char *rhost, const char *password, size_t password_len, char *buf,
-    size_t cap);
+    const char *rhost, const uid_t *run_by, const char *password,
+    size_t password_len, char *buf, size_t cap);
 
-/* True when buf's first len bytes hold a whole request (five NULs). */
+/* True when buf's first len bytes hold a whole request (six NULs). */
 bool vproto_request_complete(const char *buf, size_t len);
 
 /*

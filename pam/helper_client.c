@@ -30,8 +30,8 @@ helper_verify(const char *helper, const char *user, const char *service,
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, status = 0, rc, n;
 
 	verify_reason_only(res, VREASON_VERIFIER_FAILED);
-	if ((n = vproto_request_encode(user, service, rhost, password, len, req,
-	         sizeof(req))) < 0) {
+	if ((n = vproto_request_encode(user, service, rhost, NULL, password,
+	         len, req, sizeof(req))) < 0) {
 		verify_reason_only(res, VREASON_BAD_REQUEST);
 		goto out;
 	}

@@ -238,19 +238,45 @@ helper_path(void)
 	return VERIFY_HELPER;
 }
 
-/* The verify service first; the setuid helper when none answers. */
-static void
-ask_verifier(const struct args *a, const struct conf *cf, const char *user,
-    const struct verify_request *req, struct verify_result *res)
+/*
+ * The verify service first.  When none answers: the setuid helper; or, in
+ * a root process its user can stop (su, sudo), a decision of its own
+ * that takes none of LMDB's locks and writes no usage (VPROC_STOPPABLE,
+ * as the helper's verify mode for a user).  Returns true when this
+ * process decided.
+ */
+static bool
+ask_verifier(const struct args *a, const struct conf *cf, bool root,
+    struct verify_request *req, struct verify_result *res)
 {
 	bool reached;
 
-	verifyd_verify(a->socket, (int)(cf->fail_delay + 5) * 1000, user,
-	    req->service, req->rhost, req->password, req->password_len, res,
-	    &reached);
-	if (!reached)
-		helper_verify(helper_path(), user, req->service, req->rhost,
-		    req->password, req->password_len, res);
+	verifyd_verify(a->socket, (int)(cf->fail_delay + 5) * 1000, req->user,
+	    req->service, req->rhost, root ? &req->caller_uid : NULL,
+	    req->password, req->password_len, res, &reached);
+	if (reached)
+		return false;
+	if (root) {
+		req->process = VPROC_STOPPABLE;
+		verify_token(cf, req, res);
+		return true;
+	}
+	helper_verify(helper_path(), req->user, req->service, req->rhost,
+	    req->password, req->password_len, res);
+	return false;
+}
+
+/*
+ * su, sudo and polkit-agent-helper-1 run as root, yet their real uid is
+ * the user's, and kill(2) asks no more: that user can stop them anywhere.
+ * Such a process must hold nothing that another login waits on
+ * (SECURITY.md), and LMDB's locks are such things, so it does not open
+ * the store as root's logins do.
+ */
+static bool
+stoppable(void)
+{
+	return getuid() != 0;
 }
 
 /*
@@ -259,9 +285,9 @@ ask_verifier(const struct args *a, const struct conf *cf, const char *user,
  * with the caller's uid, once).
  */
 static bool
-ours_to_log(bool in_process, const struct verify_result *res)
+ours_to_log(bool decided_here, const struct verify_result *res)
 {
-	return in_process || res->reason == VREASON_BAD_REQUEST ||
+	return decided_here || res->reason == VREASON_BAD_REQUEST ||
 	    res->reason == VREASON_BAD_ANSWER ||
 	    res->reason == VREASON_VERIFIER_FAILED ||
 	    res->reason == VREASON_NO_VERIFIER;
@@ -278,7 +304,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	const char *user = NULL, *password = NULL;
 	struct accepted *acc = NULL;
 	int retval = PAM_AUTH_ERR;
-	bool in_process = geteuid() == 0, logs;
+	bool root = geteuid() == 0, here, logs;
 
 	parse_args(pamh, argc, argv, &a);
 	/* A refused retry must not leave an earlier acceptance standing. */
@@ -290,7 +316,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	 * are root (unless nodelay: an event loop such as nginx's would stall
 	 * every other client), in the verifier otherwise.
 	 */
-	if (in_process && !a.nodelay && cf->fail_delay > 0)
+	if (root && !a.nodelay && cf->fail_delay > 0)
 		pam_fail_delay(pamh, (unsigned)(cf->fail_delay * 1000000));
 	if ((retval = pam_get_user(pamh, &user, NULL)) != PAM_SUCCESS)
 		return retval;
@@ -324,11 +350,11 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		strcpy(h, "-");
 	redact_text(user, u, sizeof(u));
 
-	if (in_process)
+	if ((here = root && !stoppable()))
 		verify_token(cf, &req, &res);
 	else
-		ask_verifier(&a, cf, user, &req, &res);
-	logs = a.debug || ours_to_log(in_process, &res);
+		here = ask_verifier(&a, cf, root, &req, &res);
+	logs = a.debug || ours_to_log(here, &res);
 
 	switch (res.code) {
 	case VERIFY_NOT_TOKEN:
@@ -426,7 +452,8 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		    verdict_reason_text(VREASON_EXPIRED));
 		return PAM_ACCT_EXPIRED;
 	}
-	switch (verify_account(a.store, id, user, when_now(), &res)) {
+	switch (verify_account(a.store, id, user, when_now(),
+	    stoppable() ? VPROC_STOPPABLE : VPROC_OWN, &res)) {
 	case VERIFY_OK:
 		break;
 	case VERIFY_UNAVAIL:

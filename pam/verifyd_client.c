@@ -37,8 +37,8 @@ connect_to(const char *path, int timeout_ms)
 
 enum verify_code
 verifyd_verify(const char *path, int timeout_ms, const char *user,
-    const char *service, const char *rhost, const char *password, size_t len,
-    struct verify_result *res, bool *reached)
+    const char *service, const char *rhost, const uid_t *run_by,
+    const char *password, size_t len, struct verify_result *res, bool *reached)
 {
 	char req[VPROTO_REQUEST_MAX], answer[VPROTO_ANSWER_MAX];
 	size_t got;
@@ -51,8 +51,8 @@ verifyd_verify(const char *path, int timeout_ms, const char *user,
 	*reached = true;
 	if (!vproto_served_by_root(fd))
 		goto out;
-	if ((n = vproto_request_encode(user, service, rhost, password, len, req,
-	         sizeof(req))) < 0) {
+	if ((n = vproto_request_encode(user, service, rhost, run_by, password,
+	         len, req, sizeof(req))) < 0) {
 		verify_reason_only(res, VREASON_BAD_REQUEST);
 		goto out;
 	}

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "verify.h"
 
@@ -22,10 +23,12 @@
  * the setuid helper, and res means nothing.  Once connected, the answer
  * is final: no answer or a malformed one is VERIFY_DENIED
  * (VREASON_VERIFIER_FAILED, VREASON_BAD_ANSWER), a peer that is not root
- * too.  Only call it for token-shaped input.
+ * too.  run_by is NULL but in a root process run by a user (the
+ * request's RUN_BY, verify_proto.h).  Only call it for token-shaped input.
  */
 enum verify_code verifyd_verify(const char *path, int timeout_ms,
     const char *user, const char *service, const char *rhost,
-    const char *password, size_t len, struct verify_result *res, bool *reached);
+    const uid_t *run_by, const char *password, size_t len,
+    struct verify_result *res, bool *reached);
 
 #endif

@@ -92,11 +92,13 @@ SH_LOG_COMPILER = $(SHELL)
 # pamtester and sshd cannot load a sanitizer-built module (ASan must come
 # first in a program); in those builds tests/pam/pamtest covers the module.
 if !SANITIZERS
-TESTS += tests/e2e/login.sh tests/e2e/sshd.sh tests/e2e/aliases.sh tests/e2e/nginx.sh \
+TESTS += tests/e2e/login.sh tests/e2e/sshd.sh tests/e2e/aliases.sh tests/e2e/surun.sh \
+	tests/e2e/nginx.sh \
 	tests/e2e/apache.sh \
 	tests/e2e/dovecot.sh tests/e2e/saslauthd.sh
 endif
 EXTRA_DIST += tests/e2e/lib.sh tests/e2e/login.sh tests/e2e/sshd.sh tests/e2e/aliases.sh \
+	tests/e2e/surun.sh \
 	tests/e2e/nginx.sh tests/e2e/apache.sh tests/e2e/dovecot.sh tests/e2e/saslauthd.sh
 
 # The verify service, its policy and hostile clients.  No PAM module is

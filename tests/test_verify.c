@@ -295,17 +295,20 @@ START_TEST(account_recheck)
 	char tok[TOKEN_LEN + 1];
 
 	vf_make_token(&r, tok);
-	ck_assert_int_eq(verify_account(vf_dir, r.id, vf_me, NOW, &res),
+	ck_assert_int_eq(verify_account(vf_dir, r.id, vf_me, NOW, VPROC_OWN,
+	                     &res),
 	    VERIFY_OK);
-	ck_assert_int_eq(verify_account(vf_dir, r.id, "nobody", NOW, &res),
+	ck_assert_int_eq(verify_account(vf_dir, r.id, "nobody", NOW, VPROC_OWN,
+	                     &res),
 	    VERIFY_DENIED);
 	r.status = STATUS_SUSPENDED;
 	vf_save(&r);
-	ck_assert_int_eq(verify_account(vf_dir, r.id, vf_me, NOW, &res),
+	ck_assert_int_eq(verify_account(vf_dir, r.id, vf_me, NOW, VPROC_OWN,
+	                     &res),
 	    VERIFY_DENIED);
 	ck_assert_int_eq(res.reason, VREASON_SUSPENDED);
 	ck_assert_int_eq(verify_account(vf_dir, "0000000000AA", vf_me, NOW,
-	                     &res),
+	                     VPROC_OWN, &res),
 	    VERIFY_DENIED);
 	ck_assert_int_eq(res.reason, VREASON_DELETED);
 	/* the name is the same, the account is not: refused, at auth and after
@@ -313,7 +316,8 @@ START_TEST(account_recheck)
 	r.status = STATUS_ACTIVE;
 	r.uid = vf_uid + 4242;
 	vf_save(&r);
-	ck_assert_int_eq(verify_account(vf_dir, r.id, vf_me, NOW, &res),
+	ck_assert_int_eq(verify_account(vf_dir, r.id, vf_me, NOW, VPROC_OWN,
+	                     &res),
 	    VERIFY_DENIED);
 	ck_assert_int_eq(res.reason, VREASON_UID_CHANGED);
 	ck_assert_int_eq(vf_try(tok, vf_me, "sshd", NULL, &res), VERIFY_DENIED);
@@ -382,13 +386,15 @@ START_TEST(account_changed)
 	r.account_since = since;
 	vf_save(&r);
 	ck_assert_int_eq(vf_try(tok, vf_me, "sshd", NULL, &res), VERIFY_OK);
-	ck_assert_int_eq(verify_account(vf_dir, r.id, vf_me, NOW, &res),
+	ck_assert_int_eq(verify_account(vf_dir, r.id, vf_me, NOW, VPROC_OWN,
+	                     &res),
 	    VERIFY_OK);
 	r.account_since = since - 1;
 	vf_save(&r);
 	ck_assert_int_eq(vf_try(tok, vf_me, "sshd", NULL, &res), VERIFY_DENIED);
 	ck_assert_int_eq(res.reason, VREASON_ACCOUNT_CHANGED);
-	ck_assert_int_eq(verify_account(vf_dir, r.id, vf_me, NOW, &res),
+	ck_assert_int_eq(verify_account(vf_dir, r.id, vf_me, NOW, VPROC_OWN,
+	                     &res),
 	    VERIFY_DENIED);
 	ck_assert_int_eq(res.reason, VREASON_ACCOUNT_CHANGED);
 	ck_assert_int_eq(verdict_of(VREASON_ACCOUNT_CHANGED), VERIFY_DENIED);

@@ -28,8 +28,10 @@ START_TEST(request_round_trip)
 	struct vproto_request rq;
 	int n;
 
-	n = vproto_request_encode("alice", "nginx", "192.0.2.1", PW, strlen(PW),
-	    buf, sizeof(buf));
+	uid_t by = 1000;
+
+	n = vproto_request_encode("alice", "nginx", "192.0.2.1", NULL, PW,
+	    strlen(PW), buf, sizeof(buf));
 	ck_assert_int_gt(n, 0);
 	ck_assert(vproto_request_complete(buf, (size_t)n));
 	ck_assert(!vproto_request_complete(buf, (size_t)n - 1));
@@ -39,30 +41,49 @@ START_TEST(request_round_trip)
 	ck_assert_str_eq(rq.rhost, "192.0.2.1");
 	ck_assert_str_eq(rq.password, PW);
 	ck_assert_uint_eq(rq.password_len, strlen(PW));
-	/* no rhost travels as an empty field */
-	n = vproto_request_encode("alice", "su", NULL, PW, strlen(PW), buf,
+	ck_assert(!rq.has_run_by);
+	/* no rhost travels as an empty field; su's user as RUN_BY */
+	n = vproto_request_encode("alice", "su", NULL, &by, PW, strlen(PW), buf,
 	    sizeof(buf));
 	ck_assert_int_eq(vproto_request_decode(buf, (size_t)n, &rq), 0);
 	ck_assert_str_eq(rq.rhost, "");
+	ck_assert(rq.has_run_by);
+	ck_assert_uint_eq(rq.run_by, 1000);
+	by = 0;
+	n = vproto_request_encode("alice", "su", NULL, &by, PW, strlen(PW), buf,
+	    sizeof(buf));
+	ck_assert_int_eq(vproto_request_decode(buf, (size_t)n, &rq), 0);
+	ck_assert(rq.has_run_by);
+	ck_assert_uint_eq(rq.run_by, 0);
 }
 END_TEST
 
 START_TEST(request_refusals)
 {
+	static const char *const bad_uids[] = { "-1", "+5", "01", "1 ", "x",
+		"4294967295", "4294967296", "99999999999" };
 	char buf[VPROTO_REQUEST_MAX + 8], big[VPROTO_FIELD_MAX + 2];
 	struct vproto_request rq;
 	int n;
 
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	ck_assert_int_eq(vproto_request_encode(big, "s", NULL, PW, strlen(PW),
-	                     buf, sizeof(buf)),
+	ck_assert_int_eq(vproto_request_encode(big, "s", NULL, NULL, PW,
+	                     strlen(PW), buf, sizeof(buf)),
 	    ERR_LIMIT);
-	ck_assert_int_eq(vproto_request_encode("a\nb", "s", NULL, PW,
+	ck_assert_int_eq(vproto_request_encode("a\nb", "s", NULL, NULL, PW,
 	                     strlen(PW), buf, sizeof(buf)),
 	    ERR_INVAL);
-	n = vproto_request_encode("alice", "sshd", "", PW, strlen(PW), buf,
-	    sizeof(buf));
+	/* RUN_BY is a uid as the encoder writes it, or nothing */
+	for (size_t i = 0; i < sizeof(bad_uids) / sizeof(bad_uids[0]); i++) {
+		n = snprintf(buf, sizeof(buf), "%s%calice%csu%c%c%s%c%s%c",
+		    VPROTO_MAGIC, 0, 0, 0, 0, bad_uids[i], 0, PW, 0);
+		ck_assert_msg(vproto_request_decode(buf, (size_t)n, &rq) ==
+		        ERR_INVAL,
+		    "RUN_BY '%s' taken", bad_uids[i]);
+	}
+	n = vproto_request_encode("alice", "sshd", "", NULL, PW, strlen(PW),
+	    buf, sizeof(buf));
 	/* one byte short, one byte over, another magic, an empty user */
 	ck_assert_int_eq(vproto_request_decode(buf, (size_t)n - 1, &rq),
 	    ERR_INVAL);
@@ -71,7 +92,7 @@ START_TEST(request_refusals)
 	    ERR_INVAL);
 	buf[0] = 'b';
 	ck_assert_int_eq(vproto_request_decode(buf, (size_t)n, &rq), ERR_INVAL);
-	n = vproto_request_encode("", "sshd", "", PW, strlen(PW), buf,
+	n = vproto_request_encode("", "sshd", "", NULL, PW, strlen(PW), buf,
 	    sizeof(buf));
 	ck_assert_int_eq(vproto_request_decode(buf, (size_t)n, &rq), ERR_INVAL);
 	/* a request that fills the buffer without ending */
@@ -99,7 +120,7 @@ START_TEST(answer_round_trip)
 	n = vproto_answer_encode(&in, line, sizeof(line));
 	ck_assert_int_gt(n, 0);
 	ck_assert_str_eq(line,
-	    "apitoken-verify-1\tok\taccepted\t0123456789AB\t"
+	    "apitoken-verify-2\tok\taccepted\t0123456789AB\t"
 	    "ci-deploy\tdeploy:read,deploy:write\t1900000000\n");
 	ck_assert_int_eq(vproto_answer_decode(line, (size_t)n, &out), 0);
 	ck_assert_int_eq(out.code, VERIFY_OK);
@@ -133,19 +154,19 @@ START_TEST(answer_refusals)
 {
 	static const char *const bad[] = {
 		"",
-		"apitoken-verify-1\tok\taccepted\t0123456789AB\tn\t\t0",
-		"apitoken-verify-2\tdenied\texpired\t\t\t\t0\n",
-		"apitoken-verify-1\tok\texpired\t0123456789AB\tn\t\t0\n",
-		"apitoken-verify-1\tdenied\taccepted\t\t\t\t0\n",
-		"apitoken-verify-1\tdenied\tno-such-reason\t\t\t\t0\n",
-		"apitoken-verify-1\tdenied\texpired\t\t\t\t0\textra\n",
-		"apitoken-verify-1\tdenied\texpired\t\tname\t\t0\n",
-		"apitoken-verify-1\tok\taccepted\t\tn\t\t0\n",
-		"apitoken-verify-1\tok\taccepted\tlowercase-id\tn\t\t0\n",
-		"apitoken-verify-1\tok\taccepted\t0123456789AB\tn\ta,,b\t0\n",
-		"apitoken-verify-1\tok\taccepted\t0123456789AB\tn\t\t-1\n",
-		"apitoken-verify-1\tok\taccepted\t0123456789AB\tn\t\t12x\n",
-		"apitoken-verify-1\tok\taccepted\t0123456789AB\tn\x01\t\t0\n",
+		"apitoken-verify-2\tok\taccepted\t0123456789AB\tn\t\t0",
+		"apitoken-verify-1\tdenied\texpired\t\t\t\t0\n",
+		"apitoken-verify-2\tok\texpired\t0123456789AB\tn\t\t0\n",
+		"apitoken-verify-2\tdenied\taccepted\t\t\t\t0\n",
+		"apitoken-verify-2\tdenied\tno-such-reason\t\t\t\t0\n",
+		"apitoken-verify-2\tdenied\texpired\t\t\t\t0\textra\n",
+		"apitoken-verify-2\tdenied\texpired\t\tname\t\t0\n",
+		"apitoken-verify-2\tok\taccepted\t\tn\t\t0\n",
+		"apitoken-verify-2\tok\taccepted\tlowercase-id\tn\t\t0\n",
+		"apitoken-verify-2\tok\taccepted\t0123456789AB\tn\ta,,b\t0\n",
+		"apitoken-verify-2\tok\taccepted\t0123456789AB\tn\t\t-1\n",
+		"apitoken-verify-2\tok\taccepted\t0123456789AB\tn\t\t12x\n",
+		"apitoken-verify-2\tok\taccepted\t0123456789AB\tn\x01\t\t0\n",
 		"not an answer\n",
 	};
 	struct verify_result out;

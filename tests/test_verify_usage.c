@@ -14,7 +14,9 @@
 #include "store.h"
 #include "testutil.h"
 #include "unit.h"
+#include "verifier.h"
 #include "verifyfix.h"
+#include "verify_proto.h"
 
 /*
  * A token of alice good for max_uses logins, made as create makes one: its
@@ -215,6 +217,66 @@ START_TEST(lockout_is_per_source)
 END_TEST
 
 /*
+ * verifier_answer for caller who, on behalf of run_by (NULL: none), as
+ * apitoken-verifyd answers it: the decoded verdict.
+ */
+static enum verify_code
+ask_as(uid_t who_uid, const uid_t *run_by, const char *pw,
+    struct verify_result *res)
+{
+	struct verifier_caller who = { who_uid, who_uid, 0, { 0 } };
+	char req[VPROTO_REQUEST_MAX], answer[VPROTO_ANSWER_MAX];
+	int64_t delay;
+	size_t len;
+	int n;
+
+	n = vproto_request_encode(vf_me, "sshd", NULL, run_by, pw, strlen(pw),
+	    req, sizeof(req));
+	ck_assert_int_gt(n, 0);
+	len = verifier_answer(&vf_conf, vf_dir, NOW, &who, VPROC_SHARED_LOOP,
+	    req, (size_t)n, answer, sizeof(answer), &delay);
+	ck_assert_int_eq(vproto_answer_decode(answer, len, res), 0);
+	return res->code;
+}
+
+/*
+ * su and sudo ask the verify service as root for the user who ran them
+ * (RUN_BY): that user's failures are theirs alone, as the same su's
+ * would be in process; nobody but root may name another uid.
+ */
+START_TEST(run_by_is_the_source_from_root_only)
+{
+	struct record r;
+	struct verify_result res;
+	char tok[TOKEN_LEN + 1], wrong[TOKEN_LEN + 1];
+	struct token t;
+	uid_t mallory = 1000, alice = 1001;
+
+	vf_conf.lockout_attempts = 2;
+	vf_make_token(&r, tok);
+	ck_assert_int_eq(token_generate(&t, r.id, wrong), 0);
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(ask_as(0, &mallory, wrong, &res),
+		    VERIFY_DENIED);
+	ck_assert_int_eq(ask_as(0, &mallory, tok, &res), VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_LOCKED_OUT);
+	ck_assert_int_eq(ask_as(0, &alice, tok, &res), VERIFY_OK);
+	ck_assert_int_eq(ask_as(0, NULL, tok, &res), VERIFY_OK);
+	/* the same source as mallory's own process would be */
+	vf_caller = mallory;
+	ck_assert_int_eq(vf_try(tok, vf_me, "sshd", NULL, &res), VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_LOCKED_OUT);
+	vf_caller = 0;
+	/* from anyone but root, a RUN_BY is refused before any secret */
+	ck_assert_int_eq(ask_as(alice, &alice, tok, &res), VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_BAD_REQUEST);
+	ck_assert_int_eq(ask_as(alice, &mallory, wrong, &res), VERIFY_DENIED);
+	ck_assert_int_eq(res.reason, VREASON_BAD_REQUEST);
+	ck_assert_int_eq(ask_as(0, &alice, tok, &res), VERIFY_OK);
+}
+END_TEST
+
+/*
  * Guesses that run at once are counted before any is answered: of many
  * concurrent wrong secrets from one source, no more than lockout_attempts
  * are told "wrong secret", the rest "locked out".  (Read first, count
@@ -344,7 +406,8 @@ START_TEST(use_limit_counts_exactly)
 	ck_assert_int_eq(vf_try(tok, vf_me, "sshd", "192.0.2.7", &res),
 	    VERIFY_OK);
 	ck_assert_uint_eq(uses_of(r.id), 1);
-	ck_assert_int_eq(verify_account(vf_dir, r.id, vf_me, NOW, &res),
+	ck_assert_int_eq(verify_account(vf_dir, r.id, vf_me, NOW, VPROC_OWN,
+	                     &res),
 	    VERIFY_OK);
 	ck_assert_uint_eq(uses_of(r.id), 1);
 	/* Never throttled: a second login within usage_write_interval counts.
@@ -353,7 +416,8 @@ START_TEST(use_limit_counts_exactly)
 	    VERIFY_OK);
 	ck_assert_uint_eq(uses_of(r.id), 2);
 	/* The login that spent the last use passes its account step. */
-	ck_assert_int_eq(verify_account(vf_dir, r.id, vf_me, NOW, &res),
+	ck_assert_int_eq(verify_account(vf_dir, r.id, vf_me, NOW, VPROC_OWN,
+	                     &res),
 	    VERIFY_OK);
 	ck_assert_int_eq(vf_try(tok, vf_me, "sshd", NULL, &res), VERIFY_DENIED);
 	ck_assert_int_eq(res.reason, VREASON_USES_SPENT);
@@ -474,6 +538,7 @@ verify_usage_suite(void)
 	tcase_add_test(tc, unsafe_usage_fails_closed);
 	tcase_add_test(tc, lockout_is_per_token);
 	tcase_add_test(tc, lockout_is_per_source);
+	tcase_add_test(tc, run_by_is_the_source_from_root_only);
 	tcase_add_test(tc, concurrent_guesses_are_counted);
 	tcase_add_test(tc, busy_gate_answers_no_uncounted_guess);
 	tcase_add_test(tc, use_limit_counts_exactly);

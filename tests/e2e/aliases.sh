@@ -5,10 +5,7 @@
 # --service sudo works for them (common/verify.h), while a token for
 # another program does not.
 #
-# The stacks and the sudoers rule are the test's own, bind-mounted over
-# /etc/pam.d/{su,su-l,sudo,sudo-i} and /etc/sudoers inside a private mount
-# namespace: the machine's files are never written, and no other process
-# sees them.
+# The stacks and the sudoers rule are the test's own (su_stacks, in_ns).
 . "${srcdir:-.}/tests/e2e/lib.sh"
 for p in su sudo unshare setpriv; do
 	command -v $p >/dev/null || skip "no $p"
@@ -20,45 +17,13 @@ B=${TAG}b   # runs su - A
 add_user "$A"
 add_user "$B"
 EXTRA_CLEANUP='rm -f "/run/sudo/ts/$A"'
-for svc in su su-l sudo sudo-i; do
-	cat > "$WORK/pam.$svc" <<EOS
-auth     [success=done ignore=ignore default=die] $MODULE store=$STORE config=$CONF
-auth     requisite  pam_deny.so
-account  [success=ok ignore=ignore default=bad] $MODULE store=$STORE config=$CONF
-account  required   pam_permit.so
-session  required   pam_permit.so
-password required   pam_deny.so
-EOS
-done
-cat > "$WORK/sudoers" <<EOS
-Defaults !lecture, timestamp_timeout=0, passwd_tries=1
-$A ALL=(root) ALL
-EOS
-chmod 440 "$WORK/sudoers"
+su_stacks "$A"
 
 SU=$(at create su --user "$A" --service su) || fail "create su token"
 SUDO=$(at create sudo --user "$A" --service sudo) || fail "create sudo token"
 SSHD=$(at create other --user "$A" --service sshd) || fail "create sshd token"
 SUL=$(at create sul --user "$A" --service su-l) || fail "create su-l token"
 
-# in_ns USER PASSWORD COMMAND...: COMMAND as USER in the namespace with
-# PASSWORD on stdin (su and sudo -S read it there); its exit status, its
-# output in $WORK/out
-in_ns() {
-	who=$1 pw=$2
-	shift 2
-	unshare -m sh -c '
-		mount --make-rprivate / &&
-		for s in su su-l sudo sudo-i; do
-			mount --bind "$0/pam.$s" "/etc/pam.d/$s" || exit 99
-		done &&
-		mount --bind "$0/sudoers" /etc/sudoers || exit 99
-		cd / && exec "$@"' "$WORK" \
-		setpriv --reuid="$who" --regid="$(id -g "$who")" --init-groups "$@" \
-		>"$WORK/out" 2>&1 <<EOI
-$pw
-EOI
-}
 su_l() { in_ns "$B" "$1" su - "$A" -c 'echo in-$USER'; }
 su_plain() { in_ns "$B" "$1" su "$A" -c 'echo in-$USER'; }
 sudo_i() { in_ns "$A" "$1" sudo -S -i -u root sh -c 'echo in-$USER'; }

@@ -74,10 +74,54 @@ lockout_attempts = 0
 EOC
 chmod 644 "$CONF"
 
+# su_stacks SUDOER [MODULE-ARG...]: PAM stacks for su, su-l, sudo and
+# sudo-i with the module in front (store, config and the args), and a
+# sudoers rule that lets SUDOER run anything as root, all in $WORK, where
+# in_ns mounts them over the machine's inside a private mount namespace:
+# the machine's files are never written, and no other process sees them.
+su_stacks() {
+	_sudoer=$1
+	shift
+	for _svc in su su-l sudo sudo-i; do
+		cat > "$WORK/pam.$_svc" <<EOS
+auth     [success=done ignore=ignore default=die] $MODULE store=$STORE config=$CONF $*
+auth     requisite  pam_deny.so
+account  [success=ok ignore=ignore default=bad] $MODULE store=$STORE config=$CONF $*
+account  required   pam_permit.so
+session  required   pam_permit.so
+password required   pam_deny.so
+EOS
+	done
+	cat > "$WORK/sudoers" <<EOS
+Defaults !lecture, timestamp_timeout=0, passwd_tries=1
+$_sudoer ALL=(root) ALL
+EOS
+	chmod 440 "$WORK/sudoers"
+}
+
+# in_ns USER PASSWORD COMMAND...: COMMAND as USER with su_stacks' files
+# mounted, PASSWORD on stdin (su and sudo -S read it there); its exit
+# status, its output in $WORK/out
+in_ns() {
+	who=$1 pw=$2
+	shift 2
+	unshare -m sh -c '
+		mount --make-rprivate / &&
+		for s in su su-l sudo sudo-i; do
+			mount --bind "$0/pam.$s" "/etc/pam.d/$s" || exit 99
+		done &&
+		mount --bind "$0/sudoers" /etc/sudoers || exit 99
+		cd / && exec "$@"' "$WORK" \
+		setpriv --reuid="$who" --regid="$(id -g "$who")" --init-groups "$@" \
+		>"$WORK/out" 2>&1 <<EOI
+$pw
+EOI
+}
+
 # The verify protocol (common/verify_proto.h) from the shell.  A request:
 #   vrequest USER SERVICE RHOST PASSWORD | ask_ok COMMAND...
 # ask_ok prints the answer line and is true when its verdict is "ok".
-vrequest() { printf 'apitoken-verify-1\0%s\0%s\0%s\0%s\0' "$1" "$2" "$3" "$4"; }
+vrequest() { printf 'apitoken-verify-2\0%s\0%s\0%s\0\0%s\0' "$1" "$2" "$3" "$4"; }
 ask_ok() {
 	_line=$("$@")
 	printf '%s\n' "$_line"

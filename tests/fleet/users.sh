@@ -157,7 +157,7 @@ mount --bind "$ETC2" /etc || exit 1
 "$SYNCD" --config "$CONF3" --store "$STORE3" --helper "$APITOKEN" --once 2> "$WORK/once3.log" || exit 2
 getent passwd "$S" | cut -d: -f3,5 > "$WORK/host3.passwd"
 if [ "$SAN" = yes ]; then
-	printf 'apitoken-verify-1\0%s\0%s\0%s\0%s\0' "$S" "$SERVICE" 127.0.0.1 "$T" |
+	printf 'apitoken-verify-2\0%s\0%s\0%s\0\0%s\0' "$S" "$SERVICE" 127.0.0.1 "$T" |
 		APITOKEN_CONFIG=$CONF3 "$APITOKEN" --store "$STORE3" verify | cut -f2 | grep -qx ok || exit 3
 else
 	printf '%s\n' "$T" | pamtester "$SERVICE" "$S" authenticate acct_mgmt >/dev/null 2>&1 || exit 3

@@ -25,7 +25,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vproto_request_complete((const char *)data, size);
 	if (vproto_request_decode((const char *)data, size, &rq) == 0) {
 		n = vproto_request_encode(rq.user, rq.service, rq.rhost,
-		    rq.password, rq.password_len, buf, sizeof(buf));
+		    rq.has_run_by ? &rq.run_by : NULL, rq.password,
+		    rq.password_len, buf, sizeof(buf));
 		if (n < 0 || vproto_request_decode(buf, (size_t)n, &rq2) != 0 ||
 		    memcmp(&rq, &rq2, sizeof(rq)) != 0)
 			abort();

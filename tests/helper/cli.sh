@@ -59,7 +59,7 @@ vfy() { vrequest "$2" "${3:-sshd}" "${4:-192.0.2.9}" "$1" | ask_ok "$APITOKEN" -
 APITOKEN_CONFIG=$CONF
 export APITOKEN_CONFIG
 vfy "$TOK" "$U" sshd 192.0.2.9 > "$WORK/line" || fail "verify of a good token"
-grep -q "^apitoken-verify-1	ok	accepted	$ID	laptop	deploy:read,deploy:write	" "$WORK/line" || fail "verify answer: $(cat "$WORK/line")"
+grep -q "^apitoken-verify-2	ok	accepted	$ID	laptop	deploy:read,deploy:write	" "$WORK/line" || fail "verify answer: $(cat "$WORK/line")"
 vfy "$TOK" "$U" sshd 198.51.100.1 > /dev/null && fail "verify from a disallowed address"
 vfy "$TOK" nobody > /dev/null && fail "verify for another user"
 ok "verify mode"

@@ -68,8 +68,8 @@ send_request(const char *user, const char *service, const char *rhost,
 {
 	char req[VPROTO_REQUEST_MAX];
 	int fd = dial(),
-	    n = vproto_request_encode(user, service, rhost, pw, strlen(pw), req,
-	        sizeof(req));
+	    n = vproto_request_encode(user, service, rhost, NULL, pw,
+	        strlen(pw), req, sizeof(req));
 
 	if (n < 0 || write(fd, req, (size_t)n) != n) {
 		fprintf(stderr, "vclient: cannot send a request\n");
@@ -151,8 +151,8 @@ hostile(const char *user, const char *service, const char *good,
 	}
 	free(big);
 	/* Half a request, then gone. */
-	n = vproto_request_encode(user, service, "", good, strlen(good), req,
-	    sizeof(req));
+	n = vproto_request_encode(user, service, "", NULL, good, strlen(good),
+	    req, sizeof(req));
 	slow = dial();
 	if (write(slow, req, 1) != 1)
 		return 2;
