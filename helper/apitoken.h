@@ -49,6 +49,18 @@ void audit_change(const struct invocation *inv, const char *what,
     const struct record *r, const char *detail);
 
 /*
+ * cgroup.c: when this process is in a cgroup that a user other than root
+ * may freeze (its own, or one above it, owned or writable by such a
+ * user: systemd delegates user@UID.service's to UID), move it to the root
+ * cgroup of that hierarchy (cgroup v2's, v1's freezer), so that the caller
+ * cannot freeze it while it holds the store's locks.  Process-wide: the
+ * process leaves the caller's resource limits and accounting too.  0, or
+ * -1 after one line on stderr when it must move and cannot.  Call it as
+ * root, before the store is opened.
+ */
+int cgroup_leave_callers(void);
+
+/*
  * main.c: (re)connect to syslog, ident "apitoken", facility authpriv.  Again
  * after anything that may have called closelog (a PAM stack).
  */

@@ -5,7 +5,7 @@ sbin_PROGRAMS = apitoken
 apitoken_SOURCES = helper/apitoken.h helper/main.c helper/select.c \
 	helper/create.c helper/list.c helper/change.c helper/change.h helper/rotate.c helper/unlock.c helper/leak.c helper/check.c helper/forget.c helper/update.c helper/prune.c helper/hygiene.c helper/report.c helper/notify.c \
 	helper/verify_mode.c helper/accounts.c helper/fleet_users.c helper/output.c \
-	helper/reauth.c helper/policy.c helper/hold.c helper/fleet.c \
+	helper/reauth.c helper/policy.c helper/hold.c helper/fleet.c helper/cgroup.c \
 	common/record_show.c common/record_show.h
 apitoken_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(JANSSON_CFLAGS) $(LMDB_CFLAGS) \
 	$(PAM_CFLAGS)

@@ -338,7 +338,8 @@ main(int argc, char **argv)
 		return fail(EXIT_USAGE, "the store must be an absolute path");
 	/*
 	 * Root for the rest of the run: the store is root's, and with the real
-	 * uid 0 too the caller can no longer signal us half way through.
+	 * uid 0 too the caller can no longer signal us half way through, nor,
+	 * out of a cgroup of theirs, freeze us.
 	 */
 	if (geteuid() != 0)
 		return fail(EXIT_REFUSED,
@@ -346,6 +347,8 @@ main(int argc, char **argv)
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		return fail(EXIT_REFUSED, "cannot become root: %s",
 		    strerror(errno));
+	if (!inv.root && cgroup_leave_callers() < 0)
+		return EXIT_REFUSED;
 	if (conf_load(inv.conf_path, &inv.conf, err) < 0)
 		return fail(EXIT_REFUSED, "%s", err);
 	inv.now = when_now();

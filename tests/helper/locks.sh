@@ -203,12 +203,26 @@ PIDS=""
 pass_msg "a user's frozen verify helper stalls no login"
 
 # 4. A user's suspend whose stderr is a full pipe: root's revoke of another
-# of the user's tokens goes through at once.
+# of the user's tokens goes through at once.  It is started in a cgroup
+# the user owns, as systemd delegates user@UID.service's subtree, where
+# the user could freeze it at any point: it has left that cgroup before it
+# did anything (helper/cgroup.c).
 at create other --user "$U" --service "$SERVICE" >/dev/null 2>&1 || fail "create other"
+OWN=
+case $KIND in
+v2) OWN=$V2/${TAG}own
+    mkdir "$OWN" && chown "$U" "$OWN" "$OWN/cgroup.procs" "$OWN/cgroup.freeze" ||
+	fail "a cgroup for $U" ;;
+v1) OWN=/sys/fs/cgroup/freezer/${TAG}own
+    mkdir "$OWN" && chown "$U" "$OWN" "$OWN/cgroup.procs" "$OWN/tasks" "$OWN/freezer.state" ||
+	fail "a cgroup for $U" ;;
+esac
+EXTRA_CLEANUP="$EXTRA_CLEANUP"'; [ -n "$OWN" ] && rmdir "$OWN" 2>/dev/null'
 mkfifo "$WORK/fifo"
 exec 7<>"$WORK/fifo"   # a reader that never reads, so writes block, not fail
 chmod 666 "$WORK/fifo"
-(cd / && exec setpriv --reuid="$U" --regid="$(id -g "$U")" --init-groups /usr/bin/python3 -c '
+(cd / && { [ -z "$OWN" ] || echo 0 > "$OWN/cgroup.procs"; } &&
+	exec setpriv --reuid="$U" --regid="$(id -g "$U")" --init-groups /usr/bin/python3 -c '
 import os, sys
 fd = os.open(sys.argv[1], os.O_WRONLY | os.O_NONBLOCK)
 for chunk in (4096, 1):
@@ -229,6 +243,8 @@ done
 at show api --json | jq -e '.status == "suspended"' >/dev/null || fail "the user's suspend did not happen"
 sleep 0.5
 kill -0 "$PIDS" 2>/dev/null || fail "the user's helper is not blocked on its stderr"
+[ -z "$OWN" ] || ! grep -q "/${TAG}own\$" "/proc/$PIDS/cgroup" ||
+	fail "the user's helper stayed in a cgroup the user can freeze: $(cat "/proc/$PIDS/cgroup")"
 # (KILL: the helper ignores SIGTERM, so that a user cannot stop it half way)
 timeout -s KILL 20 "$APITOKEN" --store "$STORE" revoke other >/dev/null 2>"$WORK/stderr"
 got=$?
@@ -239,7 +255,7 @@ kill -KILL $PIDS 2>/dev/null
 wait
 PIDS=""
 exec 7<&-
-pass_msg "a user's helper blocked on a full stderr holds no lock: root's revoke takes effect"
+pass_msg "a user's helper blocked on a full stderr holds no lock: root's revoke takes effect${OWN:+, and it left a cgroup of the user}"
 
 # 5. A holder that never lets go (root's, stopped): root's writers give up
 # after the bound, in one line naming the holder's pid.
