@@ -203,25 +203,32 @@ PIDS=""
 pass_msg "a user's frozen verify helper stalls no login"
 
 # 4. A user's suspend whose stderr is a full pipe: root's revoke of another
-# of the user's tokens goes through at once.  It is started in a cgroup
-# the user owns, as systemd delegates user@UID.service's subtree, where
-# the user could freeze it at any point: it has left that cgroup before it
-# did anything (helper/cgroup.c).
+# of the user's tokens goes through at once.  It is started in cgroups
+# the user owns (v2's and v1's freezer, where mounted), as systemd
+# delegates user@UID.service's subtree, where the user could freeze it at
+# any point: it has left them before it did anything (helper/cgroup.c).
 at create other --user "$U" --service "$SERVICE" >/dev/null 2>&1 || fail "create other"
+# one in each hierarchy that can freeze: cgroup v2's, v1's freezer
 OWN=
-case $KIND in
-v2) OWN=$V2/${TAG}own
-    mkdir "$OWN" && chown "$U" "$OWN" "$OWN/cgroup.procs" "$OWN/cgroup.freeze" ||
-	fail "a cgroup for $U" ;;
-v1) OWN=/sys/fs/cgroup/freezer/${TAG}own
-    mkdir "$OWN" && chown "$U" "$OWN" "$OWN/cgroup.procs" "$OWN/tasks" "$OWN/freezer.state" ||
-	fail "a cgroup for $U" ;;
-esac
-EXTRA_CLEANUP="$EXTRA_CLEANUP"'; [ -n "$OWN" ] && rmdir "$OWN" 2>/dev/null'
+if [ "$KIND" = v2 ]; then
+	mkdir "$V2/${TAG}own" &&
+		chown "$U" "$V2/${TAG}own" "$V2/${TAG}own/cgroup.procs" "$V2/${TAG}own/cgroup.freeze" ||
+		fail "a cgroup v2 for $U"
+	OWN=$V2/${TAG}own
+fi
+F1=$(awk '$3 == "cgroup" && $4 ~ /(^|,)freezer(,|$)/ { print $2; exit }' /proc/mounts)
+if [ -n "$F1" ]; then
+	mkdir "$F1/${TAG}own" &&
+		chown "$U" "$F1/${TAG}own" "$F1/${TAG}own/cgroup.procs" "$F1/${TAG}own/tasks" \
+			"$F1/${TAG}own/freezer.state" ||
+		fail "a v1 freezer cgroup for $U"
+	OWN="$OWN $F1/${TAG}own"
+fi
+EXTRA_CLEANUP="$EXTRA_CLEANUP"'; for d in $OWN; do rmdir "$d" 2>/dev/null; done'
 mkfifo "$WORK/fifo"
 exec 7<>"$WORK/fifo"   # a reader that never reads, so writes block, not fail
 chmod 666 "$WORK/fifo"
-(cd / && { [ -z "$OWN" ] || echo 0 > "$OWN/cgroup.procs"; } &&
+(cd / && for d in $OWN; do echo 0 > "$d/cgroup.procs" || exit 1; done &&
 	exec setpriv --reuid="$U" --regid="$(id -g "$U")" --init-groups /usr/bin/python3 -c '
 import os, sys
 fd = os.open(sys.argv[1], os.O_WRONLY | os.O_NONBLOCK)
@@ -243,7 +250,7 @@ done
 at show api --json | jq -e '.status == "suspended"' >/dev/null || fail "the user's suspend did not happen"
 sleep 0.5
 kill -0 "$PIDS" 2>/dev/null || fail "the user's helper is not blocked on its stderr"
-[ -z "$OWN" ] || ! grep -q "/${TAG}own\$" "/proc/$PIDS/cgroup" ||
+! grep -q "/${TAG}own\$" "/proc/$PIDS/cgroup" ||
 	fail "the user's helper stayed in a cgroup the user can freeze: $(cat "/proc/$PIDS/cgroup")"
 # (KILL: the helper ignores SIGTERM, so that a user cannot stop it half way)
 timeout -s KILL 20 "$APITOKEN" --store "$STORE" revoke other >/dev/null 2>"$WORK/stderr"
@@ -255,7 +262,7 @@ kill -KILL $PIDS 2>/dev/null
 wait
 PIDS=""
 exec 7<&-
-pass_msg "a user's helper blocked on a full stderr holds no lock: root's revoke takes effect${OWN:+, and it left a cgroup of the user}"
+pass_msg "a user's helper blocked on a full stderr holds no lock: root's revoke takes effect${OWN:+, and it left every cgroup the user owns}"
 
 # 5. A holder that never lets go (root's, stopped): root's writers give up
 # after the bound, in one line naming the holder's pid.
