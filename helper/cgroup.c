@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -54,21 +55,32 @@ has_word(const char *list, const char *word)
 	return false;
 }
 
+#define NHIERARCHIES (sizeof(hierarchies) / sizeof(hierarchies[0]))
+
 /*
- * Our cgroup in h, from /proc/self/cgroup, into path: 0, or -1 when the
- * process is in none (the hierarchy is not there).
+ * Where this process is in each hierarchy.  A user can nest cgroups of
+ * their own deeper than any buffer: lines are read whole (getline), and
+ * a cgroup path too long to look at counts as one the user may freeze.
  */
-static int
-own_cgroup(const struct hierarchy *h, char *path, size_t cap)
+struct place {
+	bool in;            /* the process is in this hierarchy */
+	bool too_long;      /* its cgroup's path does not fit in rel */
+	char rel[PATH_MAX]; /* its cgroup, from /proc/self/cgroup */
+	char dir[PATH_MAX]; /* where the whole hierarchy is mounted; "" */
+};
+
+/* Our cgroup in each hierarchy, from /proc/self/cgroup. */
+static void
+find_cgroups(struct place *at)
 {
-	char line[LINE_MAX_LEN], *ctl, *rel;
+	char *line = NULL, *ctl, *rel;
+	size_t cap = 0;
 	FILE *f = fopen("/proc/self/cgroup", "re");
-	int rc = -1;
 
 	if (f == NULL)
-		return -1;
+		return;
 	/* ID:CONTROLLERS:PATH; cgroup v2's is 0::PATH */
-	while (rc < 0 && fgets(line, sizeof(line), f) != NULL) {
+	while (getline(&line, &cap, f) > 0) {
 		line[strcspn(line, "\n")] = '\0';
 		if ((ctl = strchr(line, ':')) == NULL)
 			continue;
@@ -76,45 +88,56 @@ own_cgroup(const struct hierarchy *h, char *path, size_t cap)
 		if ((rel = strchr(ctl, ':')) == NULL)
 			continue;
 		*rel++ = '\0';
-		if (h->option == NULL ? strcmp(line, "0") == 0 && *ctl == '\0' :
-		                        has_word(ctl, h->option))
-			rc = snprintf(path, cap, "%s", rel) < (int)cap ? 0 : -1;
+		for (size_t i = 0; i < NHIERARCHIES; i++) {
+			if (hierarchies[i].option == NULL ?
+			        strcmp(line, "0") != 0 || *ctl != '\0' :
+			        !has_word(ctl, hierarchies[i].option))
+				continue;
+			at[i].in = true;
+			at[i].too_long = strlen(rel) >= sizeof(at[i].rel);
+			if (!at[i].too_long)
+				strcpy(at[i].rel, rel);
+		}
 	}
+	free(line);
 	fclose(f);
-	return rc;
 }
 
 /*
- * Where h is mounted with its whole tree (the mount's root is "/"), from
- * /proc/self/mountinfo, into dir: 0, or -1 when nowhere.
+ * Where each hierarchy is mounted with its whole tree (the mount's root
+ * is "/"), from /proc/self/mountinfo: the first such mount.
  */
-static int
-mount_of(const struct hierarchy *h, char *dir, size_t cap)
+static void
+find_mounts(struct place *at)
 {
-	char line[LINE_MAX_LEN], root[PATH_MAX], point[PATH_MAX];
+	char *line = NULL, root[PATH_MAX], point[PATH_MAX];
 	char fstype[64], opts[LINE_MAX_LEN];
 	const char *sep;
+	size_t cap = 0;
 	FILE *f = fopen("/proc/self/mountinfo", "re");
-	int rc = -1;
 
 	if (f == NULL)
-		return -1;
-	while (rc < 0 && fgets(line, sizeof(line), f) != NULL) {
+		return;
+	while (getline(&line, &cap, f) > 0) {
 		/* ID PARENT MAJ:MIN ROOT POINT OPTIONS [TAGS] - FSTYPE SRC
 		 * SUPER */
 		if ((sep = strstr(line, " - ")) == NULL ||
 		    sscanf(line, "%*s %*s %*s %4095s %4095s", root, point) !=
 		        2 ||
-		    sscanf(sep, " - %63s %*s %4095s", fstype, opts) != 2)
+		    sscanf(sep, " - %63s %*s %4095s", fstype, opts) != 2 ||
+		    strcmp(root, "/") != 0 || strchr(point, '\\') != NULL)
 			continue;
-		if (strcmp(fstype, h->fstype) != 0 || strcmp(root, "/") != 0 ||
-		    strchr(point, '\\') != NULL ||
-		    (h->option != NULL && !has_word(opts, h->option)))
-			continue;
-		rc = snprintf(dir, cap, "%s", point) < (int)cap ? 0 : -1;
+		for (size_t i = 0; i < NHIERARCHIES; i++) {
+			const struct hierarchy *h = &hierarchies[i];
+
+			if (at[i].dir[0] == '\0' &&
+			    strcmp(fstype, h->fstype) == 0 &&
+			    (h->option == NULL || has_word(opts, h->option)))
+				strcpy(at[i].dir, point);
+		}
 	}
+	free(line);
 	fclose(f);
-	return rc;
 }
 
 /* Owned or writable by someone other than root (or not to be told). */
@@ -138,7 +161,9 @@ freezable(const struct hierarchy *h, const char *dir, const char *rel)
 	char path[PATH_MAX], file[PATH_MAX + 32];
 	char *slash;
 
-	if (snprintf(path, sizeof(path), "%s%s", dir, rel) >= (int)sizeof(path))
+	/* The root cgroup is "/": the mount point itself. */
+	if (snprintf(path, sizeof(path), "%s%s", dir,
+	        strcmp(rel, "/") == 0 ? "" : rel) >= (int)sizeof(path))
 		return true;
 	for (;;) {
 		snprintf(file, sizeof(file), "%s/%s", path, h->freeze);
@@ -173,21 +198,22 @@ move_to_root(const char *dir)
 int
 cgroup_leave_callers(void)
 {
-	char rel[PATH_MAX], dir[PATH_MAX];
+	struct place at[NHIERARCHIES];
 
-	for (size_t i = 0; i < sizeof(hierarchies) / sizeof(hierarchies[0]);
-	     i++) {
-		const struct hierarchy *h = &hierarchies[i];
-
-		if (own_cgroup(h, rel, sizeof(rel)) < 0 ||
-		    mount_of(h, dir, sizeof(dir)) < 0 ||
-		    !freezable(h, dir, rel))
+	memset(at, 0, sizeof(at));
+	find_cgroups(at);
+	find_mounts(at);
+	for (size_t i = 0; i < NHIERARCHIES; i++) {
+		if (!at[i].in || at[i].dir[0] == '\0' ||
+		    (!at[i].too_long &&
+		        !freezable(&hierarchies[i], at[i].dir, at[i].rel)))
 			continue;
-		if (move_to_root(dir) < 0)
+		if (move_to_root(at[i].dir) < 0)
 			return fail(-1,
 			    "cannot leave cgroup %.200s, which users other "
 			    "than root can freeze: %s",
-			    rel, strerror(errno));
+			    at[i].too_long ? "(too long to show)" : at[i].rel,
+			    strerror(errno));
 	}
 	return 0;
 }

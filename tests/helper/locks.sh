@@ -224,12 +224,30 @@ if [ -n "$F1" ]; then
 		fail "a v1 freezer cgroup for $U"
 	OWN="$OWN $F1/${TAG}own"
 fi
-EXTRA_CLEANUP="$EXTRA_CLEANUP"'; for d in $OWN; do rmdir "$d" 2>/dev/null; done'
+# rm_nest: remove section 4b's nest of cgroups, deepest first (its path is
+# longer than PATH_MAX, so step by step)
+NEST= DEPTH=17
+LEAF=$(printf '%0250d' 0 | tr 0 d)
+# (bash: dash's cd makes the whole path, and fails past PATH_MAX)
+rm_nest() {
+	[ -n "$NEST" ] || return 0
+	bash -c 'cd "$1" 2>/dev/null || exit 0
+		n=0
+		while [ $n -lt "$2" ] && cd "$3" 2>/dev/null; do n=$((n + 1)); done
+		while [ $n -gt 0 ]; do cd .. && rmdir "$3"; n=$((n - 1)); done' \
+		sh "$NEST" "$DEPTH" "$LEAF"
+}
+EXTRA_CLEANUP="$EXTRA_CLEANUP"'; rm_nest; for d in $OWN; do rmdir "$d" 2>/dev/null; done'
 mkfifo "$WORK/fifo"
 exec 7<>"$WORK/fifo"   # a reader that never reads, so writes block, not fail
 chmod 666 "$WORK/fifo"
-(cd / && for d in $OWN; do echo 0 > "$d/cgroup.procs" || exit 1; done &&
-	exec setpriv --reuid="$U" --regid="$(id -g "$U")" --init-groups /usr/bin/python3 -c '
+# blocked_helper ARGS...: the user's helper with ARGS, its stderr on the
+# full fifo, started in each cgroup of $JOIN, a list of directories each
+# cd'd to from the one before (joined by writing 0 to its cgroup.procs
+# from inside it); its pid in PIDS
+blocked_helper() {
+	(exec bash -c 'for d in $1; do cd "$d" && echo 0 > cgroup.procs || exit 1; done &&
+	cd / && shift && exec "$@"' sh "$JOIN" setpriv --reuid="$U" --regid="$(id -g "$U")" --init-groups /usr/bin/python3 -c '
 import os, sys
 fd = os.open(sys.argv[1], os.O_WRONLY | os.O_NONBLOCK)
 for chunk in (4096, 1):
@@ -241,8 +259,11 @@ for chunk in (4096, 1):
 os.set_blocking(fd, True)
 os.dup2(fd, 2)
 os.execv(sys.argv[2], sys.argv[2:])
-' "$WORK/fifo" "$SUID/apitoken" suspend api) </dev/null >/dev/null &
-PIDS="$!"
+' "$WORK/fifo" "$SUID/apitoken" "$@") </dev/null >/dev/null &
+	PIDS="$!"
+}
+JOIN=$OWN
+blocked_helper suspend api
 i=0
 until at show api --json 2>/dev/null | jq -e '.status == "suspended"' >/dev/null || [ $i -ge 50 ]; do
 	sleep 0.1; i=$((i + 1))
@@ -261,8 +282,39 @@ at show other --json | jq -e '.status == "revoked"' >/dev/null || fail "the revo
 kill -KILL $PIDS 2>/dev/null
 wait
 PIDS=""
-exec 7<&-
 pass_msg "a user's helper blocked on a full stderr holds no lock: root's revoke takes effect${OWN:+, and it left every cgroup the user owns}"
+
+# 4b. The same from a cgroup v2 the user nested deeper than PATH_MAX (a
+# path no buffer holds): the helper leaves it too, never reading the
+# path's tail as a shorter one.
+if [ "$KIND" = v2 ]; then
+	NEST=$V2/${TAG}own
+	(cd "$NEST" && exec setpriv --reuid="$U" --regid="$(id -g "$U")" --init-groups bash -c '
+		n=0
+		while [ $n -lt "$1" ]; do mkdir "$2" && cd "$2" || exit 1; n=$((n + 1)); done' \
+		sh "$DEPTH" "$LEAF") || fail "the user's nest of cgroups"
+	[ $(( ${#NEST} + DEPTH * (${#LEAF} + 1) )) -gt 4096 ] ||
+		fail "the nest is not deeper than PATH_MAX"
+	# joined by cd step by step: the whole path is too long for one call
+	JOIN="$NEST $(for n in $(seq $DEPTH); do printf '%s ' "$LEAF"; done)"
+	at create third --user "$U" --service "$SERVICE" >/dev/null 2>&1 || fail "create third"
+	blocked_helper suspend third
+	i=0
+	until at show third --json 2>/dev/null | jq -e '.status == "suspended"' >/dev/null || [ $i -ge 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	at show third --json | jq -e '.status == "suspended"' >/dev/null ||
+		fail "the user's suspend from the nest did not happen"
+	sleep 0.5
+	kill -0 "$PIDS" 2>/dev/null || fail "the user's helper is not blocked on its stderr"
+	! grep -q "${TAG}own" "/proc/$PIDS/cgroup" ||
+		fail "the user's helper stayed in the nest of cgroups"
+	kill -KILL $PIDS 2>/dev/null
+	wait
+	PIDS=""
+	pass_msg "a user's helper leaves a nest of cgroups deeper than PATH_MAX"
+fi
+exec 7<&-
 
 # 5. A holder that never lets go (root's, stopped): root's writers give up
 # after the bound, in one line naming the holder's pid.
