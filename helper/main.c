@@ -258,6 +258,14 @@ command(struct invocation *inv, int argc, char **argv)
 	if (cmd == NULL)
 		return fail(EXIT_USAGE,
 		    "unknown command '%.32s'; see apitoken --help", argv[0]);
+	/*
+	 * verify opens the store without LMDB's locks and writes no usage, so
+	 * a caller who freezes it stalls nobody but themselves: leaving their
+	 * cgroup would cost every non-root login through the helper for
+	 * nothing.
+	 */
+	if (!inv->root && cmd->run != cmd_verify && cgroup_leave_callers() < 0)
+		return EXIT_REFUSED;
 	return cmd->run(inv, argc, argv);
 }
 
@@ -338,8 +346,9 @@ main(int argc, char **argv)
 		return fail(EXIT_USAGE, "the store must be an absolute path");
 	/*
 	 * Root for the rest of the run: the store is root's, and with the real
-	 * uid 0 too the caller can no longer signal us half way through, nor,
-	 * out of a cgroup of theirs, freeze us.
+	 * uid 0 too the caller can no longer signal us half way through; and
+	 * command() leaves a cgroup of theirs before any command that takes
+	 * the store's locks, so they cannot freeze us holding one either.
 	 */
 	if (geteuid() != 0)
 		return fail(EXIT_REFUSED,
@@ -347,8 +356,6 @@ main(int argc, char **argv)
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		return fail(EXIT_REFUSED, "cannot become root: %s",
 		    strerror(errno));
-	if (!inv.root && cgroup_leave_callers() < 0)
-		return EXIT_REFUSED;
 	if (conf_load(inv.conf_path, &inv.conf, err) < 0)
 		return fail(EXIT_REFUSED, "%s", err);
 	inv.now = when_now();
