@@ -274,6 +274,13 @@ fleet_allowed(const struct conf *cf, struct store *st, const struct record *r,
 	return VREASON_ACCEPTED;
 }
 
+/* A stopped process must hold none of LMDB's locks (verifier.h). */
+static unsigned
+open_flags(enum verify_process process)
+{
+	return STORE_RDONLY | (process == VPROC_STOPPABLE ? STORE_NOLOCK : 0);
+}
+
 /* How long a usage write of req waits for the gate (verify.h). */
 static int
 usage_wait(const struct verify_request *req)
@@ -369,9 +376,7 @@ verify_token(const struct conf *cf, const struct verify_request *req,
 		return deny(res, VREASON_MALFORMED);
 	}
 
-	if ((rc = store_open(&st, req->store_dir,
-	         STORE_RDONLY |
-	             (req->process == VPROC_STOPPABLE ? STORE_NOLOCK : 0),
+	if ((rc = store_open(&st, req->store_dir, open_flags(req->process),
 	         err)) < 0) {
 		unavail(res, err);
 		goto out;
@@ -462,9 +467,7 @@ verify_account(const char *store_dir, const char *id, const char *user,
 
 	memset(res, 0, sizeof(*res));
 	snprintf(res->id, sizeof(res->id), "%s", id);
-	if ((rc = store_open(&st, store_dir,
-	         STORE_RDONLY | (process == VPROC_STOPPABLE ? STORE_NOLOCK : 0),
-	         err)) < 0)
+	if ((rc = store_open(&st, store_dir, open_flags(process), err)) < 0)
 		return unavail(res, err);
 	rc = store_get(st, id, &res->rec, err);
 	store_close(st);

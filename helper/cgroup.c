@@ -159,22 +159,21 @@ static bool
 freezable(const struct hierarchy *h, const char *dir, const char *rel)
 {
 	char path[PATH_MAX], file[PATH_MAX + 32];
-	char *slash;
+	size_t top = strlen(dir);
 
 	/* The root cgroup is "/": the mount point itself. */
 	if (snprintf(path, sizeof(path), "%s%s", dir,
 	        strcmp(rel, "/") == 0 ? "" : rel) >= (int)sizeof(path))
 		return true;
+	/* rel starts with '/', so every step up ends on a '/' at top or after.
+	 */
 	for (;;) {
 		snprintf(file, sizeof(file), "%s/%s", path, h->freeze);
 		if (others_control(path) || others_control(file))
 			return true;
-		if (strlen(path) <= strlen(dir) ||
-		    (slash = strrchr(path, '/')) == NULL)
+		if (strlen(path) <= top)
 			return false;
-		*slash = '\0';
-		if (strlen(path) < strlen(dir))
-			return false;
+		*strrchr(path + top, '/') = '\0';
 	}
 }
 

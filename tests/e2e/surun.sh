@@ -33,15 +33,13 @@ SUDO=$(at create sudo --user "$A" --service sudo) || fail "create sudo token"
 ONCE=$(at create once --user "$A" --service su --uses 1) || fail "create --uses 1"
 ROOTS=$(at create login --user "$A") || fail "create $SERVICE token"
 
-# holds_no_lock PROG USER: the running PROG of real uid USER has none of
-# LMDB's lock files open and no lock on any file (/proc/locks' pid field)
+# holds_no_lock PROG PID: PROG, running as PID, has none of LMDB's lock
+# files open and no lock on any file (/proc/locks' pid field)
 holds_no_lock() {
-	_pid=$(pgrep -x -U "$2" "$1" | head -1)
-	[ -n "$_pid" ] || fail "no $1 of $2 running: $(cat "$WORK/out")"
-	ls -l "/proc/$_pid/fd" | grep -q 'mdb-lock' &&
-		fail "$1 has LMDB's lock file open: $(ls -l "/proc/$_pid/fd" | grep mdb)"
-	awk -v p="$_pid" '$5 == p { found = 1 } END { exit !found }' /proc/locks &&
-		fail "$1 holds a lock: $(grep " $_pid " /proc/locks)"
+	ls -l "/proc/$2/fd" | grep -q 'mdb-lock' &&
+		fail "$1 has LMDB's lock file open: $(ls -l "/proc/$2/fd" | grep mdb)"
+	awk -v p="$2" '$5 == p { found = 1 } END { exit !found }' /proc/locks &&
+		fail "$1 holds a lock: $(grep " $2 " /proc/locks)"
 	return 0
 }
 # logged_in: the command started by in_ns in the background said "in-"
@@ -64,8 +62,9 @@ with_command() {
 	in_ns "$_user" "$_pw" "$_prog" "$@" &
 	_job=$!
 	logged_in "$_prog"
-	holds_no_lock "$_prog" "$_user"
 	_pid=$(pgrep -x -U "$_user" "$_prog" | head -1)
+	[ -n "$_pid" ] || fail "no $_prog of $_user running: $(cat "$WORK/out")"
+	holds_no_lock "$_prog" "$_pid"
 	pkill -KILL -P "$_pid"
 	kill -KILL "$_pid"
 	wait "$_job"
