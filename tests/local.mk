@@ -100,7 +100,7 @@ endif
 EXTRA_DIST += tests/e2e/lib.sh tests/e2e/login.sh tests/e2e/sshd.sh tests/e2e/aliases.sh \
 	tests/e2e/surun.sh \
 	tests/e2e/nginx.sh tests/e2e/apache.sh tests/e2e/dovecot.sh tests/e2e/saslauthd.sh \
-	tests/e2e/systemd.sh
+	tests/e2e/systemd.sh tests/sdns.sh
 
 # The verify service, its policy and hostile clients.  No PAM module is
 # loaded, so this runs in sanitizer builds too.

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: ISC
 # The Debian packages on a machine, as an administrator meets them: installed
 # with apt-get, the profile enabled with pam-auth-update, a token login
-# through the common stacks (as root and through the setuid program), revoke
-# refused, an administrator's dpkg-statoverride kept across a reinstall, then
-# remove (store and service user stay) and purge (store goes, the service
-# user stays, locked).  The machine's PAM configuration is as before at the
+# through the common stacks (as root and through the setuid program), the
+# packaged apitoken-verifyd units under a systemd of the test's own
+# (tests/sdns.sh) answering a caller that is not root, revoke refused, an
+# administrator's dpkg-statoverride kept across a reinstall, then remove
+# (store and service user stay) and purge (store goes, the service user
+# stays, locked).  The machine's PAM configuration is as before at the
 # end, compared byte for byte.
 #
 # usage: tests/deb/cycle.sh DIR   (DIR holds apitoken_*.deb, libpam-apitoken_*.deb)
@@ -15,6 +17,7 @@ set -eu
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
+. "$(dirname "$0")/../sdns.sh"
 
 [ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || fail "needs root (installs packages)"
@@ -51,6 +54,7 @@ export DEBIAN_FRONTEND=noninteractive
 cleanup() {
 	rc=$?
 	set +e
+	sdns_stop
 	dpkg-statoverride --remove /usr/sbin/apitoken >/dev/null 2>&1
 	if dpkg-query -W -f='${Status}' apitoken libpam-apitoken 2>/dev/null | grep -q installed; then
 		apt-get purge -y -qq apitoken libpam-apitoken >/dev/null 2>&1
@@ -126,6 +130,35 @@ printf '%s\n' "$TOKEN" | setpriv --reuid="$(id -u "$svc")" --regid="$(id -g "$sv
 	--clear-groups pamtester "$svc" "$svc" authenticate >/dev/null 2>&1 ||
 	fail "token login by $svc itself, through the setuid apitoken"
 ok "a token login by a caller that is not root, through the setuid apitoken"
+
+echo "== the packaged verify service, under systemd"
+# The units as installed, in a systemd of the test's own (tests/sdns.sh).
+# A token with a use limit needs a root verifier: the setuid program
+# refuses it, so a caller that is not root gets it accepted only from
+# apitoken-verifyd, which counts it (usage in /var/lib/apitoken, through
+# the unit's ReadWritePaths).
+if why=$(sdns_unusable); then
+	echo "not run: $why"
+else
+	mkdir -p "$saved/stage/units"
+	cp /lib/systemd/system/apitoken-verifyd.socket /lib/systemd/system/apitoken-verifyd.service \
+		"$saved/stage/units/" || fail "no apitoken-verifyd units in /lib/systemd/system"
+	once=$(apitoken create "${svc}1" --user "$svc" --service "$svc" --uses 1 --expires 1h) ||
+		fail "apitoken create --uses 1"
+	sdns_boot "$saved" "$saved/stage"
+	sdns systemctl start apitoken-verifyd.socket || fail "apitoken-verifyd.socket did not start"
+	as_svc() {
+		printf '%s\n' "$once" | sdns setpriv --reuid="$(id -u "$svc")" --regid="$(id -g "$svc")" \
+			--clear-groups pamtester "$svc" "$svc" authenticate >/dev/null 2>&1
+	}
+	as_svc || fail "a --uses 1 token refused to $svc through apitoken-verifyd: $(sdns journalctl --no-pager -o cat | tail -3)"
+	! as_svc || fail "a --uses 1 token accepted twice"
+	[ "$(sdns journalctl --no-pager -o cat -u apitoken-verifyd.service |
+		grep -c "service $svc rhost -, asked by uid $(id -u "$svc"): ")" = 2 ] ||
+		fail "not two decisions of apitoken-verifyd in the journal: $(sdns journalctl --no-pager -o cat | tail -5)"
+	sdns_stop
+	ok "apitoken-verifyd.socket as installed: a --uses 1 token counted once for a caller that is not root"
+fi
 saved_token=$TOKEN
 TOKEN=not-a-token-password
 ! login "$svc" "$svc" authenticate || fail "a plain password logged in"

@@ -1,12 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# The shipped units of apitoken-verifyd and apitoken-authd under Debian's
-# real systemd: one booted by this test as PID 1 of private PID, mount,
-# UTS, IPC and network namespaces, which loads no unit but these, an
-# empty target and journald, and sees its own /run, /tmp and /var/tmp.
-# Only the programs' paths, verifyd's --store and --config and authd's
-# --verify-socket differ from what `make install` puts in place; every
-# sandbox setting is the unit's own.  Checked:
+# The units of apitoken-verifyd and apitoken-authd, from the source tree,
+# under Debian's real systemd, booted by this test in namespaces of its
+# own with no other units (tests/sdns.sh).  Only the programs' paths,
+# verifyd's --store and --config and authd's --verify-socket differ from
+# what `make install` puts in place; every sandbox setting is the unit's
+# own (tests/deb/cycle.sh runs the packaged verifyd units as they are).
+# Checked:
 # - the sockets come up as the units say, and nothing runs before the
 #   first client (socket activation);
 # - a user's PAM login (pamtester, not root) is accepted through the
@@ -19,26 +19,15 @@
 # - apitoken-authd as its DynamicUser, named by the verifier policy
 #   (nss-systemd), answers 204 for a good token and 401 for a wrong one.
 . "${srcdir:-.}/tests/e2e/lib.sh"
-SYSTEMD=/lib/systemd/systemd
-[ -x "$SYSTEMD" ] || skip "no systemd (apt-get install systemd)"
-for p in unshare nsenter systemctl journalctl pamtester setpriv curl; do
+. "${srcdir:-.}/tests/sdns.sh"
+why=$(sdns_unusable) && skip "$why"
+for p in pamtester setpriv curl; do
 	command -v $p >/dev/null || skip "no $p"
-done
-# A systemd of the machine's own manages the cgroup tree this one would
-# share (there is no cgroup namespace here): leave that machine alone.
-[ "$(cat /proc/1/comm)" = systemd ] &&
-	skip "systemd is this machine's init; this test boots one of its own, for machines and containers without"
-for d in /sys/fs/cgroup/unified /sys/fs/cgroup/systemd /sys/fs/cgroup; do
-	[ -d "$d/system.slice" ] || [ -d "$d/init.scope" ] &&
-		skip "$d already holds a systemd's cgroups"
 done
 grep -Eq '^passwd:.*[[:space:]]systemd([[:space:]]|$)' /etc/nsswitch.conf ||
 	skip "nss-systemd is not in /etc/nsswitch.conf's passwd line (apt-get install libnss-systemd)"
 getent passwd apitoken-authd >/dev/null &&
 	skip "an account apitoken-authd exists; the unit's DynamicUser would be that account"
-[ -d /srv ] || skip "no /srv to mount the store's tmpfs on"
-unshare --pid --fork --mount --uts --ipc --net true 2>/dev/null ||
-	skip "cannot make namespaces here"
 [ -x "$VERIFYD" ] || fail "not built: $VERIFYD"
 [ -x "$AUTHD" ] || fail "not built: $AUTHD"
 getent group www-data >/dev/null || fail "no group www-data"
@@ -72,7 +61,7 @@ WEB=$(at create web --user "$U" --service nginx) || fail "create --service nginx
 S=$WORK/stage
 mkdir -p "$S/units" "$S/bin" || fail "mkdir"
 cp "$VERIFYD" "$AUTHD" "$APITOKEN" "$S/bin/" && cp "$MODULE" "$S/pam_apitoken.so" &&
-	cp -a "$STORE" "$S/store" && cp "$CONF" "$S/apitoken.conf" || fail "stage"
+	mkdir -p "$S/srv/zzapt" && cp -a "$STORE" "$S/srv/zzapt/store" && cp "$CONF" "$S/apitoken.conf" || fail "stage"
 src=${srcdir:-.}
 sed -e "s|^ExecStart=@sbindir@/apitoken-verifyd --foreground\$|& --store $D --config $R/apitoken.conf|" \
 	-e "s|@sbindir@|$R/bin|" -e "s|@storedir@|$D|" \
@@ -90,17 +79,6 @@ done
 grep -q "^ExecStart=$R/bin/apitoken-verifyd --foreground --store" "$S/units/apitoken-verifyd.service" &&
 	grep -q "^ExecStart=$R/bin/apitoken-authd --foreground --verify-socket" "$S/units/apitoken-authd.service" ||
 	fail "the units' ExecStart lines changed; this test needs updating"
-# What every unit's default dependencies name, empty; and journald, from
-# the machine, its volatile journal in the namespaces' /run.
-for t in zzapt sysinit basic sockets shutdown; do
-	printf '[Unit]\nDescription=%s (test)\nDefaultDependencies=no\n' "$t" > "$S/units/$t.target"
-done
-cp /lib/systemd/system/systemd-journald.socket \
-	/lib/systemd/system/systemd-journald-dev-log.socket "$S/units/" || fail "journald units"
-# Its audit socket needs the machine's network namespace.
-sed -e 's/ systemd-journald-audit.socket//g' /lib/systemd/system/systemd-journald.service \
-	> "$S/units/systemd-journald.service"
-
 cat > "/etc/pam.d/$SERVICE" <<EOS
 auth     [success=done ignore=ignore default=die] $R/pam_apitoken.so store=$D config=$R/apitoken.conf socket=$VSOCK
 auth     requisite  pam_deny.so
@@ -108,97 +86,29 @@ account  [success=ok ignore=ignore default=bad] $R/pam_apitoken.so store=$D conf
 account  required   pam_permit.so
 EOS
 
-# PID 1 of the namespaces.  The stage is copied into their /run before
-# /tmp and /var/tmp are covered (the work directory is under one).
-cat > "$WORK/boot" <<EOB
-#!/bin/sh
-set -e
-exec 3> "$WORK/systemd.log"
-mount -t tmpfs -o mode=755 tmpfs /run
-mkdir -p $R /run/systemd/journald.conf.d /run/empty
-cp -a "$S/." $R/
-mount -t tmpfs -o mode=755 tmpfs /srv
-mkdir -p /srv/zzapt
-mv $R/store $D
-chmod 755 $R $R/bin
-printf '[Journal]\nStorage=volatile\n' > /run/systemd/journald.conf.d/zzapt.conf
-mount -t tmpfs -o mode=1777 tmpfs /tmp
-mount -t tmpfs -o mode=1777 tmpfs /var/tmp
-# SYSTEMD_UNIT_PATH replaces the unit path; should a systemd not honour
-# it, the machine's units (tmpfiles emptying /tmp, sysusers, sysctl) are
-# not there to be loaded either.
-for d in /etc/systemd/system /lib/systemd/system /usr/lib/systemd/system \
-	/lib/systemd/system-generators /usr/lib/systemd/system-generators; do
-	[ -d "\$d" ] && mount --bind /run/empty "\$d"
-done
-export container=zzapt SYSTEMD_UNIT_PATH=$R/units SYSTEMD_GENERATOR_PATH=/run/empty \
-	SYSTEMD_ENVIRONMENT_GENERATOR_PATH=/run/empty
-exec $SYSTEMD --system --unit=zzapt.target --log-target=console --log-level=notice >&3 2>&3
-EOB
-chmod 755 "$WORK/boot"
-# Stopped by pid: PID 1 of a PID namespace takes all of it along.  The
-# cgroups it made, at the root of each hierarchy, go after it (deepest
-# first; a dying process may hold one a moment longer).
-SD=""
-UNS=""
-stop_systemd() {
-	[ -n "$SD" ] && kill -KILL "$SD" 2>/dev/null
-	[ -n "$UNS" ] && wait "$UNS" 2>/dev/null
-	_i=0
-	while [ $_i -lt 50 ]; do
-		_left=""
-		for _h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
-			for _c in init.scope system.slice; do
-				[ -d "$_h$_c" ] || continue
-				find "$_h$_c" -depth -type d -exec rmdir {} + 2>/dev/null
-				[ -d "$_h$_c" ] && _left="$_left $_h$_c"
-			done
-		done
-		[ -z "$_left" ] && return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	echo "cgroups left behind:$_left" >&2
-}
-EXTRA_CLEANUP=stop_systemd
-unshare --pid --fork --mount --mount-proc --uts --ipc --net --propagation private "$WORK/boot" 2>>"$WORK/unshare.log" &
-UNS=$!
-i=0
-while [ -z "$SD" ] && [ $i -lt 50 ]; do
-	SD=$(pgrep -P "$UNS" -x systemd)
-	[ -n "$SD" ] || { sleep 0.1; i=$((i + 1)); }
-done
-[ -n "$SD" ] || fail "systemd did not start: $(cat "$WORK/systemd.log")"
-ins() { nsenter -t "$SD" -m -p -- "$@"; }
-i=0
-until [ "$(ins systemctl is-system-running 2>/dev/null)" = running ] || [ $i -ge 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-[ "$(ins systemctl is-system-running 2>&1)" = running ] ||
-	fail "systemd is $(ins systemctl is-system-running 2>&1): $(tail -5 "$WORK/systemd.log")"
-pass_msg "systemd $(ins systemctl --version | head -1 | cut -d' ' -f2) is PID 1 of the test's namespaces"
+EXTRA_CLEANUP=sdns_stop
+sdns_boot "$WORK" "$S"
+pass_msg "systemd $(sdns systemctl --version | head -1 | cut -d' ' -f2) is PID 1 of the test's namespaces"
 
-ins systemctl start systemd-journald.socket systemd-journald-dev-log.socket \
-	systemd-journald.service apitoken-verifyd.socket apitoken-authd.socket ||
-	fail "starting the sockets: $(ins systemctl --no-pager status apitoken-verifyd.socket apitoken-authd.socket 2>&1 | tail -20)"
-[ "$(ins stat -c '%a %U:%G' "$VSOCK")" = "666 root:root" ] ||
-	fail "verifyd's socket is $(ins stat -c '%a %U:%G' "$VSOCK")"
-[ "$(ins stat -c '%a %U:%G' "$ASOCK")" = "660 root:www-data" ] ||
-	fail "authd's socket is $(ins stat -c '%a %U:%G' "$ASOCK")"
+sdns systemctl start apitoken-verifyd.socket apitoken-authd.socket ||
+	fail "starting the sockets: $(sdns systemctl --no-pager status apitoken-verifyd.socket apitoken-authd.socket 2>&1 | tail -20)"
+[ "$(sdns stat -c '%a %U:%G' "$VSOCK")" = "666 root:root" ] ||
+	fail "verifyd's socket is $(sdns stat -c '%a %U:%G' "$VSOCK")"
+[ "$(sdns stat -c '%a %U:%G' "$ASOCK")" = "660 root:www-data" ] ||
+	fail "authd's socket is $(sdns stat -c '%a %U:%G' "$ASOCK")"
 for s in apitoken-verifyd apitoken-authd; do
-	[ "$(ins systemctl is-active $s.service)" = inactive ] || fail "$s runs before any client"
+	[ "$(sdns systemctl is-active $s.service)" = inactive ] || fail "$s runs before any client"
 done
 pass_msg "the sockets are up as the units say (0666; 0660 root:www-data); no daemon runs yet"
 
 # login TOKEN: V's pamtester logs in as U, asking verifyd; its status.
 login() {
-	printf '%s\n' "$1" | ins setpriv --reuid="$V" --regid="$(id -g "$V")" --init-groups \
+	printf '%s\n' "$1" | sdns setpriv --reuid="$V" --regid="$(id -g "$V")" --init-groups \
 		pamtester "$SERVICE" "$U" authenticate acct_mgmt >"$WORK/out" 2>&1
 }
-journal() { ins journalctl --no-pager -o cat -u apitoken-verifyd.service 2>&1; }
+journal() { sdns journalctl --no-pager -o cat -u apitoken-verifyd.service 2>&1; }
 login "$TOK" || fail "a good token refused: $(cat "$WORK/out"); $(journal | tail -5)"
-[ "$(ins systemctl is-active apitoken-verifyd.service)" = active ] ||
+[ "$(sdns systemctl is-active apitoken-verifyd.service)" = active ] ||
 	fail "apitoken-verifyd is not active after the first client"
 login "$WRONG" && fail "a wrong token accepted"
 login "$ONCE" || fail "a --uses 1 token refused the first time: $(journal | tail -3)"
@@ -207,15 +117,15 @@ journal | grep -q "for user $U service $SERVICE rhost -, asked by uid $(id -u "$
 	fail "the second use is not refused as spent: $(journal | tail -3)"
 pass_msg "through socket-activated verifyd: good token accepted, wrong one refused, a --uses 1 token counted once"
 
-VP=$(ins systemctl show -p MainPID --value apitoken-verifyd.service)
+VP=$(sdns systemctl show -p MainPID --value apitoken-verifyd.service)
 [ -n "$VP" ] && [ "$VP" != 0 ] || fail "no MainPID for apitoken-verifyd"
-st=$(ins cat "/proc/$VP/status") || fail "cannot read verifyd's status"
+st=$(sdns cat "/proc/$VP/status") || fail "cannot read verifyd's status"
 for want in 'CapEff:	0000000000000000' 'CapBnd:	0000000000000000' 'NoNewPrivs:	1' 'Seccomp:	2'; do
 	printf '%s\n' "$st" | grep -qx "$want" || fail "verifyd's status lacks \"$want\": $(printf '%s\n' "$st" | grep -E '^(Cap|NoNew|Seccomp)')"
 done
-ins awk '$5 == "/" { print $6 }' "/proc/$VP/mountinfo" | grep -q '^ro' ||
+sdns awk '$5 == "/" { print $6 }' "/proc/$VP/mountinfo" | grep -q '^ro' ||
 	fail "verifyd's / is not read-only"
-[ "$(ins readlink "/proc/$VP/ns/net")" != "$(ins readlink /proc/1/ns/net)" ] ||
+[ "$(sdns readlink "/proc/$VP/ns/net")" != "$(sdns readlink /proc/1/ns/net)" ] ||
 	fail "verifyd shares systemd's network namespace"
 pass_msg "verifyd runs with no capabilities, no_new_privs, a seccomp filter, / read-only, a network of its own"
 
@@ -228,20 +138,20 @@ pass_msg "each decision is in the journal once, with the caller's uid"
 # authd's DynamicUser, named in the verifier policy, resolves through
 # nss-systemd in verifyd's sandbox.
 web() {
-	ins setpriv --reuid="$V" --regid="$(id -g "$V")" --init-groups \
+	sdns setpriv --reuid="$V" --regid="$(id -g "$V")" --init-groups \
 		curl -s -o /dev/null -w '%{http_code}' --unix-socket "$ASOCK" -u "$U:$1" http://localhost/
 }
 [ "$(web "$WEB")" = 204 ] ||
-	fail "authd: a good token not 204: $(ins journalctl --no-pager -o cat -u apitoken-authd.service | tail -3); $(journal | tail -2)"
+	fail "authd: a good token not 204: $(sdns journalctl --no-pager -o cat -u apitoken-authd.service | tail -3); $(journal | tail -2)"
 [ "$(web "$TOK")" = 401 ] || fail "authd: a token for another service not 401"
 [ "$(web "x$WEB")" = 401 ] || fail "authd: a malformed token not 401"
-AP=$(ins systemctl show -p MainPID --value apitoken-authd.service)
-au=$(ins ps -o uid= -p "$AP" | tr -d ' ')
+AP=$(sdns systemctl show -p MainPID --value apitoken-authd.service)
+au=$(sdns ps -o uid= -p "$AP" | tr -d ' ')
 [ "$au" -ge 61184 ] && [ "$au" -le 65519 ] || fail "authd runs as uid $au, not a dynamic user"
 journal | grep -q "service nginx rhost -, asked by uid $au: accepted" ||
 	fail "verifyd did not log authd's question: $(journal | tail -3)"
 pass_msg "apitoken-authd as dynamic user $au: a good token 204, others 401"
 
-ins systemctl stop apitoken-authd.service apitoken-authd.socket apitoken-verifyd.service apitoken-verifyd.socket ||
+sdns systemctl stop apitoken-authd.service apitoken-authd.socket apitoken-verifyd.service apitoken-verifyd.socket ||
 	fail "stopping the units"
 echo "systemd units: all checks passed"
