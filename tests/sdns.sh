@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: ISC
 # Debian's real systemd as PID 1 of private PID, mount, UTS, IPC and
 # network namespaces, for tests of the shipped units (sourced by
-# tests/e2e/systemd.sh and tests/deb/cycle.sh; both define fail).
+# tests/e2e/systemd.sh, tests/fleet/systemd.sh and tests/deb/cycle.sh,
+# which define fail).
 #
 # It loads only the units it is given, empty versions of the targets that
 # units' default dependencies name, and journald with a volatile journal.
@@ -12,13 +13,17 @@
 #   sdns_unusable            prints why it cannot run here; false when it can
 #   sdns_boot WORK STAGE     STAGE/units/* are the units; all of STAGE is
 #                            copied to /run/zzapt inside, and STAGE/srv, when
-#                            there, to /srv; waits for "running" (10 s)
+#                            there, to /srv; waits for "running" (10 s).
+#                            With SDNS_NET=host it shares the machine's
+#                            network (a provider on its 127.0.0.1)
 #   sdns CMD...              CMD inside (its mount and PID namespaces)
-#   sdns_stop                kills it by pid, removes the cgroups it made;
-#                            for the caller's clean-up, any number of times
+#   sdns_stop                kills it by pid, removes the cgroups it made and
+#                            lets the next test boot one; for the caller's
+#                            clean-up, any number of times
 SDNS_SYSTEMD=/lib/systemd/systemd
 SD=""
 SDNS_UNS=""
+SDNS_HELD=""
 
 sdns_unusable() {
 	[ -x "$SDNS_SYSTEMD" ] || { echo "no systemd (apt-get install systemd)"; return 0; }
@@ -31,12 +36,7 @@ sdns_unusable() {
 		echo "systemd is this machine's init; the test boots one of its own, for machines and containers without"
 		return 0
 	fi
-	for _d in /sys/fs/cgroup/unified /sys/fs/cgroup/systemd /sys/fs/cgroup; do
-		if [ -d "$_d/system.slice" ] || [ -d "$_d/init.scope" ]; then
-			echo "$_d already holds a systemd's cgroups"
-			return 0
-		fi
-	done
+	command -v flock >/dev/null || { echo "no flock"; return 0; }
 	[ -d /srv ] || { echo "no /srv to mount a tmpfs on"; return 0; }
 	unshare --pid --fork --mount --uts --ipc --net true 2>/dev/null ||
 		{ echo "cannot make namespaces here"; return 0; }
@@ -45,6 +45,12 @@ sdns_unusable() {
 
 sdns_boot() {
 	_w=$1 _s=$2
+	# One at a time (make -j): each makes init.scope and system.slice at
+	# the root of the one cgroup tree.  Empty ones a killed run left go.
+	exec 8< /sys/fs/cgroup
+	flock -w 600 8 || fail "another test's systemd held the cgroup tree for 10 minutes"
+	SDNS_HELD=yes
+	sdns_rmcg || fail "cgroups of another systemd are in use:$_left"
 	for _t in zzapt sysinit basic sockets shutdown; do
 		printf '[Unit]\nDescription=%s (test)\nDefaultDependencies=no\n' "$_t" > "$_s/units/$_t.target"
 	done
@@ -76,10 +82,12 @@ for d in /etc/systemd/system /lib/systemd/system /usr/lib/systemd/system \\
 done
 export container=zzapt SYSTEMD_UNIT_PATH=/run/zzapt/units \\
 	SYSTEMD_GENERATOR_PATH=/run/empty SYSTEMD_ENVIRONMENT_GENERATOR_PATH=/run/empty
-exec $SDNS_SYSTEMD --system --unit=zzapt.target --log-target=console --log-level=notice >&3 2>&3
+exec $SDNS_SYSTEMD --system --unit=zzapt.target --log-target=journal --log-level=info >&3 2>&3
 EOB
 	chmod 755 "$_w/sdns-boot"
-	unshare --pid --fork --mount --mount-proc --uts --ipc --net --propagation private \
+	_net=--net
+	[ "${SDNS_NET:-}" = host ] && _net=""
+	unshare --pid --fork --mount --mount-proc --uts --ipc $_net --propagation private \
 		"$_w/sdns-boot" 2>>"$_w/unshare.log" &
 	SDNS_UNS=$!
 	_i=0
@@ -100,25 +108,33 @@ EOB
 
 sdns() { nsenter -t "$SD" -m -p -- "$@"; }
 
+# Removes the cgroups a systemd makes at the root of each hierarchy,
+# deepest first; false, with them in _left, when some stay.
+sdns_rmcg() {
+	_left=""
+	for _h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+		for _c in init.scope system.slice; do
+			[ -d "$_h$_c" ] || continue
+			find "$_h$_c" -depth -type d -exec rmdir {} + 2>/dev/null || true
+			[ -d "$_h$_c" ] && _left="$_left $_h$_c"
+		done
+	done
+	[ -z "$_left" ]
+}
+
 # PID 1 of a PID namespace takes all of it along; a dying process may hold
 # its cgroup a moment longer.
 sdns_stop() {
+	[ -n "$SDNS_HELD" ] || return 0
 	if [ -n "$SD" ]; then kill -KILL "$SD" 2>/dev/null || true; fi
 	if [ -n "$SDNS_UNS" ]; then wait "$SDNS_UNS" 2>/dev/null || true; fi
 	SD="" SDNS_UNS=""
 	_i=0
-	while [ $_i -lt 50 ]; do
-		_left=""
-		for _h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
-			for _c in init.scope system.slice; do
-				[ -d "$_h$_c" ] || continue
-				find "$_h$_c" -depth -type d -exec rmdir {} + 2>/dev/null || true
-				[ -d "$_h$_c" ] && _left="$_left $_h$_c"
-			done
-		done
-		[ -z "$_left" ] && return 0
-		sleep 0.1
+	until sdns_rmcg; do
 		_i=$((_i + 1))
+		[ $_i -lt 50 ] || { echo "cgroups left behind:$_left" >&2; break; }
+		sleep 0.1
 	done
-	echo "cgroups left behind:$_left" >&2
+	SDNS_HELD=""
+	exec 8<&-
 }
