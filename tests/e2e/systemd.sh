@@ -1,11 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# The units of apitoken-verifyd and apitoken-authd, from the source tree,
-# under Debian's real systemd, booted by this test in namespaces of its
-# own with no other units (tests/sdns.sh).  Only the programs' paths,
-# verifyd's --store and --config and authd's --verify-socket differ from
-# what `make install` puts in place; every sandbox setting is the unit's
-# own (tests/deb/cycle.sh runs the packaged verifyd units as they are).
+# The units of apitoken-verifyd, apitoken-authd and apitoken notify, from
+# the source tree, under Debian's real systemd, booted by this test in
+# namespaces of its own with no other units (tests/sdns.sh).  Only the
+# programs' paths, verifyd's --store and --config, authd's
+# --verify-socket and notify's store and configuration differ from what
+# `make install` puts in place; every sandbox setting is the unit's own
+# (tests/deb/cycle.sh runs the packaged verifyd units as they are).
 # Checked:
 # - the sockets come up as the units say, and nothing runs before the
 #   first client (socket activation);
@@ -17,7 +18,10 @@
 #   filter, a read-only / and a network namespace of its own;
 # - each decision is in the journal once, with the caller's uid;
 # - apitoken-authd as its DynamicUser, named by the verifier policy
-#   (nss-systemd), answers 204 for a good token and 401 for a wrong one.
+#   (nss-systemd), answers 204 for a good token and 401 for a wrong one;
+# - apitoken-notify.timer is scheduled, and apitoken-notify.service mails
+#   a notice once (to a sendmail that keeps what it is given) and marks
+#   the store.
 . "${srcdir:-.}/tests/e2e/lib.sh"
 . "${srcdir:-.}/tests/sdns.sh"
 why=$(sdns_unusable) && skip "$why"
@@ -51,12 +55,16 @@ fail_delay = 0
 lockout_attempts = 0
 verifier = $V: $SERVICE
 verifier = apitoken-authd: nginx
+notify_days = 1
+sendmail = $R/sendmail
 EOC
 TOK=$(at create api --user "$U") || fail "create"
 WRONG=$TOK
 TOK=$(at rotate api) || fail "rotate"
 ONCE=$(at create once --user "$U" --uses 1) || fail "create --uses 1"
 WEB=$(at create web --user "$U" --service nginx) || fail "create --service nginx"
+SOON=$(at create soon --user "$U" --expires 12h) || fail "create --expires 12h"
+SOON_ID=$(printf '%s' "$SOON" | cut -c8-19)
 
 S=$WORK/stage
 mkdir -p "$S/units" "$S/bin" || fail "mkdir"
@@ -71,12 +79,25 @@ sed -e "s|@verifysocket@|$VSOCK|" "$src/verifyd/apitoken-verifyd.socket.in" \
 sed -e "s|^ExecStart=@sbindir@/apitoken-authd --foreground\$|& --verify-socket $VSOCK|" \
 	-e "s|@sbindir@|$R/bin|" "$src/authd/apitoken-authd.service.in" > "$S/units/apitoken-authd.service"
 cp "$src/authd/apitoken-authd.socket.in" "$S/units/apitoken-authd.socket"
-for u in "$S"/units/apitoken-*; do
+sed -e "s|^ExecStart=@sbindir@/apitoken notify\$|ExecStart=/usr/bin/env APITOKEN_CONFIG=$R/apitoken.conf $R/bin/apitoken --store $D notify|" \
+	"$src/helper/apitoken-notify.service.in" > "$S/units/apitoken-notify.service"
+cp "$src/helper/apitoken-notify.timer" "$S/units/"
+# A sendmail that keeps what it is given, where ProtectSystem=full lets it.
+mkdir -p "$S/srv/zzapt/mail"
+cat > "$S/sendmail" <<EOS
+#!/bin/sh
+n=\$(ls /srv/zzapt/mail | wc -l)
+printf '%s\n' "\$@" > /srv/zzapt/mail/\$n.argv
+cat > /srv/zzapt/mail/\$n.msg
+EOS
+chmod 755 "$S/sendmail"
+for u in "$S"/units/apitoken-*.s*; do
 	grep -q '@[a-z]*@' "$u" && fail "a placeholder left in $u: $(grep '@[a-z]*@' "$u")"
 	grep -q "$R/" "$u" || grep -q '^ListenStream=/run/apitoken/' "$u" ||
 		fail "$u: no path of this test's"
 done
-grep -q "^ExecStart=$R/bin/apitoken-verifyd --foreground --store" "$S/units/apitoken-verifyd.service" &&
+grep -q "^ExecStart=/usr/bin/env APITOKEN_CONFIG=" "$S/units/apitoken-notify.service" &&
+	grep -q "^ExecStart=$R/bin/apitoken-verifyd --foreground --store" "$S/units/apitoken-verifyd.service" &&
 	grep -q "^ExecStart=$R/bin/apitoken-authd --foreground --verify-socket" "$S/units/apitoken-authd.service" ||
 	fail "the units' ExecStart lines changed; this test needs updating"
 cat > "/etc/pam.d/$SERVICE" <<EOS
@@ -151,6 +172,21 @@ au=$(sdns ps -o uid= -p "$AP" | tr -d ' ')
 journal | grep -q "service nginx rhost -, asked by uid $au: accepted" ||
 	fail "verifyd did not log authd's question: $(journal | tail -3)"
 pass_msg "apitoken-authd as dynamic user $au: a good token 204, others 401"
+
+# The daily notices: the timer is scheduled, and the oneshot mails the
+# token about to expire once and marks it in the store.
+sdns systemctl start apitoken-notify.timer || fail "apitoken-notify.timer did not start"
+sdns systemctl list-timers --no-pager apitoken-notify.timer | grep -q apitoken-notify.service ||
+	fail "apitoken-notify.timer schedules nothing: $(sdns systemctl list-timers --no-pager --all)"
+sdns systemctl start apitoken-notify.service ||
+	fail "apitoken-notify.service: $(sdns journalctl --no-pager -o cat -u apitoken-notify.service | tail -5)"
+[ "$(sdns ls /srv/zzapt/mail | wc -l)" = 2 ] ||
+	fail "not one mail: $(sdns ls /srv/zzapt/mail); $(sdns journalctl --no-pager -o cat -u apitoken-notify.service | tail -5)"
+sdns grep -qx "$U" /srv/zzapt/mail/0.argv || fail "the notice is not to $U: $(sdns cat /srv/zzapt/mail/0.argv)"
+sdns grep -q "$SOON_ID" /srv/zzapt/mail/0.msg || fail "the notice does not name $SOON_ID"
+sdns systemctl start apitoken-notify.service || fail "apitoken-notify.service, again"
+[ "$(sdns ls /srv/zzapt/mail | wc -l)" = 2 ] || fail "the notice was sent twice: the store was not marked"
+pass_msg "apitoken-notify.timer scheduled; the service mails $U once about $SOON_ID and marks the store"
 
 sdns systemctl stop apitoken-authd.service apitoken-authd.socket apitoken-verifyd.service apitoken-verifyd.socket ||
 	fail "stopping the units"
