@@ -185,10 +185,13 @@ tok_hash() {
 	printf '%s' "$1" | cut -c21-52 | tr -d '\n' | b2sum -l 256 | cut -d' ' -f1 |
 		tr a-f A-F | basenc --base16 -d | base64 -w0
 }
-# token_ldif TOKEN NAME OWNER HOST: the add of its entry under ou=tokens.
+# token_ldif TOKEN NAME OWNER HOST [UID]: the add of its entry under
+# ou=tokens; with UID, a service user's of that uid.
 token_ldif() {
-	printf 'dn: apitokenId=%s,ou=tokens,%s\nchangetype: add\nobjectClass: apitoken\napitokenId: %s\ncn: %s\napitokenSecretHash:: %s\napitokenOwner: %s\napitokenStatus: active\napitokenService: %s\napitokenHost: %s\n\n' \
+	printf 'dn: apitokenId=%s,ou=tokens,%s\nchangetype: add\nobjectClass: apitoken\napitokenId: %s\ncn: %s\napitokenSecretHash:: %s\napitokenOwner: %s\napitokenStatus: active\napitokenService: %s\napitokenHost: %s\n' \
 		"$(tok_id "$1")" "$SUFFIX" "$(tok_id "$1")" "$2" "$(tok_hash "$1")" "$3" "$SERVICE" "$4"
+	[ -z "${5:-}" ] || printf 'apitokenServiceUser: TRUE\napitokenUidNumber: %s\n' "$5"
+	echo
 }
 # add_token TOKEN NAME HOST: its entry, owned by USER1, added on $U1.
 add_token() {

@@ -33,9 +33,8 @@ add_user "$M"
 host_conf "$CONF" web01
 T=$(mint 1 "$M")
 TID=$(tok_id "$T")
-printf 'dn: apitokenId=%s,%s\nchangetype: add\nobjectClass: apitoken\napitokenId: %s\ncn: ci-svc\napitokenSecretHash:: %s\napitokenOwner: %s\napitokenStatus: active\napitokenService: %s\napitokenHost: web\napitokenServiceUser: TRUE\napitokenUidNumber: %s\n' \
-	"$TID" "$TOKENS" "$TID" "$(tok_hash "$T")" "$S" "$SERVICE" "$N" |
-	ldm "$U1" "$ADMIN" "$ADMIN_PW" >/dev/null || fail "ldapmodify add"
+token_ldif "$T" ci-svc "$S" web "$N" | ldm "$U1" "$ADMIN" "$ADMIN_PW" >/dev/null ||
+	fail "ldapmodify add"
 
 # What syncd reads, in the stage: PrivateTmp hides the work directory.
 ST=$WORK/stage
@@ -87,8 +86,7 @@ sdns setpriv --reuid="$N" --regid="$N" --clear-groups sleep 600 </dev/null >/dev
 i=0
 until pgrep -u "$N" -x sleep >/dev/null || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
 pgrep -u "$N" -x sleep >/dev/null || fail "no process as $S"
-printf 'dn: apitokenId=%s,%s\nchangetype: modify\nreplace: apitokenStatus\napitokenStatus: revoked\n' \
-	"$TID" "$TOKENS" | ldm "$U1" "$ADMIN" "$ADMIN_PW" >/dev/null || fail "ldapmodify revoke"
+status_ldif "$T" revoked | ldm "$U1" "$ADMIN" "$ADMIN_PW" >/dev/null || fail "ldapmodify revoke"
 i=0
 until getent shadow "$S" | cut -d: -f2 | grep -q '^!' || [ $i -ge 100 ]; do
 	sleep 0.1
