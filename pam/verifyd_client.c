@@ -58,8 +58,8 @@ verifyd_verify(const char *path, int timeout_ms, const char *user,
 	}
 	if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
 		goto out;
-	/* One line, then the service closes. */
-	got = fdio_read_all(fd, answer, sizeof(answer));
+	/* One line; the service closes after it. */
+	got = fdio_read_line(fd, answer, sizeof(answer));
 	if (got > 0)
 		vproto_answer_decode(answer, got, res);
 out:

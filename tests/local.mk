@@ -10,7 +10,7 @@ tests_unit_SOURCES = tests/unit.c tests/unit.h \
 	tests/test_store_env.c tests/test_store_tokens.c tests/test_store_txn.c \
 	tests/test_store_lock.c tests/test_store_usage.c tests/test_store_fault.c \
 	tests/test_store_fleet.c \
-	tests/test_conf.c tests/test_when.c tests/test_cidr.c tests/test_redact.c tests/test_utf8.c \
+	tests/test_fdio.c tests/test_conf.c tests/test_when.c tests/test_cidr.c tests/test_redact.c tests/test_utf8.c \
 	tests/test_verify.c tests/test_verify_usage.c tests/verifyfix.c tests/verifyfix.h \
 	tests/test_verify_proto.c tests/test_daemon.c \
 	tests/test_http.c authd/http.c authd/authd.h

@@ -21,6 +21,7 @@ main(void)
 	srunner_add_suite(sr, store_usage_suite());
 	srunner_add_suite(sr, store_fault_suite());
 	srunner_add_suite(sr, conf_suite());
+	srunner_add_suite(sr, fdio_suite());
 	srunner_add_suite(sr, when_suite());
 	srunner_add_suite(sr, cidr_suite());
 	srunner_add_suite(sr, redact_suite());

@@ -17,6 +17,7 @@ Suite *store_fleet_suite(void);
 Suite *store_usage_suite(void);
 Suite *store_fault_suite(void);
 Suite *conf_suite(void);
+Suite *fdio_suite(void);
 Suite *when_suite(void);
 Suite *cidr_suite(void);
 Suite *redact_suite(void);
